@@ -1,0 +1,20 @@
+"""Errors that reach the user as one clear line and exit code 2 (never a traceback)."""
+from __future__ import annotations
+
+
+class AttribError(Exception):
+    """Base class: the message is written for a person and names the fix."""
+
+    exit_code = 2
+
+
+class InputError(AttribError):
+    """Bad input: an unreadable file, a corrupt dataset, an unknown source."""
+
+
+class StoreError(AttribError):
+    """The store cannot be opened, reached or used."""
+
+
+class ParamsMismatch(StoreError):
+    """The index was built with other fingerprint parameters than this attrib uses."""
