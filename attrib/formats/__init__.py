@@ -1,0 +1,8 @@
+"""Renderers for a schema-v1 report (see :mod:`attrib.report`): one module per format.
+
+``render_json`` gives the machine-readable report; ``render_text`` the view for people.
+"""
+from attrib.formats.json import render_json
+from attrib.formats.text import render_text
+
+__all__ = ["render_json", "render_text"]

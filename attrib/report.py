@@ -1,0 +1,111 @@
+"""The scan report (schema version 1): what matched, where it came from, what it asks.
+
+Every front end (``attrib scan``, the CI gate, the web page, ``attrib generate``) builds
+its answer with :func:`build_report` and renders it with :mod:`attrib.formats`, so the
+same code gets the same report everywhere. The shape is documented in DESIGN.md
+("Report schema (version 1)") and checked by ``tests/data/report-v1.schema.json``; other
+tools read it, so fields may be added but never renamed.
+
+A match's license is its *best* source's (highest similarity, then most stars): that
+is the most likely origin. The other sources are listed under ``alternatives`` for a
+person to review.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from attrib.licenses import DEFAULT_POLICY, Policy, describe, worst_verdict
+from attrib.records import Match, SourceSpan
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """The outcome of scanning one file: its matches, its length in lines, or why it
+    could not be scanned (``error``)."""
+
+    path: str
+    matches: list[Match]
+    lines: int
+    error: str | None = None
+
+
+def _source(span: SourceSpan) -> dict[str, Any]:
+    info = describe(span.licenses)
+    return {
+        "repo": span.repo,
+        "path": span.path,
+        "commit": span.commit,
+        "start_line": span.start_line,
+        "end_line": span.end_line,
+        "url": span.url,
+        "licenses": list(info.ids),
+        "license_category": info.category,
+        "stars": span.stars,
+        "obligation": info.obligation,
+        "similarity": round(span.similarity, 3),
+        "kind": span.kind,
+    }
+
+
+def _match(match: Match) -> dict[str, Any]:
+    best, *others = match.sources
+    return {
+        "query": {"start_line": match.start_line, "end_line": match.end_line},
+        "source": _source(best),
+        "similarity": round(best.similarity, 3),
+        "kind": best.kind,
+        "other_sources": len(others),
+        "alternatives": [_source(span) for span in others],
+    }
+
+
+def _matched_lines(matches: Iterable[Match]) -> int:
+    """Number of distinct query lines covered by ``matches`` (overlaps count once)."""
+    return len({line for m in matches for line in range(m.start_line, m.end_line + 1)})
+
+
+def _file(result: FileResult, policy: Policy) -> dict[str, Any]:
+    matches = [_match(m) for m in result.matches]
+    return {
+        "path": result.path,
+        "lines": result.lines,
+        "matches": matches,
+        "matched_lines": _matched_lines(result.matches),
+        "verdict": worst_verdict(policy.verdict(m["source"]["license_category"])
+                                 for m in matches),
+        "error": result.error,
+    }
+
+
+def build_report(files: list[FileResult], index: dict[str, Any],
+                 policy: Policy = DEFAULT_POLICY) -> dict[str, Any]:
+    """Assemble the schema-v1 report.
+
+    ``index`` describes the index that was searched: ``{"name": str, "files": int,
+    "params": {...}}`` (extra keys are kept). Each file's verdict is the worst of its
+    matches' verdicts under ``policy``; ``summary.matched_lines`` counts distinct
+    matched lines over all files.
+    """
+    entries = [_file(result, policy) for result in files]
+    return {
+        "version": SCHEMA_VERSION,
+        "index": dict(index),
+        "files": entries,
+        "summary": {
+            "files": len(entries),
+            "matched_lines": sum(entry["matched_lines"] for entry in entries),
+            "verdict": worst_verdict(entry["verdict"] for entry in entries),
+            "files_with_matches": sum(1 for entry in entries if entry["matches"]),
+            "errors": sum(1 for entry in entries if entry["error"] is not None),
+        },
+    }
+
+
+def report_to_json(report: dict[str, Any]) -> str:
+    """The report as JSON: indented by 2, keys in schema order, UTF-8 text kept as is."""
+    return json.dumps(report, indent=2, ensure_ascii=False)
