@@ -1,0 +1,166 @@
+"""What attrib knows about each programming language: comments, keywords, boilerplate.
+
+The lexer needs three facts per language: how comments look (they are dropped, so
+comment edits cannot hide a copy), which words are keywords (kept when identifiers
+are abstracted, so renamed copies still show their structure), and which lines are
+trivial boilerplate (imports, includes, ``if __name__ == "__main__":``) that must never
+be attributed on their own.
+
+Languages are named as in The Stack's ``lang`` column ("Python", "C++", ...);
+:func:`resolve` accepts any case and common aliases, and :func:`from_path` guesses
+from a file name.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+
+@dataclass(frozen=True)
+class Syntax:
+    """Comment syntax, keywords and boilerplate lines of one language family."""
+
+    name: str
+    line_comments: tuple[str, ...] = ()
+    block_comments: tuple[tuple[str, str], ...] = ()
+    triple_quotes: bool = False  # Python-style ''' and """ strings (may span lines)
+    backtick_strings: bool = False
+    keywords: frozenset[str] = field(default_factory=frozenset)
+    boilerplate: tuple[str, ...] = ()  # token prefixes of trivial lines; "$" = line ends there
+
+
+_C_BLOCK = (("/*", "*/"),)
+
+_PY_KW = """False None True and as assert async await break class continue def del elif else
+except finally for from global if import in is lambda nonlocal not or pass raise return
+try while with yield self cls match case print len range str int float dict list set
+tuple bool object super isinstance""".split()
+_C_KW = """auto break case char const continue default do double else enum extern float for goto
+if inline int long register restrict return short signed sizeof static struct switch
+typedef union unsigned void volatile while bool true false NULL nullptr include define
+ifdef ifndef endif pragma""".split()
+_CPP_KW = _C_KW + """class namespace template typename public private protected virtual override
+new delete this throw try catch using operator friend explicit mutable constexpr
+static_cast dynamic_cast reinterpret_cast const_cast noexcept std""".split()
+_JAVA_KW = """abstract assert boolean break byte case catch char class const continue default do
+double else enum extends final finally float for goto if implements import instanceof int
+interface long native new package private protected public return short static strictfp
+super switch synchronized this throw throws transient try void volatile while true false
+null var record String Override""".split()
+_JS_KW = """break case catch class const continue debugger default delete do else export extends
+finally for function if import in instanceof let new return super switch this throw try
+typeof var void while with yield async await of true false null undefined interface type
+implements enum public private protected readonly static""".split()
+_GO_KW = """break case chan const continue default defer else fallthrough for func go goto if
+import interface map package range return select struct switch type var nil true false
+err string int error""".split()
+_RUST_KW = """as async await break const continue crate dyn else enum extern false fn for if impl in
+let loop match mod move mut pub ref return self Self static struct super trait true type
+unsafe use where while Some None Ok Err""".split()
+_RUBY_KW = """BEGIN END alias and begin break case class def defined do else elsif end ensure false for
+if in module next nil not or redo rescue retry return self super then true undef unless
+until when while yield require""".split()
+_PHP_KW = """abstract and array as break callable case catch class clone const continue declare
+default do echo else elseif empty enddeclare endfor endforeach endif endswitch endwhile
+extends final finally fn for foreach function global goto if implements include
+instanceof insteadof interface isset list namespace new or print private protected public
+require return static switch throw trait try unset use var while xor yield true false
+null this""".split()
+_CS_KW = _JAVA_KW + """namespace using internal readonly sealed override virtual out ref params
+struct get set value async await foreach in is as base object string bool""".split()
+_SHELL_KW = """if then else elif fi case esac for while until do done in function select time
+echo local export return exit set""".split()
+_SQL_KW = """select from where insert into values update set delete create table drop alter index
+join left right inner outer on group by order having limit and or not null is as
+primary key foreign references distinct union all""".split()
+_LUA_KW = """and break do else elseif end false for function goto if in local nil not or repeat
+return then true until while""".split()
+
+_PY_BOILER = ("import", "from", "if __name__ ==", "__all__ =", "main ( ) $", "sys . exit ( main ( ) ) $")
+_C_BOILER = ("# include", "# import", "# pragma once", "using namespace")
+_JAVA_BOILER = ("import", "package")
+_JS_BOILER = ("import", "export * from", "\" use strict \"", "' use strict '")
+_GO_BOILER = ("import", "package")
+
+_SYNTAXES: dict[str, Syntax] = {
+    s.name: s for s in [
+        Syntax("python", ("#",), (), True, False, frozenset(_PY_KW), _PY_BOILER),
+        Syntax("c", ("//",), _C_BLOCK, False, False, frozenset(_C_KW), _C_BOILER),
+        Syntax("c++", ("//",), _C_BLOCK, False, False, frozenset(_CPP_KW), _C_BOILER),
+        Syntax("java", ("//",), _C_BLOCK, False, False, frozenset(_JAVA_KW), _JAVA_BOILER),
+        Syntax("c#", ("//",), _C_BLOCK, False, False, frozenset(_CS_KW), ("using", "namespace")),
+        Syntax("javascript", ("//",), _C_BLOCK, False, True, frozenset(_JS_KW), _JS_BOILER),
+        Syntax("go", ("//",), _C_BLOCK, False, True, frozenset(_GO_KW), _GO_BOILER),
+        Syntax("rust", ("//",), _C_BLOCK, False, False, frozenset(_RUST_KW), ("use", "extern crate", "mod")),
+        Syntax("kotlin", ("//",), _C_BLOCK, True, False, frozenset(_JAVA_KW), _JAVA_BOILER),
+        Syntax("scala", ("//",), _C_BLOCK, True, False, frozenset(_JAVA_KW), _JAVA_BOILER),
+        Syntax("swift", ("//",), _C_BLOCK, True, False, frozenset(_JAVA_KW), ("import",)),
+        Syntax("php", ("//", "#"), _C_BLOCK, False, False, frozenset(_PHP_KW), ("use", "namespace", "require", "require_once", "include", "include_once")),
+        Syntax("ruby", ("#",), (("=begin", "=end"),), False, False, frozenset(_RUBY_KW), ("require", "require_relative")),
+        Syntax("shell", ("#",), (), False, True, frozenset(_SHELL_KW), ("set -",)),
+        Syntax("sql", ("--",), _C_BLOCK, False, False, frozenset(_SQL_KW)),
+        Syntax("lua", ("--",), (("--[[", "]]"),), False, False, frozenset(_LUA_KW), ("require",)),
+        Syntax("haskell", ("--",), (("{-", "-}"),), False, False, frozenset(), ("import", "module")),
+        Syntax("html", (), (("<!--", "-->"),), False, False, frozenset()),
+        Syntax("css", (), _C_BLOCK, False, False, frozenset()),
+        Syntax("lisp", (";",), (), False, False, frozenset()),
+        Syntax("text", (), (), False, False, frozenset()),
+    ]
+}
+
+# The Stack language names and common aliases -> syntax family.
+_ALIASES = {
+    "python": "python", "py": "python", "cython": "python", "starlark": "python",
+    "c": "c", "cuda": "c++", "c++": "c++", "cpp": "c++", "objective-c": "c", "objective-c++": "c++",
+    "java": "java", "groovy": "java", "c#": "c#", "csharp": "c#",
+    "javascript": "javascript", "js": "javascript", "typescript": "javascript", "ts": "javascript",
+    "jsx": "javascript", "tsx": "javascript", "vue": "javascript", "dart": "java",
+    "go": "go", "rust": "rust", "kotlin": "kotlin", "scala": "scala", "swift": "swift",
+    "php": "php", "ruby": "ruby", "shell": "shell", "bash": "shell", "powershell": "shell",
+    "dockerfile": "shell", "makefile": "shell", "perl": "shell", "r": "shell", "julia": "shell",
+    "yaml": "shell", "toml": "shell", "cmake": "shell", "elixir": "ruby",
+    "sql": "sql", "plpgsql": "sql", "lua": "lua", "haskell": "haskell", "elm": "haskell",
+    "html": "html", "xml": "html", "markdown": "html", "css": "css", "scss": "css", "less": "css",
+    "json": "text", "emacs-lisp": "lisp", "common-lisp": "lisp", "scheme": "lisp",
+    "clojure": "lisp", "racket": "lisp", "verilog": "c", "systemverilog": "c", "vhdl": "sql",
+    "fortran": "text", "ocaml": "text", "solidity": "javascript", "zig": "rust",
+}
+
+_EXTENSIONS = {
+    "py": "Python", "pyi": "Python", "pyx": "Cython", "c": "C", "h": "C", "cc": "C++", "cpp": "C++",
+    "cxx": "C++", "hpp": "C++", "hh": "C++", "hxx": "C++", "cu": "CUDA", "m": "Objective-C",
+    "java": "Java", "groovy": "Groovy", "cs": "C#", "js": "JavaScript", "mjs": "JavaScript",
+    "cjs": "JavaScript", "jsx": "JavaScript", "ts": "TypeScript", "tsx": "TypeScript",
+    "vue": "Vue", "dart": "Dart", "go": "Go", "rs": "Rust", "kt": "Kotlin", "kts": "Kotlin",
+    "scala": "Scala", "swift": "Swift", "php": "PHP", "rb": "Ruby", "sh": "Shell",
+    "bash": "Shell", "zsh": "Shell", "ps1": "PowerShell", "pl": "Perl", "pm": "Perl", "r": "R",
+    "jl": "Julia", "ex": "Elixir", "exs": "Elixir", "sql": "SQL", "lua": "Lua", "hs": "Haskell",
+    "elm": "Elm", "html": "HTML", "htm": "HTML", "xml": "XML", "md": "Markdown", "css": "CSS",
+    "scss": "SCSS", "less": "Less", "json": "JSON", "yml": "YAML", "yaml": "YAML", "toml": "TOML",
+    "el": "Emacs-Lisp", "lisp": "Common-Lisp", "clj": "Clojure", "scm": "Scheme", "rkt": "Racket",
+    "v": "Verilog", "sv": "SystemVerilog", "vhd": "VHDL", "f90": "Fortran", "ml": "OCaml",
+    "sol": "Solidity", "zig": "Zig", "cmake": "CMake",
+}
+_FILENAMES = {"dockerfile": "Dockerfile", "makefile": "Makefile", "cmakelists.txt": "CMake"}
+
+
+def resolve(lang: str | None) -> Syntax:
+    """The syntax for a language name (any case; unknown names get plain-text rules)."""
+    key = (lang or "").strip().lower()
+    return _SYNTAXES[_ALIASES.get(key, key if key in _SYNTAXES else "text")]
+
+
+def from_path(path: str | None) -> str | None:
+    """Guess The Stack language name from a file name, or None when unknown."""
+    if not path:
+        return None
+    name = PurePath(path).name.lower()
+    if name in _FILENAMES:
+        return _FILENAMES[name]
+    suffix = PurePath(name).suffix.lstrip(".")
+    return _EXTENSIONS.get(suffix)
+
+
+def is_known(lang: str | None) -> bool:
+    """True when attrib has real (not plain-text) rules for the language."""
+    return resolve(lang).name != "text"

@@ -1,0 +1,66 @@
+"""Fingerprint parameters: part of an index's format, recorded in it and checked on use.
+
+A query fingerprinted with other parameters than the index would silently find
+nothing, so every store records the :class:`FingerprintParams` it was built with and
+refuses queries made with different ones (:func:`check_compatible`).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+import datasketch
+
+from .errors import ParamsMismatch
+from .lexer import LEXER_VERSION
+
+
+@dataclass(frozen=True)
+class FingerprintParams:
+    """How text becomes LSH band keys.
+
+    * ``shingle``: tokens per shingle (k-gram);
+    * ``num_perm``: MinHash permutations per window, split into ``bands`` x ``rows``;
+    * ``window_tokens``: a window starts at a line and takes whole lines until it holds
+      at least this many tokens;
+    * ``stride_lines``: the index keeps a window at every n-th non-empty line (queries
+      keep one at every line, so some query window lines up with an indexed one);
+    * ``seed``, ``scheme``, ``datasketch``: the MinHash permutations (datasketch 2.x);
+    * ``lexer``: the tokenizer version.
+    """
+
+    shingle: int = 5
+    num_perm: int = 32
+    bands: int = 8
+    rows: int = 4
+    window_tokens: int = 20
+    stride_lines: int = 2
+    seed: int = 1
+    scheme: str = "affine32"
+    datasketch: str = datasketch.__version__
+    lexer: int = LEXER_VERSION
+
+    def __post_init__(self) -> None:
+        if self.bands * self.rows != self.num_perm:
+            raise ValueError(f"bands x rows must equal num_perm ({self.bands} x {self.rows} != {self.num_perm})")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "FingerprintParams":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+DEFAULT_PARAMS = FingerprintParams()
+
+
+def check_compatible(index: FingerprintParams, ours: FingerprintParams, where: str) -> None:
+    """Raise :class:`ParamsMismatch` naming every parameter that differs."""
+    a, b = index.to_dict(), ours.to_dict()
+    diffs = [f"{k}={a[k]!r} (this attrib uses {b[k]!r})" for k in a if a[k] != b[k]]
+    if diffs:
+        raise ParamsMismatch(
+            f"the index at {where} was built with other fingerprint parameters: {', '.join(diffs)}. "
+            "Re-index into a new store with this version of attrib, or use the attrib version "
+            "that built it.")
