@@ -1,0 +1,172 @@
+"""Attribute text to indexed sources: the one function every caller uses.
+
+``attribute(text, store)`` is what ``attrib scan``, ``attrib check``, ``attrib generate``
+and the web API all call, so they give the same answer for the same code:
+
+1. cut the query into windows (one per line) and MinHash them, like the index;
+2. look their LSH band keys up in the store; rank candidate files by how many
+   query windows hit them;
+3. align the query against each candidate's stored text (:mod:`attrib.align`) to get
+   exact line ranges and a similarity, and keep only regions that are real copies:
+   long enough, varied enough (not boilerplate or repetition) and -- when identifiers
+   differ -- consistently renamed;
+4. group regions from different files that cover the same query lines into one
+   :class:`~attrib.records.Match` listing every source, best first.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from .align import Region, align
+from .errors import StoreError
+from .fingerprint import STREAMS, windows
+from .languages import from_path
+from .lexer import Lexed, lex
+from .params import DEFAULT_PARAMS, check_compatible
+from .records import Match, SourceSpan
+from .store import Store, StoredFile
+
+
+@dataclass(frozen=True)
+class MatchOptions:
+    """Thresholds that decide what counts as a copy.
+
+    A region is reported when it covers at least ``min_lines`` lines and
+    ``min_tokens`` aligned tokens with ``min_distinct`` different shingles. When fewer
+    than ``exact_ratio`` of its tokens are identical (a renamed copy), it must also be
+    longer (``min_tokens_renamed``) and rename consistently (``min_consistency``).
+    """
+
+    min_lines: int = 3
+    min_tokens: int = 24
+    min_distinct: int = 12
+    exact_ratio: float = 0.9
+    min_tokens_renamed: int = 40
+    min_distinct_renamed: int = 24
+    min_consistency: float = 0.9
+    max_candidates: int = 40
+    min_window_hits: int = 2
+
+
+DEFAULT_OPTIONS = MatchOptions()
+
+
+def attribute(text: str, store: Store, *, lang: str | None = None, path: str | None = None,
+              options: MatchOptions = DEFAULT_OPTIONS) -> list[Match]:
+    """Every span of ``text`` found in the index, with its sources, in query order.
+
+    ``lang`` is a The Stack language name; without it the language is guessed from
+    ``path``, else the text is treated as plain text.
+    """
+    params = store.params()
+    if params is None:
+        raise StoreError(f"the index at {store.location} is empty: add code with `attrib index SOURCE`")
+    check_compatible(params, DEFAULT_PARAMS, store.location)
+    query = lex(text, lang or from_path(path))
+    if len(query) < params.shingle:
+        return []
+    candidates = _candidates(query, store, options)
+    if not candidates:
+        return []
+    stored = store.files(candidates)
+    found: list[tuple[Region, StoredFile]] = []
+    for file_id in candidates:
+        f = stored.get(file_id)
+        if f is None:
+            continue
+        for region in align(query, _lexed(f), params.shingle):
+            if _accept(region, options):
+                found.append((region, f))
+    return _group(found)
+
+
+def _candidates(query: Lexed, store: Store, options: MatchOptions) -> list[int]:
+    """File ids whose windows share band keys with the query's, most query windows first."""
+    keys, owners = [], []
+    offset = 0
+    for stream in STREAMS:
+        w = windows(query, stream, DEFAULT_PARAMS, stride=1)
+        keys.append(w.keys.ravel())
+        owners.append(np.repeat(np.arange(len(w)) + offset, DEFAULT_PARAMS.bands))
+        offset += len(w)
+    qkeys, qowner = np.concatenate(keys), np.concatenate(owners)
+    hits = store.lookup(qkeys)
+    if len(hits) == 0:
+        return []
+    order = np.argsort(qkeys, kind="stable")
+    sorted_keys = qkeys[order]
+    lo = np.searchsorted(sorted_keys, hits.keys, side="left")
+    counts = np.searchsorted(sorted_keys, hits.keys, side="right") - lo
+    total = int(counts.sum())
+    offsets = np.repeat(lo - (np.cumsum(counts) - counts), counts) + np.arange(total)
+    window = qowner[order[offsets]]
+    file_ids = np.repeat(hits.file_ids, counts)
+    lines = np.repeat(hits.lines, counts)
+    # How many bands each (query window, stored window) pair shares.
+    pairs, band_hits = np.unique(np.stack([window, file_ids, lines], axis=1), axis=0, return_counts=True)
+    strong = pairs[band_hits >= options.min_window_hits]
+    if len(strong) == 0:
+        return []
+    qwin_file = np.unique(strong[:, :2], axis=0)
+    files, score = np.unique(qwin_file[:, 1], return_counts=True)
+    best = np.argsort(-score, kind="stable")[: options.max_candidates]
+    return files[best].tolist()
+
+
+def _accept(r: Region, o: MatchOptions) -> bool:
+    if r.lines < o.min_lines or r.aligned < o.min_tokens or r.distinct < o.min_distinct:
+        return False
+    if r.exact_ratio >= o.exact_ratio:
+        return True
+    return (r.aligned >= o.min_tokens_renamed and r.distinct >= o.min_distinct_renamed
+            and r.consistency >= o.min_consistency)
+
+
+def _group(found: list[tuple[Region, StoredFile]]) -> list[Match]:
+    """Merge regions covering the same query lines into matches with all their sources."""
+    found.sort(key=lambda rf: (-rf[0].aligned, -rf[0].similarity))
+    groups: list[tuple[Region, list[tuple[Region, StoredFile]]]] = []
+    for region, f in found:
+        for lead, members in groups:
+            overlap = min(lead.q_end_line, region.q_end_line) - max(lead.q_start_line, region.q_start_line) + 1
+            span = max(lead.q_end_line, region.q_end_line) - min(lead.q_start_line, region.q_start_line) + 1
+            size = region.q_end_line - region.q_start_line + 1
+            if overlap / span >= 0.5:
+                members.append((region, f))
+                break
+            if overlap >= 0.8 * size:  # mostly inside a bigger match: not worth its own
+                break
+        else:
+            groups.append((region, [(region, f)]))
+    matches = []
+    for lead, members in groups:
+        spans = [_span(r, f, p) for r, f in members for p in f.provenance]
+        spans.sort(key=lambda s: (-s.similarity, -(s.stars or 0), s.repo, s.path))
+        matches.append(Match(start_line=lead.q_start_line, end_line=lead.q_end_line, sources=tuple(spans)))
+    matches.sort(key=lambda m: (m.start_line, m.end_line))
+    return matches
+
+
+def _span(r: Region, f: StoredFile, p) -> SourceSpan:
+    return SourceSpan(repo=p.repo, path=p.path, commit=p.commit, start_line=r.s_start_line,
+                      end_line=r.s_end_line, licenses=p.licenses, stars=p.stars, lang=f.lang, sha=f.sha,
+                      similarity=round(r.similarity, 4), kind="exact" if r.is_exact else "near")
+
+
+_LEXED: OrderedDict[tuple[str, str | None], Lexed] = OrderedDict()
+
+
+def _lexed(f: StoredFile) -> Lexed:
+    """Lex a stored file, remembering the most recent ones (scans hit the same files often)."""
+    key = (f.sha, f.lang)
+    hit = _LEXED.get(key)
+    if hit is None:
+        hit = _LEXED[key] = lex(f.content, f.lang)
+        if len(_LEXED) > 256:
+            _LEXED.popitem(last=False)
+    else:
+        _LEXED.move_to_end(key)
+    return hit

@@ -1,0 +1,117 @@
+"""The ``Store`` interface every index backend implements, and the records it uses.
+
+A store holds three things: the content of every indexed blob (for verification and
+display), where each blob was seen (provenance: repo, path, commit, licenses), and the
+inverted index from LSH band keys to the windows that produced them. The embedded
+SQLite store and the Elasticsearch store pass the same contract tests.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from ..params import FingerprintParams
+from ..records import Provenance, SourceFile
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """A new blob to store, with its postings: band ``keys`` and window start ``lines``."""
+
+    file: SourceFile
+    keys: np.ndarray
+    lines: np.ndarray
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A blob as the store keeps it, with every place it was seen (best first)."""
+
+    id: int
+    sha: str
+    lang: str | None
+    size: int
+    content: str
+    provenance: tuple[Provenance, ...]
+
+
+@dataclass(frozen=True)
+class Postings:
+    """Result of a key lookup: parallel arrays, one entry per (key, window) hit."""
+
+    keys: np.ndarray
+    file_ids: np.ndarray
+    lines: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    """What an index holds, for ``attrib stats`` and report headers."""
+
+    name: str
+    location: str
+    files: int
+    sources: int
+    repos: int
+    bytes: int
+    postings: int
+    languages: dict[str, int] = field(default_factory=dict)
+    licenses: dict[str, int] = field(default_factory=dict)
+    params: dict = field(default_factory=dict)
+    schema_version: int = 0
+
+
+class Store(ABC):
+    """An index of code fingerprints. Open one with :func:`attrib.store.open_store`."""
+
+    #: The URL or path the store was opened from (never contains secrets).
+    location: str
+    #: A short human name for reports.
+    name: str
+
+    @abstractmethod
+    def params(self) -> FingerprintParams | None:
+        """The parameters the index was built with, or None for an empty new store."""
+
+    @abstractmethod
+    def ensure_params(self, params: FingerprintParams) -> None:
+        """Record ``params`` in a new store; in an existing one, raise ParamsMismatch if they differ."""
+
+    @abstractmethod
+    def known(self, shas: Sequence[str]) -> set[str]:
+        """The subset of ``shas`` already stored."""
+
+    @abstractmethod
+    def add(self, entries: Sequence[IndexEntry], seen: Sequence[tuple[str, Provenance]] = ()) -> None:
+        """Store new blobs and extra provenance of known ones, atomically.
+
+        After an interruption either the whole batch is stored or none of it, so a re-run
+        that skips ``known`` blobs neither loses nor duplicates anything.
+        """
+
+    @abstractmethod
+    def lookup(self, keys: np.ndarray) -> Postings:
+        """Every stored window that has one of ``keys`` (int64 band keys)."""
+
+    @abstractmethod
+    def files(self, ids: Sequence[int]) -> dict[int, StoredFile]:
+        """The stored blobs with these ids."""
+
+    @abstractmethod
+    def stats(self) -> StoreStats:
+        """Counts and parameters of the index."""
+
+    def close(self) -> None:
+        """Release connections and file handles."""
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
