@@ -2,4 +2,77 @@
 
 Every source yields :class:`indexer.sources.base.RawFile` items; decoding, filtering
 and fingerprinting happen once, in :mod:`indexer.pipeline`.
+
+:func:`open_source` turns what the user typed into a :class:`Source`:
+
+=====================================  =================================================
+``hf:bigcode/the-stack``               The Stack streamed from the Hugging Face Hub
+                                       (any dataset id in its schema, e.g.
+                                       ``hf:bigcode/the-stack-dedup``); ``langs`` picks
+                                       its ``data/<lang>`` folders, none means all
+``x.parquet``, ``x.jsonl``, ``x.json``,  local files in The Stack's schema
+``x.jsonl.gz``, ``x.json.gz``
+a directory of mostly such files       all of them, recursively (``data/python/*.parquet``)
+any other directory or file            code on disk: a git work tree's tracked files, or a
+                                       plain directory walk (:mod:`.local`)
+=====================================  =================================================
+
+``langs`` keeps rows/files of those languages (``"python"``, ``"Python"``, ``"C#"`` and
+``"c-sharp"`` all work); ``limit`` stops after that many files. ``repo``, ``commit`` and
+``licenses`` override what a local directory says about itself; for Stack-schema files
+they only fill in rows that lack those fields.
 """
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from attrib.errors import InputError
+from indexer.sources.base import RawFile
+from indexer.sources.languages import lang_key
+from indexer.sources.local import open_local
+from indexer.sources.stack import Defaults, open_hub, open_local_stack, stack_data_files
+
+HUB_PREFIX = "hf:"
+
+
+@runtime_checkable
+class Source(Protocol):
+    """What the indexer reads from: a description, a size hint, and the files."""
+
+    def describe(self) -> str:
+        """One line for the progress bar, e.g. ``3 parquet files under data/python``."""
+
+    def estimated_total(self) -> int | None:
+        """How many files iteration will yield, if cheaply known (for a progress bar)."""
+
+    def __iter__(self) -> Iterator[RawFile]:
+        """The files, read lazily; a new iteration starts over."""
+
+
+def open_source(spec: str, *, langs: list[str] | None = None, limit: int | None = None,
+                repo: str | None = None, commit: str | None = None,
+                licenses: tuple[str, ...] | None = None) -> Source:
+    """Open the source ``spec`` names (see the module docstring for the forms).
+
+    Raises :class:`InputError` for a missing path, a bad ``limit``, a hub that cannot be
+    reached or refuses access, and a damaged local parquet file.
+    """
+    if limit is not None and limit < 0:
+        raise InputError(f"the limit must be 0 or more, not {limit}")
+    keys = frozenset(lang_key(lang) for lang in langs or () if lang.strip())
+    if spec.startswith(HUB_PREFIX):
+        return open_hub(spec[len(HUB_PREFIX):], langs=keys, limit=limit,
+                        defaults=Defaults(repo, commit, licenses))
+    path = Path(spec).expanduser()
+    if not path.exists():
+        raise InputError(f"no such file or directory: {spec}")
+    data_files = stack_data_files(path)
+    if data_files is not None:
+        return open_local_stack(path, data_files, langs=keys, limit=limit,
+                                defaults=Defaults(repo, commit, licenses))
+    return open_local(path, repo=repo, commit=commit, licenses=licenses, langs=keys, limit=limit)
+
+
+__all__ = ["RawFile", "Source", "open_source"]

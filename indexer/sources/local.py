@@ -1,0 +1,247 @@
+"""Code on disk: a git work tree, a plain directory, or a single file.
+
+In a git work tree the files are the *tracked* ones, listed by ``git ls-files -s -z``,
+which also gives each file's blob sha (the same id The Stack's ``hexsha`` holds, so
+the pipeline need not hash it). A file edited since it was staged keeps the sha of its
+staged copy in the index, so for those (``git ls-files -m``) the sha is left to the
+pipeline. The repository is named from ``origin`` (``github.com/owner/name`` →
+``owner/name``), else from the work tree's folder; the commit is ``HEAD`` ("" before
+the first commit). Untracked and ignored files are left out, as are symlinks and
+submodules.
+
+A plain directory is walked in sorted order, skipping dependency, build and hidden
+folders (``SKIPPED_DIRS``, ``.*``) and hidden files (``.env`` and the like are not code
+to attribute, and may hold secrets).
+
+Files are read one at a time, as bytes, when the iterator reaches them. Licenses: the
+caller's ``licenses`` apply to every file as given; otherwise each file's
+``SPDX-License-Identifier`` header wins over the repository's detected licenses.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from indexer.sources.base import RawFile
+from indexer.sources.languages import lang_key, language_for_path
+from indexer.sources.licenses import detect_repo_licenses, file_licenses
+
+log = logging.getLogger(__name__)
+
+SKIPPED_DIRS = frozenset({".git", "node_modules", "__pycache__", ".venv", "venv", "dist", "build"})
+MAX_FILE_BYTES = 32 << 20
+"""Files larger than this are skipped unread: no source file is this big, and reading a
+multi-gigabyte blob only for the pipeline's size filter to drop it would exhaust memory."""
+
+_GIT_SYMLINK, _GIT_SUBMODULE = "120000", "160000"
+_SCP_REMOTE = re.compile(r"^(?:[\w.-]+@)?[\w.-]+:(?!//)(?P<path>.+)$")  # git@host:owner/name.git
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A file to read: its path as recorded (relative to the repository), where it is
+    on disk, and its git blob sha when git vouches for the content on disk."""
+
+    path: str
+    disk: Path
+    sha: str | None = None
+
+
+@dataclass(frozen=True)
+class LocalSource:
+    """Files on disk as :class:`RawFile` items, read lazily."""
+
+    description: str
+    list_files: Callable[[], Iterator[Entry]]
+    repo: str
+    commit: str = ""
+    licenses: tuple[str, ...] = ()
+    licenses_given: bool = False
+    """True when the caller named the licenses: they then apply as given, headers or not."""
+    langs: frozenset[str] = frozenset()
+    limit: int | None = None
+    total_files: int | None = None
+
+    def describe(self) -> str:
+        return self.description
+
+    def estimated_total(self) -> int | None:
+        if self.total_files is None:
+            return self.limit
+        return self.total_files if self.limit is None else min(self.total_files, self.limit)
+
+    def __iter__(self) -> Iterator[RawFile]:
+        emitted = 0
+        if self.limit == 0:
+            return
+        for entry in self.list_files():
+            lang = language_for_path(entry.path)
+            if self.langs and (lang is None or lang_key(lang) not in self.langs):
+                continue
+            data = read_file(entry.disk)
+            if data is None:
+                continue
+            licenses = self.licenses if self.licenses_given else file_licenses(data, self.licenses)
+            yield RawFile(data=data, repo=self.repo, path=entry.path, commit=self.commit,
+                          licenses=licenses, lang=lang, sha=entry.sha)
+            emitted += 1
+            if emitted == self.limit:
+                return
+
+
+def read_file(path: Path) -> bytes | None:
+    """A file's bytes, or ``None`` (logged) when it vanished, is unreadable or is huge."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            log.warning("skipping %s: larger than %d MiB", path, MAX_FILE_BYTES >> 20)
+            return None
+        return path.read_bytes()
+    except OSError as exc:
+        log.warning("skipping %s: %s", path, exc.strerror or exc)
+        return None
+
+
+def open_local(path: Path, *, repo: str | None = None, commit: str | None = None,
+               licenses: tuple[str, ...] | None = None, langs: frozenset[str] = frozenset(),
+               limit: int | None = None) -> LocalSource:
+    """A source over an existing directory or file; ``repo``/``commit``/``licenses`` override."""
+    path = path.resolve()
+    folder = path if path.is_dir() else path.parent
+    top = git_toplevel(folder)
+    entries = git_entries(top, folder, "." if path.is_dir() else path.name) if top else []
+    list_files: Callable[[], Iterator[Entry]]
+    if top and (entries or path.is_dir()):  # a work tree, or a tracked file in one
+        wanted = [e for e in entries if not langs or _lang_key_of(e.path) in langs]
+        list_files, total, root = partial(iter, wanted), len(wanted), top
+        found_repo = repo_name_from_remote(_git(top, "remote", "get-url", "origin") or "") or top.name
+        found_commit = (_git(top, "rev-parse", "--verify", "--quiet", "HEAD") or "").strip()
+        head = commit if commit is not None else found_commit
+        description = f"git repository {repo or found_repo}" + (f" @ {head[:12]}" if head else "")
+    elif path.is_dir():
+        if (path / ".git").exists():
+            log.warning("%s looks like a git repository but git cannot read it; "
+                        "indexing it as a plain directory", path)
+        list_files, total, root = partial(walk_directory, path), None, path
+        found_repo, found_commit, description = path.name, "", f"directory {path}"
+    else:  # a single file outside git, or untracked
+        list_files, total, root = partial(iter, [Entry(path.name, path)]), 1, folder
+        found_repo, found_commit, description = folder.name, "", f"file {path}"
+    return LocalSource(
+        description=description,
+        list_files=list_files,
+        repo=repo or found_repo,
+        commit=commit if commit is not None else found_commit,
+        licenses=licenses if licenses is not None else detect_repo_licenses(root),
+        licenses_given=licenses is not None,
+        langs=langs,
+        limit=limit,
+        total_files=total,
+    )
+
+
+def _lang_key_of(path: str) -> str | None:
+    lang = language_for_path(path)
+    return lang_key(lang) if lang else None
+
+
+def walk_directory(root: Path) -> Iterator[Entry]:
+    """Regular files under ``root`` in sorted order, skipping the folders and files
+    that are not the project's own code (see the module docstring)."""
+    for folder, subfolders, names in os.walk(root, onerror=_log_walk_error):
+        subfolders[:] = sorted(d for d in subfolders
+                               if d not in SKIPPED_DIRS and not d.startswith("."))
+        for name in sorted(names):
+            file = Path(folder, name)
+            if name.startswith(".") or file.is_symlink() or not file.is_file():
+                continue
+            yield Entry(file.relative_to(root).as_posix(), file)
+
+
+def _log_walk_error(exc: OSError) -> None:
+    log.warning("skipping %s: %s", exc.filename, exc.strerror or exc)
+
+
+# ---------------------------------------------------------------------------------------
+# git
+
+
+def _git(cwd: Path, *args: str) -> str | None:
+    """Output of a git command run in ``cwd``; ``None`` if it fails or git is missing.
+
+    Pathspecs are literal (``GIT_LITERAL_PATHSPECS``): a file named ``[id].tsx`` means
+    itself, not a glob.
+    """
+    env = {**os.environ, "GIT_LITERAL_PATHSPECS": "1"}
+    try:
+        done = subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, env=env,
+                              check=False)
+    except OSError:  # git is not installed
+        return None
+    if done.returncode != 0:
+        return None
+    return os.fsdecode(done.stdout)
+
+
+def git_toplevel(folder: Path) -> Path | None:
+    """The root of the git work tree ``folder`` is in, or ``None``."""
+    out = _git(folder, "rev-parse", "--show-toplevel")
+    return Path(out.strip()).resolve() if out and out.strip() else None
+
+
+def git_entries(top: Path, folder: Path, pathspec: str) -> list[Entry]:
+    """Tracked files under ``pathspec`` (relative to ``folder``, in the work tree rooted
+    at ``top``), with blob shas.
+
+    ``git ls-files -s -z`` prints ``<mode> <sha> <stage>\\t<path>\\0`` per index entry;
+    ``--full-name`` makes the paths relative to the work-tree root, as permalinks need.
+    """
+    listing = _git(folder, "ls-files", "-s", "-z", "--full-name", "--", pathspec)
+    if not listing:
+        return []
+    edited = set((_git(folder, "ls-files", "-m", "-z", "--full-name", "--", pathspec) or "")
+                 .split("\0"))
+    entries: dict[str, Entry] = {}  # a conflicted file has one entry per stage: keep one
+    for record in listing.split("\0"):
+        meta, _, rel = record.partition("\t")
+        fields = meta.split()
+        if len(fields) != 3 or fields[0] in (_GIT_SYMLINK, _GIT_SUBMODULE) or rel in entries:
+            continue
+        sha = None if rel in edited or fields[2] != "0" else fields[1]
+        entries[rel] = Entry(rel, top / rel, sha)
+    return list(entries.values())
+
+
+def repo_name_from_remote(url: str) -> str | None:
+    """``owner/name`` from a remote URL (https, ssh, scp-like), or ``None``.
+
+    The host is dropped and the path kept whole, so GitLab subgroups stay distinct;
+    local paths and ``file://`` remotes name no hosted repository.
+
+    >>> repo_name_from_remote("https://github.com/bigcode-project/starcoder.git")
+    'bigcode-project/starcoder'
+    >>> repo_name_from_remote("git@github.com:psf/requests.git")
+    'psf/requests'
+    >>> repo_name_from_remote("ssh://git@gitlab.com:2222/group/sub/proj")
+    'group/sub/proj'
+    >>> repo_name_from_remote("/srv/git/project.git") is None
+    True
+    """
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme in {"http", "https", "ssh", "git", "git+ssh", "ssh+git"} and parts.hostname:
+        path = parts.path
+    elif (scp := _SCP_REMOTE.match(url)) and not url.startswith(("/", ".")):
+        path = scp.group("path")
+    else:
+        return None
+    path = path.strip("/")
+    path = path[:-4] if path.endswith(".git") else path
+    segments = [segment for segment in path.split("/") if segment]
+    return "/".join(segments) if len(segments) >= 2 else None

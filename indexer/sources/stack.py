@@ -1,0 +1,384 @@
+"""The Stack v1.2 — from the Hugging Face Hub, or local parquet/JSON files in its schema.
+
+Both ways in read through one code path: ``datasets.load_dataset(..., streaming=True)``
+gives an ``IterableDataset`` per *part* (a hub language folder, or one local file), its
+rows are filtered by language, cut at ``limit`` and turned into :class:`RawFile` by
+:func:`row_to_rawfile`. Streaming keeps memory flat whatever the dataset size.
+
+Row → RawFile (only ``content`` is required; every other column may be missing)::
+
+    content                     → data        (str, as The Stack stores decoded text)
+    max_stars_repo_name         → repo        (falls back to the forks/issues repo, then to
+    max_stars_repo_path         → path         the caller's defaults; path falls back to
+    max_stars_repo_head_hexsha  → commit       "<data file>#<row>")
+    max_stars_repo_licenses     → licenses
+    lang, max_stars_count, hexsha → lang, stars, sha
+
+How failures surface in ``datasets`` (and why every part is its own load): a parquet file
+with a broken footer (truncated, not parquet) fails already in ``load_dataset`` while it
+infers the schema, with pyarrow's ``ArrowInvalid``; damage inside a row group, invalid
+JSON, and any file after the first fail only *during iteration*, with messages such as
+"Corrupt snappy compressed data" that do not name the file. Loading one file at a time
+(about 20 ms each) lets every error name its file. Local parquet footers are also read up
+front (:func:`parquet_rows`), which both counts rows for the progress bar and reports a
+truncated file before any work is done.
+
+The hub is checked before anything is loaded: ``huggingface_hub`` retries a failing
+request five times with back-off (about 25 s when DNS fails, minutes when packets are
+dropped), so one ``auth-check`` request with a short timeout (``HF_HUB_ETAG_TIMEOUT``,
+10 s by default) tells "unreachable", "terms not accepted / no token" and "no such
+dataset" apart, quickly, in one clear message.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import datasets
+import pyarrow.parquet as pq
+from huggingface_hub import constants, get_token
+from huggingface_hub.utils import (
+    GatedRepoError,
+    HfHubHTTPError,
+    RepositoryNotFoundError,
+    build_hf_headers,
+    get_session,
+    hf_raise_for_status,
+)
+
+from attrib.errors import InputError
+from indexer.sources.base import RawFile
+from indexer.sources.languages import lang_key
+
+DEFAULT_DATASET = "bigcode/the-stack"
+
+DATA_SUFFIXES: dict[str, str] = {
+    ".parquet": "parquet",
+    ".jsonl": "json", ".json": "json", ".jsonl.gz": "json", ".json.gz": "json",
+}
+"""File name endings read as Stack-schema data, and the ``datasets`` builder for each."""
+
+_REPO_PREFIXES = ("max_stars", "max_forks", "max_issues")
+_DATASET_ID = re.compile(r"^[\w.-]+(/[\w.-]+)?$")
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """Caller-given values for rows that lack their own (a JSONL dump without metadata)."""
+
+    repo: str | None = None
+    commit: str | None = None
+    licenses: tuple[str, ...] | None = None
+
+
+def row_to_rawfile(row: Mapping[str, Any], fallback_path: str,
+                   defaults: Defaults = Defaults()) -> RawFile | None:
+    """One Stack-schema row as a :class:`RawFile`; ``None`` for a row without content.
+
+    The repository fields come from the first of max_stars / max_forks / max_issues that
+    names a repository (The Stack fills all three; other dumps may keep only one), so
+    repo, path, commit and licenses always describe the same copy of the file.
+
+    >>> row_to_rawfile({"content": "x = 1\\n", "max_stars_repo_name": "o/r",
+    ...                 "max_stars_repo_path": "a.py", "max_stars_repo_licenses": ["MIT"],
+    ...                 "max_stars_count": 3.0, "lang": "Python"}, "f.parquet#0")
+    RawFile(data='x = 1\\n', repo='o/r', path='a.py', commit='', licenses=('MIT',), lang='Python', stars=3, sha=None)
+    """
+    content = row.get("content")
+    if not isinstance(content, (str, bytes)):
+        return None
+    prefix = next((p for p in _REPO_PREFIXES if _text(row.get(f"{p}_repo_name"))), None)
+
+    def field(suffix: str) -> Any:
+        return row.get(f"{prefix}_{suffix}") if prefix else None
+
+    licenses = _licenses(field("repo_licenses"))
+    return RawFile(
+        data=content,
+        repo=_text(field("repo_name")) or defaults.repo or "",
+        path=_text(field("repo_path")) or fallback_path,
+        commit=_text(field("repo_head_hexsha")) or defaults.commit or "",
+        licenses=licenses or defaults.licenses or (),
+        lang=_text(row.get("lang")) or None,
+        stars=_count(row.get("max_stars_count")),
+        sha=_text(row.get("hexsha")) or None,
+    )
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _licenses(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        return ()
+    return tuple(item.strip() for item in value if isinstance(item, str) and item.strip())
+
+
+def _count(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return None if isinstance(value, float) and not math.isfinite(value) else int(value)
+
+
+# ---------------------------------------------------------------------------------------
+# The source
+
+
+@dataclass(frozen=True)
+class Part:
+    """One ``load_dataset`` call: a local data file, or one folder of a hub dataset."""
+
+    label: str
+    """What messages name: the file path, or ``bigcode/the-stack data/python``."""
+    load: Callable[[], datasets.IterableDataset]
+    fail: Callable[[str, Exception], InputError]
+    """Turns an exception raised while loading or reading this part into the user's error."""
+
+
+@dataclass(frozen=True)
+class StackSource:
+    """Rows of Stack-schema datasets as :class:`RawFile` items, read lazily, part by part."""
+
+    description: str
+    parts: tuple[Part, ...]
+    langs: frozenset[str] = frozenset()
+    """Language keys (:func:`lang_key`) to keep; empty keeps every row."""
+    limit: int | None = None
+    defaults: Defaults = Defaults()
+    total_rows: int | None = None
+    """Rows in all parts when cheaply known (parquet metadata), before filtering."""
+
+    def describe(self) -> str:
+        return self.description
+
+    def estimated_total(self) -> int | None:
+        """Rows to expect: exact for unfiltered parquet, else ``limit`` when one is set."""
+        total = None if self.langs else self.total_rows
+        if total is None:
+            return self.limit
+        return total if self.limit is None else min(total, self.limit)
+
+    def __iter__(self) -> Iterator[RawFile]:
+        emitted = 0
+        if self.limit == 0:
+            return
+        for part in self.parts:
+            for number, row in enumerate(_rows(part)):
+                if self.langs and lang_key(_text(row.get("lang"))) not in self.langs:
+                    continue
+                raw = row_to_rawfile(row, f"{Path(part.label).name}#{number}", self.defaults)
+                if raw is None:
+                    continue
+                yield raw
+                emitted += 1
+                if emitted == self.limit:
+                    return
+
+
+def _rows(part: Part) -> Iterator[Mapping[str, Any]]:
+    """The rows of one part, with every failure of ``datasets`` turned into an InputError."""
+    with _quiet_datasets():
+        try:
+            dataset = part.load()
+            columns = dataset.column_names  # None when the schema is only known per row
+        except Exception as exc:  # datasets and pyarrow raise many types; all mean "unreadable"
+            raise part.fail(part.label, exc) from exc
+        if columns is not None:
+            _require_content(columns, part.label)
+        rows = iter(dataset)
+        checked = columns is not None
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except Exception as exc:  # raised lazily: damaged row groups, invalid JSON
+                raise part.fail(part.label, exc) from exc
+            if not checked:
+                _require_content(row.keys(), part.label)
+                checked = True
+            yield row
+
+
+def _require_content(columns: Collection[str], label: str) -> None:
+    if "content" not in columns:
+        raise InputError(
+            f"{label} has no 'content' column (it has: {', '.join(columns) or 'none'}); "
+            "attrib reads The Stack's schema, where 'content' holds each file's text and "
+            "every other column (max_stars_repo_name, max_stars_repo_path, lang, ...) is optional"
+        )
+
+
+@contextmanager
+def _quiet_datasets() -> Iterator[None]:
+    """Silence ``datasets``' own logging and progress bars while it works for us.
+
+    It logs an error line ("Failed to read schema from ...") before raising, and draws
+    "Resolving data files" bars; the InputError carries the same facts in one line, and
+    the CLI draws the one progress bar.
+    """
+    loggers = [logging.getLogger(name) for name in ("datasets", "huggingface_hub")]
+    levels = [logger.level for logger in loggers]
+    bars_were_disabled = datasets.are_progress_bars_disabled()
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    datasets.disable_progress_bars()
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
+        if not bars_were_disabled:
+            datasets.enable_progress_bars()
+
+
+def _one_line(exc: Exception) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+# ---------------------------------------------------------------------------------------
+# Local files
+
+
+def data_format(path: Path) -> str | None:
+    """The ``datasets`` builder for a data file name (``"parquet"``/``"json"``), or ``None``."""
+    name = path.name.lower()
+    return next((fmt for suffix, fmt in DATA_SUFFIXES.items() if name.endswith(suffix)), None)
+
+
+def stack_data_files(path: Path) -> list[Path] | None:
+    """The data files to read if ``path`` is Stack-schema data, else ``None``.
+
+    A data file is itself; a directory is data when, searched recursively (hidden folders
+    such as ``.git`` and ``.cache`` skipped), it holds data files and no more other files
+    than data files — The Stack's ``data/<lang>/*.parquet`` layout with a README passes,
+    a code repository with a few JSON fixtures does not.
+    """
+    if path.is_file():
+        return [path] if data_format(path) else None
+    found: list[Path] = []
+    others = 0
+    for folder, subfolders, names in os.walk(path):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        for name in sorted(names):
+            if data_format(Path(name)):
+                found.append(Path(folder, name))
+            elif not name.startswith("."):
+                others += 1
+    return found if found and len(found) >= others else None
+
+
+def parquet_rows(files: list[Path]) -> int:
+    """Rows in the parquet files, from their footers; InputError names a damaged file."""
+    total = 0
+    for file in files:
+        if data_format(file) != "parquet":
+            continue
+        try:
+            total += pq.ParquetFile(file).metadata.num_rows
+        except Exception as exc:  # ArrowInvalid, OSError: the footer is missing or damaged
+            raise _local_failure(str(file), exc) from exc
+    return total
+
+
+def _local_failure(label: str, exc: Exception) -> InputError:
+    return InputError(
+        f"cannot read {label}: {_one_line(exc)} — the file is damaged or not in the format its "
+        "name says; download or export it again, or leave it out of the input"
+    )
+
+
+def open_local_stack(path: Path, files: list[Path], *, langs: frozenset[str] = frozenset(),
+                     limit: int | None = None, defaults: Defaults = Defaults()) -> StackSource:
+    """A source over local Stack-schema files (``files`` from :func:`stack_data_files`)."""
+    parts = tuple(
+        Part(label=str(file),
+             load=partial(datasets.load_dataset, data_format(file), data_files=[str(file)],
+                          split="train", streaming=True),
+             fail=_local_failure)
+        for file in files
+    )
+    all_parquet = all(data_format(file) == "parquet" for file in files)
+    rows = parquet_rows(files)
+    kinds = "parquet" if all_parquet else "data"
+    noun = f"{len(files)} {kinds} file{'s' if len(files) != 1 else ''}"
+    description = str(path) if path.is_file() else f"{noun} under {path}"
+    return StackSource(description=description, parts=parts, langs=langs, limit=limit,
+                       defaults=defaults, total_rows=rows if all_parquet else None)
+
+
+# ---------------------------------------------------------------------------------------
+# The Hugging Face Hub
+
+
+def hub_failure(dataset_id: str, what: str) -> InputError:
+    """The one message for every way reading ``dataset_id`` from the hub can fail."""
+    return InputError(
+        f"cannot stream {dataset_id} from the Hugging Face Hub: {what}. To fix: accept the "
+        f"dataset's terms at https://huggingface.co/datasets/{dataset_id} and set HF_TOKEN "
+        "or run `huggingface-cli login` (`hf auth login`); or download its parquet files "
+        f"(data/<lang>/*.parquet) and pass their local path instead of hf:{dataset_id}"
+    )
+
+
+def check_hub_access(dataset_id: str, token: str | None) -> None:
+    """Raise the hub InputError unless the hub answers and lets this token read the dataset."""
+    if constants.HF_HUB_OFFLINE:
+        raise hub_failure(dataset_id, "HF_HUB_OFFLINE is set, so the hub is not contacted")
+    url = f"{constants.ENDPOINT}/api/datasets/{dataset_id}/auth-check"
+    try:
+        response = get_session().get(url, headers=build_hf_headers(token=token),
+                                     timeout=constants.HF_HUB_ETAG_TIMEOUT)
+    except Exception as exc:  # httpx or requests errors, depending on huggingface_hub
+        raise hub_failure(dataset_id, f"{constants.ENDPOINT} cannot be reached "
+                                      f"({type(exc).__name__}: {_one_line(exc)})") from exc
+    try:
+        hf_raise_for_status(response)
+    except GatedRepoError as exc:
+        who = "this token has" if token else "no Hugging Face token was found, so you have"
+        raise hub_failure(dataset_id, f"access refused: the dataset is gated and {who} "
+                                      "not accepted its terms") from exc
+    except RepositoryNotFoundError as exc:
+        raise hub_failure(dataset_id, "no such dataset, or it is private") from exc
+    except HfHubHTTPError as exc:
+        raise hub_failure(dataset_id, f"the hub answered HTTP {response.status_code}") from exc
+
+
+def open_hub(dataset_id: str = DEFAULT_DATASET, *, langs: frozenset[str] = frozenset(),
+             limit: int | None = None, defaults: Defaults = Defaults()) -> StackSource:
+    """Stream a Stack dataset from the hub: one ``data/<lang>`` folder per language, or all.
+
+    The token is ``HF_TOKEN`` or the one ``huggingface-cli login`` saved. Access is
+    checked now, so a refusal surfaces before any indexing starts.
+    """
+    if not _DATASET_ID.match(dataset_id):
+        raise InputError(f"not a Hugging Face dataset id: {dataset_id!r} "
+                         f"(expected owner/name, e.g. hf:{DEFAULT_DATASET})")
+    token = get_token()
+    check_hub_access(dataset_id, token)
+
+    def fail(label: str, exc: Exception) -> InputError:
+        return hub_failure(dataset_id, f"reading {label} failed ({_one_line(exc)})")
+
+    load = partial(datasets.load_dataset, dataset_id, split="train", streaming=True, token=token)
+    if langs:
+        parts = tuple(Part(f"{dataset_id} data/{key}", partial(load, data_dir=f"data/{key}"), fail)
+                      for key in sorted(langs))
+        description = f"{dataset_id} on the Hugging Face Hub ({', '.join(sorted(langs))})"
+    else:
+        parts = (Part(dataset_id, load, fail),)
+        description = f"{dataset_id} on the Hugging Face Hub (all languages)"
+    return StackSource(description=description, parts=parts, langs=langs, limit=limit,
+                       defaults=defaults)
