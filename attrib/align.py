@@ -41,6 +41,7 @@ class Region:
     lines: int  # query lines with aligned tokens
     distinct: int  # distinct abstract shingles aligned: low for repetitive code
     consistency: float  # share of renamed identifiers that map one-to-one
+    identical: bool  # same token sequence on both sides (whitespace and comments aside)
 
     @property
     def exact_ratio(self) -> float:
@@ -48,11 +49,7 @@ class Region:
 
     @property
     def similarity(self) -> float:
-        return self.exact / max(self.q_tokens, self.s_tokens, 1)
-
-    @property
-    def is_exact(self) -> bool:
-        return self.exact == self.q_tokens == self.s_tokens
+        return 1.0 if self.identical else min(self.exact / max(self.q_tokens, self.s_tokens, 1), 0.999)
 
 
 def align(query: Lexed, source: Lexed, k: int, *, max_gap: int | None = None) -> list[Region]:
@@ -63,8 +60,11 @@ def align(query: Lexed, source: Lexed, k: int, *, max_gap: int | None = None) ->
     qi, sj = _shingle_pairs(hq, hs)
     if len(qi) == 0:
         return []
-    runs = _runs(qi, sj, gap=k)
-    chains = _chain(runs, k, max_gap if max_gap is not None else 3 * k)
+    # A pair whose tokens are also identical (not just alike after abstraction) weighs double,
+    # so among look-alike diagonals (repetitive code) the true copy wins.
+    exact = shingles(query.norm, k)[qi] == shingles(source.norm, k)[sj]
+    runs = _select(_runs(qi, sj, 1 + exact.astype(np.int64), gap=k), k)
+    chains = _chain(runs, max_gap if max_gap is not None else 3 * k)
     regions = [r for r in (_measure(query, source, hq, chain, k) for chain in chains) if r is not None]
     regions.sort(key=lambda r: -r.aligned)
     kept: list[Region] = []
@@ -87,40 +87,52 @@ def _shingle_pairs(hq: np.ndarray, hs: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return qi, order[offsets]
 
 
-def _runs(qi: np.ndarray, sj: np.ndarray, gap: int) -> list[tuple[int, int, int, int]]:
-    """Runs of hits on one diagonal: (first query pos, last query pos, diagonal, hits)."""
+Run = tuple  # (first query pos, last query pos, diagonal, score)
+
+
+def _runs(qi: np.ndarray, sj: np.ndarray, weight: np.ndarray, gap: int) -> list[Run]:
+    """Runs of hits on one diagonal: (first query pos, last query pos, diagonal, score)."""
     d = sj - qi
     order = np.lexsort((qi, d))
-    qi, d = qi[order], d[order]
+    qi, d, weight = qi[order], d[order], weight[order]
     brk = np.flatnonzero((d[1:] != d[:-1]) | (qi[1:] - qi[:-1] > gap)) + 1
     starts = np.concatenate(([0], brk))
     ends = np.concatenate((brk, [len(qi)])) - 1
-    hits = ends - starts + 1
-    keep = hits >= 2
-    return sorted(zip(qi[starts[keep]].tolist(), qi[ends[keep]].tolist(), d[starts[keep]].tolist(),
-                      hits[keep].tolist()))
+    score = np.add.reduceat(weight, starts)
+    keep = ends > starts  # at least two hits
+    return list(zip(qi[starts[keep]].tolist(), qi[ends[keep]].tolist(), d[starts[keep]].tolist(),
+                    score[keep].tolist()))
 
 
-def _chain(runs: list[tuple[int, int, int, int]], k: int, max_gap: int) -> list[list[tuple[int, int, int, int]]]:
-    """Greedily chain runs that follow each other in the query with nearby diagonals."""
-    chains: list[list[tuple[int, int, int, int]]] = []
+def _select(runs: list[Run], k: int) -> list[Run]:
+    """Best runs first; drop a run when most of its query tokens are already claimed."""
+    runs = sorted(runs, key=lambda r: -r[3])
+    if not runs:
+        return []
+    claimed = np.zeros(max(r[1] for r in runs) + k, dtype=bool)
+    kept = []
+    for a, b, d, score in runs:
+        span = claimed[a:b + k]
+        if span.mean() < 0.5:
+            kept.append((a, b, d, score))
+            span[:] = True
+    return sorted(kept)
+
+
+def _chain(runs: list[Run], max_gap: int) -> list[list[Run]]:
+    """Chain runs that follow each other in the query with nearby diagonals."""
+    chains: list[list[Run]] = []
     for run in runs:
-        best, best_hits = None, -1
-        for c in chains:
-            last = c[-1]
-            if (0 <= run[0] - last[1] <= max_gap or (run[0] <= last[1] and run[1] > last[1])) \
-                    and abs(run[2] - last[2]) <= max_gap and run[1] > last[1]:
-                hits = sum(r[3] for r in c)
-                if hits > best_hits:
-                    best, best_hits = c, hits
-        if best is None:
-            chains.append([run])
+        last = chains[-1][-1] if chains else None
+        if last is not None and run[0] - last[1] <= max_gap and abs(run[2] - last[2]) <= max_gap:
+            chains[-1].append(run)
         else:
-            best.append(run)
+            chains.append([run])
     return chains
 
 
-def _measure(q: Lexed, s: Lexed, hq: np.ndarray, chain: list[tuple[int, int, int, int]], k: int) -> Region | None:
+def _measure(q: Lexed, s: Lexed, hq: np.ndarray, chain: list[Run], k: int) -> Region | None:
+    chain = sorted(chain, key=lambda r: -r[3])  # where runs overlap, the best one decides
     qpos = np.concatenate([np.arange(a, b + k) for a, b, _, _ in chain])
     spos = np.concatenate([np.arange(a, b + k) + d for a, b, d, _ in chain])
     qpos, first = np.unique(qpos, return_index=True)
@@ -144,13 +156,14 @@ def _measure(q: Lexed, s: Lexed, hq: np.ndarray, chain: list[tuple[int, int, int
     sa, sb = int(s.line[spos].min()), int(s.line[spos].max())
     exact = int(np.count_nonzero(q.norm[qpos] == s.norm[spos]))
     starts = qpos[qpos < len(hq)]
+    q_seg = q.norm[(q.line >= a) & (q.line <= b)]
+    s_seg = s.norm[(s.line >= sa) & (s.line <= sb)]
     return Region(
         q_start_line=a, q_end_line=b, s_start_line=sa, s_end_line=sb,
-        aligned=len(qpos), exact=exact,
-        q_tokens=int(np.count_nonzero((q.line >= a) & (q.line <= b))),
-        s_tokens=int(np.count_nonzero((s.line >= sa) & (s.line <= sb))),
+        aligned=len(qpos), exact=exact, q_tokens=len(q_seg), s_tokens=len(s_seg),
         lines=len(np.unique(q.line[qpos])), distinct=len(np.unique(hq[starts])),
-        consistency=_consistency(q.norm[qpos], s.norm[spos], q.ident[qpos] & s.ident[spos]))
+        consistency=_consistency(q.norm[qpos], s.norm[spos], q.ident[qpos] & s.ident[spos]),
+        identical=len(q_seg) == len(s_seg) and bool(np.array_equal(q_seg, s_seg)))
 
 
 def _consistency(qn: np.ndarray, sn: np.ndarray, ident: np.ndarray) -> float:

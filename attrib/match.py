@@ -153,7 +153,7 @@ def _group(found: list[tuple[Region, StoredFile]]) -> list[Match]:
 def _span(r: Region, f: StoredFile, p) -> SourceSpan:
     return SourceSpan(repo=p.repo, path=p.path, commit=p.commit, start_line=r.s_start_line,
                       end_line=r.s_end_line, licenses=p.licenses, stars=p.stars, lang=f.lang, sha=f.sha,
-                      similarity=round(r.similarity, 4), kind="exact" if r.is_exact else "near")
+                      similarity=round(r.similarity, 4), kind="exact" if r.identical else "near")
 
 
 _LEXED: OrderedDict[tuple[str, str | None], Lexed] = OrderedDict()

@@ -1,0 +1,74 @@
+"""The ``attrib`` command group: global options, error handling, exit codes.
+
+Exit codes: 0 ok, 1 policy failure, 2 usage / input / store error, 130 interrupted.
+Every :class:`attrib.errors.AttribError` becomes one ``error:`` line on stderr and exit
+code 2 -- never a traceback.
+"""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from attrib import __version__
+from attrib.errors import AttribError
+
+from .context import Context
+from .index_cmd import index
+from .scan_cmd import scan
+from .stats_cmd import stats
+
+STORE_HELP = ("Index location: a file path or sqlite:///PATH (embedded store), or "
+              "http(s)://HOST:PORT[/INDEX] (Elasticsearch). Default: $ATTRIB_STORE, else "
+              "~/.local/share/attrib/index.db.")
+
+
+class AttribGroup(click.Group):
+    """A click group that turns attrib's errors into one clear line and exit code 2."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except AttribError as e:
+            click.secho(f"error: {e}", fg="red", err=True)
+            sys.exit(e.exit_code)
+        except KeyboardInterrupt:
+            click.secho("interrupted: everything stored so far is kept; re-run the same command to "
+                        "continue", fg="yellow", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=AttribGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--store", "store_url", envvar="ATTRIB_STORE", metavar="URL", help=STORE_HELP)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars or summaries, only results and errors.")
+@click.version_option(__version__, prog_name="attrib")
+@click.pass_context
+def cli(ctx: click.Context, store_url: str | None, quiet: bool) -> None:
+    """Find where code came from, and under what license.
+
+    \b
+    attrib indexes code (The Stack v1.2, files in its schema, or a local repository)
+    into MinHash fingerprints, then attributes any code -- a file, a directory, pasted
+    text, model output -- to the indexed files it was copied from, with exact line
+    ranges, permalinks and licenses.
+
+    \b
+    Start here:
+      attrib index examples/stack-sample      # index a sample of real code
+      attrib scan examples/snippet.py         # where did this code come from?
+      attrib stats                            # what the index holds
+    """
+    ctx.obj = Context(store_url=store_url, quiet=quiet)
+
+
+cli.add_command(index)
+cli.add_command(scan)
+cli.add_command(stats)
+
+
+def main() -> None:
+    cli(prog_name="attrib")
+
+
+if __name__ == "__main__":
+    main()

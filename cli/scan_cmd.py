@@ -1,0 +1,125 @@
+"""``attrib scan``: attribute files, directories or standard input."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import click
+from rich.console import Console
+
+from attrib.errors import InputError
+from attrib.formats import render_json, render_text
+from attrib.languages import from_path
+from attrib.match import attribute
+from attrib.report import FileResult, build_report
+from indexer.filters import Limits, Skipped, decode
+from indexer.sources.base import RawFile
+
+from .context import Context
+
+_SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", "dist", "build"}
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...|-")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for people; json is report schema v1 for tools.")
+@click.option("--lang", metavar="LANG", help="Language of standard input or of files with no known extension.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report here.")
+@click.pass_obj
+def scan(ctx: Context, paths: tuple[str, ...], fmt: str, lang: str | None, output: str | None) -> None:
+    """Find where code came from.
+
+    \b
+    PATH is a file, a directory (every source file in it, recursively), or - for
+    standard input. Reports every span found in the index: the lines, the source
+    repository, file, lines and commit, a permalink, the license and what it asks.
+
+    \b
+    Examples:
+      attrib scan examples/snippet.py
+      attrib scan src/ tests/ --format json > report.json
+      pbpaste | attrib scan - --lang Python
+
+    Exit code 0 when the scan ran (whatever it found), 2 when an input could not be
+    read or the index could not be used.
+    """
+    console = ctx.err_console()
+    inputs = list(_inputs(paths, lang))
+    errors = 0
+    results: list[FileResult] = []
+    texts: dict[str, str] = {}
+    skipped: dict[str, int] = {}
+    with ctx.open_store() as store:
+        stats = store.stats()
+        with console.status("attributing…") as status:
+            for n, (name, raw, explicit) in enumerate(inputs, 1):
+                status.update(f"attributing {name} ({n}/{len(inputs)})")
+                item = decode(raw, Limits())
+                if isinstance(item, Skipped):
+                    if explicit:
+                        errors += 1
+                        results.append(FileResult(name, [], 0, error=f"{item.reason}: {item.detail}"))
+                        console.print(f"[red]error[/]: {name}: cannot scan, {item.reason} ({item.detail})",
+                                      soft_wrap=True)
+                    else:
+                        skipped[item.reason] = skipped.get(item.reason, 0) + 1
+                    continue
+                matches = attribute(item.content, store, lang=item.lang, path=name)
+                results.append(FileResult(name, matches, item.content.count("\n") + 1))
+                texts[name] = item.content
+    report = build_report(results, {"name": stats.name, "files": stats.files, "params": stats.params})
+    if fmt == "json":
+        rendered = render_json(report) + "\n"
+        if output:
+            Path(output).write_text(rendered, encoding="utf-8")
+        else:
+            click.echo(rendered, nl=False)
+    else:
+        if output:
+            with open(output, "w", encoding="utf-8") as fh:
+                render_text(report, Console(file=fh, force_terminal=False, width=200), query_texts=texts)
+        else:
+            render_text(report, Console(highlight=False), query_texts=texts)
+    if skipped:
+        console.print("skipped: " + ", ".join(f"{n} {why}" for why, n in skipped.items()))
+    if not inputs:
+        raise InputError("no source files found in " + ", ".join(paths))
+    if errors:
+        sys.exit(2)
+
+
+def _inputs(paths: tuple[str, ...], lang: str | None) -> Iterator[tuple[str, RawFile, bool]]:
+    """(display name, raw file, named explicitly?) for every input."""
+    for p in paths:
+        if p == "-":
+            data = sys.stdin.buffer.read()
+            yield "<stdin>", RawFile(data, repo="", path="<stdin>", lang=lang), True
+            continue
+        path = Path(p)
+        if path.is_dir():
+            for f in _walk(path):
+                guessed = from_path(f.name)
+                if guessed is None and lang is None:
+                    continue  # not source code
+                yield str(f), RawFile(_read(f), repo="", path=str(f), lang=guessed or lang), False
+        elif path.is_file():
+            yield str(path), RawFile(_read(path), repo="", path=str(path), lang=from_path(path.name) or lang), True
+        else:
+            raise InputError(f"no such file or directory: {p}")
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
+        for name in sorted(filenames):
+            yield Path(dirpath) / name
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise InputError(f"cannot read {path}: {e.strerror}") from None

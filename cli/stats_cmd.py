@@ -1,0 +1,38 @@
+"""``attrib stats``: what the index holds."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from attrib.licenses import category
+
+from .context import Context
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def stats(ctx: Context, fmt: str) -> None:
+    """Show what the index holds: files, repositories, languages, licenses, parameters."""
+    with ctx.open_store() as store:
+        s = store.stats()
+    if fmt == "json":
+        click.echo(json.dumps(asdict(s), indent=2))
+        return
+    out = Console(highlight=False)
+    out.print(f"[bold]{s.name}[/] — {s.location}", soft_wrap=True)
+    out.print(f"{s.files:,} files · {s.sources:,} sources in {s.repos:,} repositories · "
+              f"{s.bytes / 1e6:.1f} MB of code · {s.postings:,} fingerprints")
+    table = Table("language", "files", box=None)
+    for lang, n in list(s.languages.items())[:15]:
+        table.add_row(lang, f"{n:,}")
+    out.print(table)
+    table = Table("license", "category", "sources", box=None)
+    for lic, n in list(s.licenses.items())[:15]:
+        table.add_row(lic, category(lic) if lic != "(none)" else "unknown", f"{n:,}")
+    out.print(table)
+    out.print("parameters: " + ", ".join(f"{k}={v}" for k, v in s.params.items()), soft_wrap=True)

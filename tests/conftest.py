@@ -1,0 +1,26 @@
+"""Shared fixtures: a store built from real code."""
+from __future__ import annotations
+
+import pytest
+
+from attrib.store import open_store
+from indexer import pipeline
+from realcode import click_files, raw
+
+
+@pytest.fixture(scope="session")
+def click_store(tmp_path_factory):
+    """A SQLite store holding click's source files."""
+    path = tmp_path_factory.mktemp("store") / "click.db"
+    store = open_store(str(path), create=True)
+    pipeline.run([raw(p) for p in click_files()], store)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    """No ATTRIB_STORE from the environment; a private XDG data dir."""
+    monkeypatch.delenv("ATTRIB_STORE", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    return tmp_path

@@ -1,0 +1,73 @@
+import numpy as np
+import pytest
+from datasketch import MinHash
+
+from attrib import fingerprint as fp
+from attrib.errors import ParamsMismatch
+from attrib.lexer import lex
+from attrib.params import DEFAULT_PARAMS, FingerprintParams, check_compatible
+
+from realcode import click_files
+
+
+def test_vectorised_minhash_equals_datasketch():
+    values = np.random.default_rng(7).integers(0, 2**32, 500, dtype=np.uint64).astype(np.uint32)
+    ref = MinHash(num_perm=DEFAULT_PARAMS.num_perm, seed=DEFAULT_PARAMS.seed, scheme="affine32",
+                  hashfunc=lambda v: v)
+    ref.update_batch([int(v) for v in values])
+    ours = fp.minhash_rows(values, DEFAULT_PARAMS).min(axis=0)
+    assert np.array_equal(ref.hashvalues, ours)
+
+
+def test_line_minima_equal_minhash_of_each_group_across_blocks(monkeypatch):
+    monkeypatch.setattr(fp, "_BLOCK", 64)  # force groups that straddle numpy blocks
+    values = np.random.default_rng(1).integers(0, 2**32, 1000, dtype=np.uint64).astype(np.uint32)
+    starts = np.array([0, 10, 11, 300, 640, 999, 1000, 1000])
+    got = fp.line_minima(values, starts, DEFAULT_PARAMS)
+    bounds = list(starts) + [len(values)]
+    for g in range(len(starts)):
+        part = values[bounds[g]:bounds[g + 1]]
+        if len(part) == 0:
+            assert (got[g] == 0xFFFFFFFF).all()
+        else:
+            assert np.array_equal(got[g], fp.minhash_rows(part, DEFAULT_PARAMS).min(axis=0))
+
+
+def test_shingles_are_k_grams():
+    tokens = np.arange(10, dtype=np.uint64)
+    sh = fp.shingles(tokens, 5)
+    assert len(sh) == 6
+    assert len(np.unique(sh)) == 6
+    assert len(fp.shingles(tokens[:4], 5)) == 0
+
+
+def test_query_window_lines_up_with_index_window():
+    text = click_files()[0].read_text()
+    lexed = lex(text, "Python")
+    indexed = fp.windows(lexed, "norm", DEFAULT_PARAMS, DEFAULT_PARAMS.stride_lines)
+    query = fp.windows(lexed, "norm", DEFAULT_PARAMS, 1)
+    assert len(query) > len(indexed) > 10
+    assert set(map(tuple, indexed.keys.tolist())) <= set(map(tuple, query.keys.tolist()))
+    assert (indexed.end_line >= indexed.start_line).all()
+    assert ((indexed.stop - indexed.first) >= DEFAULT_PARAMS.window_tokens).all()
+
+
+def test_short_text_is_one_window():
+    lexed = lex("x = f(a, b)\n", "Python")
+    w = fp.windows(lexed, "norm", DEFAULT_PARAMS, 1)
+    assert len(w) == 1 and w.keys.shape == (1, DEFAULT_PARAMS.bands)
+
+
+def test_streams_never_share_keys():
+    lexed = lex("a = b + c\nd = e + f\n" * 5, "Python")
+    norm = fp.windows(lexed, "norm", DEFAULT_PARAMS, 1).keys
+    abst = fp.windows(lexed, "abst", DEFAULT_PARAMS, 1).keys
+    assert not set(norm.ravel().tolist()) & set(abst.ravel().tolist())
+
+
+def test_params_mismatch_names_the_difference():
+    other = FingerprintParams(num_perm=64, bands=16, rows=4)
+    with pytest.raises(ParamsMismatch, match="num_perm=64"):
+        check_compatible(other, DEFAULT_PARAMS, "x.db")
+    with pytest.raises(ValueError):
+        FingerprintParams(num_perm=32, bands=5, rows=4)
