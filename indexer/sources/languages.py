@@ -90,3 +90,7 @@ def lang_key(lang: str) -> str:
     ['python', 'c-sharp', 'c-sharp', 'c++', 'visual-basic']
     """
     return "-".join(lang.strip().lower().replace("#", " sharp").split())
+
+
+KNOWN_LANG_KEYS = frozenset(lang_key(name) for name in {*_BY_EXTENSION.values(), *_BY_FILENAME.values()})
+"""Keys of the languages named here: the common part of The Stack's 358."""

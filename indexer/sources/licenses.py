@@ -369,13 +369,13 @@ def identify_license_text(text: str) -> tuple[str, ...]:
     flat = normalize_text(text)
     found: list[tuple[int, str]] = []
     for pattern in (_GNU_TITLE, _GNU_GRANT):
-        for match in pattern.finditer(flat):
-            family = match.group(1) or ""
-            version = next(v for v in match.groups()[1:] if v)
+        for gnu in pattern.finditer(flat):
+            family = gnu.group(1) or ""
+            version = next(v for v in gnu.groups()[1:] if v)
             version = version[:-2] if version.endswith(".0") else version
             spdx = _GNU_IDS.get((family, version))
             if spdx:
-                found.append((match.start(), spdx))
+                found.append((gnu.start(), spdx))
     for spdx, must, must_not in _TEXT_RULES:
         match = must.search(flat)
         if match and not (must_not and must_not.search(flat)):

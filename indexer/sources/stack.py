@@ -56,7 +56,7 @@ from huggingface_hub.utils import (
 
 from attrib.errors import InputError
 from indexer.sources.base import RawFile
-from indexer.sources.languages import lang_key
+from indexer.sources.languages import KNOWN_LANG_KEYS, lang_key
 
 DEFAULT_DATASET = "bigcode/the-stack"
 
@@ -157,14 +157,15 @@ class StackSource:
     limit: int | None = None
     defaults: Defaults = Defaults()
     total_rows: int | None = None
-    """Rows in all parts when cheaply known (parquet metadata), before filtering."""
+    """Rows the parts hold, when cheaply known (parquet metadata) and not thinned further
+    by the language filter."""
 
     def describe(self) -> str:
         return self.description
 
     def estimated_total(self) -> int | None:
-        """Rows to expect: exact for unfiltered parquet, else ``limit`` when one is set."""
-        total = None if self.langs else self.total_rows
+        """Rows to expect: exact for parquet, else ``limit`` when one is set."""
+        total = self.total_rows
         if total is None:
             return self.limit
         return total if self.limit is None else min(total, self.limit)
@@ -302,7 +303,14 @@ def _local_failure(label: str, exc: Exception) -> InputError:
 
 def open_local_stack(path: Path, files: list[Path], *, langs: frozenset[str] = frozenset(),
                      limit: int | None = None, defaults: Defaults = Defaults()) -> StackSource:
-    """A source over local Stack-schema files (``files`` from :func:`stack_data_files`)."""
+    """A source over local Stack-schema files (``files`` from :func:`stack_data_files`).
+
+    With a language filter, files in a folder named for another language (The Stack's
+    ``data/java/`` when only Python is wanted) are not opened at all; files in other
+    folders are read and filtered row by row.
+    """
+    if langs:
+        files = [file for file in files if _folder_lang(file) in langs or _folder_lang(file) is None]
     parts = tuple(
         Part(label=str(file),
              load=partial(datasets.load_dataset, data_format(file), data_files=[str(file)],
@@ -312,11 +320,20 @@ def open_local_stack(path: Path, files: list[Path], *, langs: frozenset[str] = f
     )
     all_parquet = all(data_format(file) == "parquet" for file in files)
     rows = parquet_rows(files)
+    # Rows counted are rows yielded when no row is dropped by language: no filter, or
+    # every file sits in a folder of a wanted language.
+    exact = all_parquet and (not langs or all(_folder_lang(file) in langs for file in files))
     kinds = "parquet" if all_parquet else "data"
     noun = f"{len(files)} {kinds} file{'s' if len(files) != 1 else ''}"
     description = str(path) if path.is_file() else f"{noun} under {path}"
     return StackSource(description=description, parts=parts, langs=langs, limit=limit,
-                       defaults=defaults, total_rows=rows if all_parquet else None)
+                       defaults=defaults, total_rows=rows if exact else None)
+
+
+def _folder_lang(file: Path) -> str | None:
+    """The language a file's folder is named for (``data/python/x.parquet`` → python)."""
+    key = lang_key(file.parent.name)
+    return key if key in KNOWN_LANG_KEYS else None
 
 
 # ---------------------------------------------------------------------------------------
@@ -373,6 +390,8 @@ def open_hub(dataset_id: str = DEFAULT_DATASET, *, langs: frozenset[str] = froze
         return hub_failure(dataset_id, f"reading {label} failed ({_one_line(exc)})")
 
     load = partial(datasets.load_dataset, dataset_id, split="train", streaming=True, token=token)
+    # The folders pick the languages; the rows are not filtered again, so a row whose
+    # ``lang`` is spelled unlike its folder name is still kept.
     if langs:
         parts = tuple(Part(f"{dataset_id} data/{key}", partial(load, data_dir=f"data/{key}"), fail)
                       for key in sorted(langs))
@@ -380,5 +399,4 @@ def open_hub(dataset_id: str = DEFAULT_DATASET, *, langs: frozenset[str] = froze
     else:
         parts = (Part(dataset_id, load, fail),)
         description = f"{dataset_id} on the Hugging Face Hub (all languages)"
-    return StackSource(description=description, parts=parts, langs=langs, limit=limit,
-                       defaults=defaults)
+    return StackSource(description=description, parts=parts, limit=limit, defaults=defaults)
