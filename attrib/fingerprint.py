@@ -1,9 +1,8 @@
 """Fingerprints: shingles -> MinHash signatures of line windows -> LSH band keys.
 
-A file is cut into *windows*: a window starts at a non-empty line and takes whole
-lines until it holds ``window_tokens`` tokens, so a short copied span can be found
-inside a long file. Each window's shingles (k-grams of tokens starting in its lines)
-get a MinHash signature with datasketch's permutations, computed for many windows at
+A file is cut into *windows*: a window is the ``window_tokens`` tokens that follow
+the start of a non-empty line, so a short copied span can be found inside a long
+file. Each window's shingles (its k-grams of tokens) get a MinHash signature with datasketch's permutations, computed for many windows at
 once with numpy, and each signature is cut into ``bands`` keys of ``rows`` values
 (locality-sensitive hashing: windows sharing a key are candidates).
 
@@ -94,64 +93,53 @@ def minhash_rows(values: np.ndarray, params: FingerprintParams) -> np.ndarray:
     return _fmix32(values)[:, None] * a[None, :] + b[None, :]
 
 
-def line_minima(sh: np.ndarray, group_start: np.ndarray, params: FingerprintParams) -> np.ndarray:
-    """MinHash signature of each group of consecutive shingles, shape (groups, num_perm).
+def window_minima(sh: np.ndarray, starts: np.ndarray, length: int, params: FingerprintParams) -> np.ndarray:
+    """MinHash signature of each run ``sh[s:s + length]``, shape (len(starts), num_perm).
 
-    ``group_start`` holds the sorted first shingle index of every group; a group that
-    starts at or after ``len(sh)`` is empty and gets the all-max (empty) signature.
+    Every start must leave room for a full run. Runs are minimised by repeated
+    doubling (min of two shifted copies) -- a few contiguous numpy passes instead of
+    one reduction per window -- over blocks of rows, which bounds memory on huge files.
     """
-    out = np.full((len(group_start), params.num_perm), _EMPTY, dtype=_U32)
-    n = len(sh)
-    for lo in range(0, n, _BLOCK):
-        hi = min(n, lo + _BLOCK)
-        first = np.searchsorted(group_start, lo, side="right") - 1
-        last = np.searchsorted(group_start, hi, side="left")
-        groups = np.arange(max(first, 0), last)
-        bounds = np.maximum(group_start[groups], lo) - lo
-        keep = np.concatenate(([True], bounds[1:] > bounds[:-1])) if len(bounds) else bounds
-        groups, bounds = groups[keep], bounds[keep]
-        mins = np.minimum.reduceat(minhash_rows(sh[lo:hi], params), bounds, axis=0)
-        out[groups] = np.minimum(out[groups], mins)
+    out = np.empty((len(starts), params.num_perm), dtype=_U32)
+    span = 1 << (length.bit_length() - 1)  # largest power of two <= length
+    for lo in range(0, len(sh), _BLOCK):
+        sel = np.flatnonzero((starts >= lo) & (starts < lo + _BLOCK))
+        if len(sel) == 0:
+            continue
+        rows = minhash_rows(sh[lo:min(len(sh), lo + _BLOCK + length - 1)], params)
+        width = 1
+        while width < span:
+            rows = np.minimum(rows[:-width], rows[width:])
+            width *= 2
+        at = starts[sel] - lo
+        out[sel] = np.minimum(rows[at], rows[at + length - span])
     return out
 
 
 def windows(lexed: Lexed, stream: str, params: FingerprintParams, stride: int) -> Windows:
-    """Band keys of the windows starting at every ``stride``-th non-empty line."""
+    """Band keys of the windows starting at every ``stride``-th non-empty line.
+
+    A window is the ``window_tokens`` tokens from the first token of its line (so a
+    query window and an indexed window that start on the same code hold the same
+    shingles); a text shorter than one window is one window.
+    """
     tokens = lexed.norm if stream == "norm" else lexed.abst
-    k, n = params.shingle, len(tokens)
-    empty = Windows(np.zeros((0, params.bands), np.int64), *(np.zeros(0, np.int64),) * 4)
+    k, n, size = params.shingle, len(tokens), params.window_tokens
     if n < k:
-        return empty
-    lines, line_first = np.unique(lexed.line, return_index=True)
-    bounds = np.append(line_first, n)  # token offset where each non-empty line starts
-    starts = np.arange(0, len(lines), stride)
-    ends = np.searchsorted(bounds, bounds[starts] + params.window_tokens, side="left") - 1
-    complete = ends < len(lines)
-    if not complete[0]:  # the whole text is shorter than one window: it is one window
-        starts, ends = starts[:1], np.array([len(lines) - 1])
-    else:
-        starts, ends = starts[complete], ends[complete]
+        return Windows(np.zeros((0, params.bands), np.int64), *(np.zeros(0, np.int64),) * 4)
+    line_first = np.flatnonzero(np.diff(lexed.line, prepend=-1) != 0)
+    first = line_first[::stride]
+    first = first[first + size <= n]
     sh = shingles(tokens, k)
-    sig = _range_minima(line_minima(sh, line_first, params), starts, ends)
+    if len(first) == 0:  # shorter than one window: the whole text is the window
+        first, stop = np.array([0]), np.array([n])
+        sig = minhash_rows(sh, params).min(axis=0, keepdims=True)
+    else:
+        stop = first + size
+        sig = window_minima(sh, first, size - k + 1, params)
     return Windows(keys=band_keys(sig, params, STREAMS.index(stream)),
-                   start_line=lines[starts].astype(np.int64), end_line=lines[ends].astype(np.int64),
-                   first=bounds[starts], stop=bounds[ends + 1])
-
-
-def _range_minima(rows: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Element-wise minimum of rows[s..e] for each (s, e), with a sparse table."""
-    lengths = ends - starts + 1
-    table = [rows]
-    while (1 << len(table)) <= lengths.max():
-        prev, step = table[-1], 1 << (len(table) - 1)
-        table.append(np.minimum(prev[:-step], prev[step:]) if len(prev) > step else prev[:0])
-    level = np.floor(np.log2(lengths)).astype(np.int64)
-    out = np.empty((len(starts), rows.shape[1]), dtype=rows.dtype)
-    for j in np.unique(level):
-        sel = np.flatnonzero(level == j)
-        t = table[j]
-        out[sel] = np.minimum(t[starts[sel]], t[ends[sel] - (1 << j) + 1])
-    return out
+                   start_line=lexed.line[first].astype(np.int64), end_line=lexed.line[stop - 1].astype(np.int64),
+                   first=first, stop=stop)
 
 
 def band_keys(sig: np.ndarray, params: FingerprintParams, stream: int) -> np.ndarray:

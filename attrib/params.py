@@ -20,8 +20,7 @@ class FingerprintParams:
 
     * ``shingle``: tokens per shingle (k-gram);
     * ``num_perm``: MinHash permutations per window, split into ``bands`` x ``rows``;
-    * ``window_tokens``: a window starts at a line and takes whole lines until it holds
-      at least this many tokens;
+    * ``window_tokens``: a window is this many tokens from the start of a line;
     * ``stride_lines``: the index keeps a window at every n-th non-empty line (queries
       keep one at every line, so some query window lines up with an indexed one);
     * ``seed``, ``scheme``, ``datasketch``: the MinHash permutations (datasketch 2.x);

@@ -1,0 +1,100 @@
+"""Store contract tests (every store implementation must pass these)."""
+import sqlite3
+
+import numpy as np
+import pytest
+
+from attrib.errors import ParamsMismatch, StoreError
+from attrib.params import DEFAULT_PARAMS, FingerprintParams
+from attrib.records import Provenance
+from attrib.store import IndexEntry, open_store
+from attrib.store.sqlite import SQLiteStore
+from indexer import pipeline
+from realcode import click_files, raw
+
+
+@pytest.fixture(params=["sqlite"])
+def new_store(request, tmp_path):
+    store = open_store(str(tmp_path / "s.db"), create=True)
+    yield store
+    store.close()
+
+
+def test_reindexing_is_idempotent_and_records_new_provenance(new_store):
+    files = [raw(p) for p in click_files()[:4]]
+    first = pipeline.run(files, new_store)
+    before = new_store.stats()
+    again = pipeline.run(files, new_store)
+    assert first.indexed == 4 and again.indexed == 0 and again.already == 4
+    assert new_store.stats().postings == before.postings
+    fork = [raw(p, repo="someone/fork") for p in click_files()[:2]]
+    pipeline.run(fork, new_store)
+    after = new_store.stats()
+    assert after.files == 4 and after.sources == 6 and after.repos == 2
+
+
+def test_lookup_returns_every_posting_of_a_key(new_store):
+    pipeline.run([raw(p) for p in click_files()[:3]], new_store)
+    new_store.add([IndexEntry(raw_file("x"), np.array([42, 42, 7], dtype=np.int64), np.array([1, 5, 9]))])
+    hits = new_store.lookup(np.array([42, 7, 99], dtype=np.int64))
+    got = sorted(zip(hits.keys.tolist(), hits.lines.tolist()))
+    assert got == [(7, 9), (42, 1), (42, 5)]
+    (fid,) = set(hits.file_ids.tolist())
+    stored = new_store.files([fid])[fid]
+    assert stored.content == "print('x')\n" and stored.provenance[0].repo == "me/x"
+
+
+def test_many_batches_merge_into_few_segments(new_store):
+    for i in range(20):
+        new_store.add([IndexEntry(raw_file(str(i)), np.arange(10, dtype=np.int64) + i, np.ones(10, dtype=np.int64))])
+    hits = new_store.lookup(np.arange(40, dtype=np.int64))
+    assert len(hits) == 200
+    assert isinstance(new_store, SQLiteStore)
+    assert new_store._db.execute("SELECT COUNT(*) FROM segments").fetchone()[0] < 8
+
+
+def test_failed_batch_leaves_nothing_behind(new_store):
+    pipeline.run([raw(p) for p in click_files()[:2]], new_store)
+    before = new_store.stats()
+    bad = IndexEntry(raw_file("y"), np.array([1, 2], dtype=np.int64), np.array([1], dtype=np.int64))
+    with pytest.raises(Exception):
+        new_store.add([IndexEntry(raw_file("z"), np.array([5], dtype=np.int64), np.array([1])), bad])
+    after = new_store.stats()
+    assert (after.files, after.sources, after.postings) == (before.files, before.sources, before.postings)
+
+
+def test_params_are_recorded_and_other_params_refused(new_store):
+    new_store.ensure_params(DEFAULT_PARAMS)
+    assert new_store.params() == DEFAULT_PARAMS
+    with pytest.raises(ParamsMismatch, match="window_tokens"):
+        new_store.ensure_params(FingerprintParams(window_tokens=30))
+
+
+def test_missing_store_and_foreign_files_are_clear_errors(tmp_path):
+    with pytest.raises(StoreError, match="no index at"):
+        open_store(str(tmp_path / "missing.db"))
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(StoreError, match="not an attrib index"):
+        open_store(str(junk))
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.commit()
+    with pytest.raises(StoreError, match="not an attrib index"):
+        open_store(str(other))
+    with pytest.raises(StoreError, match="sqlite"):
+        open_store("sqlite://relative.db")
+
+
+def test_sqlite_urls(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    open_store("sqlite:///rel.db", create=True).close()
+    assert (tmp_path / "rel.db").exists()
+    open_store(f"sqlite:///{tmp_path}/abs.db", create=True).close()
+    assert (tmp_path / "abs.db").exists()
+
+
+def raw_file(name: str):
+    from attrib.records import SourceFile
+    text = f"print('{name}')\n"
+    return SourceFile(content=text, sha=f"{name:0>40}", repo=f"me/{name}", path=f"{name}.py", lang="Python",
+                      licenses=("MIT",), size=len(text))
