@@ -662,11 +662,11 @@ def run_index(data_dir: Path, db: Path, reuse: bool, fingerprint: str) -> dict:
         p.unlink()
     exe = shutil.which("attrib")
     base = [exe] if exe else [sys.executable, "-m", "cli.main"]
-    cmd = base + ["index", str(data_dir), "--store", url, "--quiet"]
+    cmd = base + ["--store", url, "--quiet", "index", str(data_dir)]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode == 2 and "no such option" in proc.stderr.lower():
-        cmd = base + ["--store", url, "index", str(data_dir), "--quiet"]
+        cmd = base + ["index", str(data_dir), "--store", url, "--quiet"]
         proc = subprocess.run(cmd, capture_output=True, text=True)
     secs = time.perf_counter() - t0
     if proc.returncode != 0:
@@ -684,11 +684,11 @@ def load_matcher(spec: str | None, url: str):
     if spec:
         mod, _, fn = spec.partition(":")
         func = getattr(importlib.import_module(mod), fn)
-        return lambda text: func(text, None, lang="Python")
+        return (lambda text: func(text, None, lang="Python")), None
     from attrib.match import attribute
     from attrib.store import open_store
     store = open_store(url)
-    return lambda text: attribute(text, store, lang="Python")
+    return (lambda text: attribute(text, store, lang="Python")), store
 
 
 def failure_examples(queries, scored, raw, limit: int) -> dict:
@@ -794,13 +794,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {'reused' if index_info['reused'] else str(index_info['seconds']) + ' s'}",
               flush=True)
 
+    matcher, store = load_matcher(args.matcher, f"sqlite:///{work / 'index.db'}")
+    all_indexed = indexed
+    if store is not None:
+        # Queries come only from files the index holds (the indexer may skip some: size,
+        # line length, ...); the baseline indexes the same files.
+        known = store.known([f.sha for f in indexed])
+        indexed = [f for f in indexed if f.sha in known]
+        skipped = len(all_indexed) - len(indexed)
+        index_info["files_in_store"] = len(indexed)
+        index_info["files_skipped"] = skipped
+        index_info["skipped_paths"] = sorted(f"{f.package}:{f.path}" for f in all_indexed
+                                             if f.sha not in known)[:50]
+        if skipped:
+            print(f"  the index holds {len(indexed)} of {len(all_indexed)} files "
+                  f"({skipped} skipped by the indexer)", flush=True)
+
     t0 = time.perf_counter()
-    ctext = CorpusText(indexed)
+    ctext = CorpusText(all_indexed)
     queries = make_queries(indexed, held, per_cell, n_neg, args.seed, ctext)
     gen_secs = time.perf_counter() - t0
     print(f"{len(queries)} queries ({gen_secs:.1f} s)", flush=True)
-
-    matcher = load_matcher(args.matcher, f"sqlite:///{work / 'index.db'}")
     results: dict = {}
     raw_all: dict = {}
     # attrib
