@@ -117,27 +117,32 @@ def open_local(path: Path, *, repo: str | None = None, commit: str | None = None
     top = git_toplevel(folder)
     entries = git_entries(top, folder, "." if path.is_dir() else path.name) if top else []
     list_files: Callable[[], Iterator[Entry]]
-    if top and (entries or path.is_dir()):  # a work tree, or a tracked file in one
+    is_git = bool(top and (entries or path.is_dir()))  # a work tree, or a tracked file in one
+    if top and is_git:
         wanted = [e for e in entries if not langs or _lang_key_of(e.path) in langs]
         list_files, total, root = partial(iter, wanted), len(wanted), top
         found_repo = repo_name_from_remote(_git(top, "remote", "get-url", "origin") or "") or top.name
         found_commit = (_git(top, "rev-parse", "--verify", "--quiet", "HEAD") or "").strip()
-        head = commit if commit is not None else found_commit
-        description = f"git repository {repo or found_repo}" + (f" @ {head[:12]}" if head else "")
     elif path.is_dir():
         if (path / ".git").exists():
             log.warning("%s looks like a git repository but git cannot read it; "
                         "indexing it as a plain directory", path)
         list_files, total, root = partial(walk_directory, path), None, path
-        found_repo, found_commit, description = path.name, "", f"directory {path}"
+        found_repo, found_commit = path.name, ""
     else:  # a single file outside git, or untracked
         list_files, total, root = partial(iter, [Entry(path.name, path)]), 1, folder
-        found_repo, found_commit, description = folder.name, "", f"file {path}"
+        found_repo, found_commit = folder.name, ""
+    name = repo or found_repo
+    head = commit if commit is not None else found_commit
+    if is_git:
+        description = f"git repository {name}" + (f" @ {head[:12]}" if head else "")
+    else:
+        description = f"{'directory' if path.is_dir() else 'file'} {path}"
     return LocalSource(
         description=description,
         list_files=list_files,
-        repo=repo or found_repo,
-        commit=commit if commit is not None else found_commit,
+        repo=name,
+        commit=head,
         licenses=licenses if licenses is not None else detect_repo_licenses(root),
         licenses_given=licenses is not None,
         langs=langs,
