@@ -3,19 +3,17 @@
 Every source yields :class:`indexer.sources.base.RawFile` items; decoding, filtering
 and fingerprinting happen once, in :mod:`indexer.pipeline`.
 
-:func:`open_source` turns what the user typed into a :class:`Source`:
+The spec forms :func:`open_source` accepts:
 
-=====================================  =================================================
-``hf:bigcode/the-stack``               The Stack streamed from the Hugging Face Hub
-                                       (any dataset id in its schema, e.g.
-                                       ``hf:bigcode/the-stack-dedup``); ``langs`` picks
-                                       its ``data/<lang>`` folders, none means all
-``x.parquet``, ``x.jsonl``, ``x.json``,  local files in The Stack's schema
-``x.jsonl.gz``, ``x.json.gz``
-a directory of mostly such files       all of them, recursively (``data/python/*.parquet``)
-any other directory or file            code on disk: a git work tree's tracked files, or a
-                                       plain directory walk (:mod:`.local`)
-=====================================  =================================================
+- ``hf:bigcode/the-stack`` — The Stack streamed from the Hugging Face Hub (any dataset
+  id in its schema, e.g. ``hf:bigcode/the-stack-dedup``); ``langs`` picks its
+  ``data/<lang>`` folders, none means all of it;
+- a ``.parquet``, ``.jsonl``, ``.json``, ``.jsonl.gz`` or ``.json.gz`` file — rows in
+  The Stack's schema (:mod:`.stack`);
+- a directory holding mostly such files, searched recursively — all of them
+  (``data/python/*.parquet``, The Stack's own layout);
+- any other directory or file — code on disk: a git work tree's tracked files, or a
+  plain directory walk (:mod:`.local`).
 
 ``langs`` keeps rows/files of those languages (``"python"``, ``"Python"``, ``"C#"`` and
 ``"c-sharp"`` all work); ``limit`` stops after that many files. ``repo``, ``commit`` and
