@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from datasketch import MinHash
 
 from .lexer import Lexed
 from .params import FingerprintParams
@@ -70,6 +69,8 @@ def permutations(num_perm: int, seed: int, scheme: str) -> tuple[np.ndarray, np.
     """datasketch's MinHash permutation parameters (a, b) for these settings."""
     if scheme != "affine32":
         raise ValueError(f"unsupported MinHash scheme {scheme!r}: attrib uses affine32")
+    from datasketch import MinHash  # imported on first use: datasketch pulls in scipy
+
     a, b = MinHash(num_perm=num_perm, seed=seed, scheme=scheme).permutations
     return a.astype(_U32), b.astype(_U32)
 

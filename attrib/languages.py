@@ -7,8 +7,8 @@ trivial boilerplate (imports, includes, ``if __name__ == "__main__":``) that mus
 be attributed on their own.
 
 Languages are named as in The Stack's ``lang`` column ("Python", "C++", ...);
-:func:`resolve` accepts any case and common aliases, and :func:`from_path` guesses
-from a file name.
+:func:`resolve` accepts any spelling :func:`lang_key` folds together, and
+:func:`from_path` names the language of a file from its name the way The Stack did.
 """
 from __future__ import annotations
 
@@ -111,8 +111,8 @@ _SYNTAXES: dict[str, Syntax] = {
 # The Stack language names and common aliases -> syntax family.
 _ALIASES = {
     "python": "python", "py": "python", "cython": "python", "starlark": "python",
-    "c": "c", "cuda": "c++", "c++": "c++", "cpp": "c++", "objective-c": "c", "objective-c++": "c++",
-    "java": "java", "groovy": "java", "c#": "c#", "csharp": "c#",
+    "c": "c", "cuda": "c++", "glsl": "c", "protocol-buffer": "c", "java-server-pages": "java", "c++": "c++", "cpp": "c++", "objective-c": "c", "objective-c++": "c++",
+    "java": "java", "groovy": "java", "c-sharp": "c#", "csharp": "c#", "f-sharp": "text",
     "javascript": "javascript", "js": "javascript", "typescript": "javascript", "ts": "javascript",
     "jsx": "javascript", "tsx": "javascript", "vue": "javascript", "dart": "java",
     "go": "go", "rust": "rust", "kotlin": "kotlin", "scala": "scala", "swift": "swift",
@@ -121,46 +121,96 @@ _ALIASES = {
     "yaml": "shell", "toml": "shell", "cmake": "shell", "elixir": "ruby",
     "sql": "sql", "plpgsql": "sql", "lua": "lua", "haskell": "haskell", "elm": "haskell",
     "html": "html", "xml": "html", "markdown": "html", "css": "css", "scss": "css", "less": "css",
-    "json": "text", "emacs-lisp": "lisp", "common-lisp": "lisp", "scheme": "lisp",
+    "json": "text", "emacs-lisp": "lisp", "common-lisp": "lisp", "scheme": "lisp", "jupyter-notebook": "python",
     "clojure": "lisp", "racket": "lisp", "verilog": "c", "systemverilog": "c", "vhdl": "sql",
     "fortran": "text", "ocaml": "text", "solidity": "javascript", "zig": "rust",
 }
 
-_EXTENSIONS = {
-    "py": "Python", "pyi": "Python", "pyx": "Cython", "c": "C", "h": "C", "cc": "C++", "cpp": "C++",
-    "cxx": "C++", "hpp": "C++", "hh": "C++", "hxx": "C++", "cu": "CUDA", "m": "Objective-C",
-    "java": "Java", "groovy": "Groovy", "cs": "C#", "js": "JavaScript", "mjs": "JavaScript",
-    "cjs": "JavaScript", "jsx": "JavaScript", "ts": "TypeScript", "tsx": "TypeScript",
-    "vue": "Vue", "dart": "Dart", "go": "Go", "rs": "Rust", "kt": "Kotlin", "kts": "Kotlin",
-    "scala": "Scala", "swift": "Swift", "php": "PHP", "rb": "Ruby", "sh": "Shell",
-    "bash": "Shell", "zsh": "Shell", "ps1": "PowerShell", "pl": "Perl", "pm": "Perl", "r": "R",
-    "jl": "Julia", "ex": "Elixir", "exs": "Elixir", "sql": "SQL", "lua": "Lua", "hs": "Haskell",
-    "elm": "Elm", "html": "HTML", "htm": "HTML", "xml": "XML", "md": "Markdown", "css": "CSS",
-    "scss": "SCSS", "less": "Less", "json": "JSON", "yml": "YAML", "yaml": "YAML", "toml": "TOML",
-    "el": "Emacs-Lisp", "lisp": "Common-Lisp", "clj": "Clojure", "scm": "Scheme", "rkt": "Racket",
-    "v": "Verilog", "sv": "SystemVerilog", "vhd": "VHDL", "f90": "Fortran", "ml": "OCaml",
-    "sol": "Solidity", "zig": "Zig", "cmake": "CMake",
+_BY_EXTENSION: dict[str, str] = {
+    # Python and notebooks
+    "py": "Python", "pyw": "Python", "pyi": "Python", "ipynb": "Jupyter Notebook",
+    # JavaScript family
+    "js": "JavaScript", "mjs": "JavaScript", "cjs": "JavaScript", "jsx": "JavaScript",
+    "ts": "TypeScript", "mts": "TypeScript", "cts": "TypeScript", "tsx": "TypeScript",
+    "vue": "Vue", "coffee": "CoffeeScript",
+    # C family
+    "c": "C", "h": "C",
+    "cpp": "C++", "cc": "C++", "cxx": "C++", "c++": "C++",
+    "hpp": "C++", "hh": "C++", "hxx": "C++", "h++": "C++", "ipp": "C++", "inl": "C++",
+    "cu": "Cuda", "cuh": "Cuda", "mm": "Objective-C++",
+    "cs": "C#", "fs": "F#", "fsx": "F#", "vb": "Visual Basic",
+    # JVM
+    "java": "Java", "jsp": "Java Server Pages", "kt": "Kotlin", "kts": "Kotlin",
+    "scala": "Scala", "sc": "Scala", "groovy": "Groovy", "gradle": "Groovy",
+    "clj": "Clojure", "cljs": "Clojure", "cljc": "Clojure",
+    # systems and compiled
+    "go": "Go", "rs": "Rust", "swift": "Swift", "zig": "Zig", "nim": "Nim", "d": "D",
+    "f": "Fortran", "f90": "Fortran", "f95": "Fortran", "f03": "Fortran",
+    "pas": "Pascal", "ada": "Ada", "adb": "Ada", "ads": "Ada",
+    "asm": "Assembly", "s": "Assembly",
+    "v": "Verilog", "sv": "SystemVerilog", "svh": "SystemVerilog",
+    "vhd": "VHDL", "vhdl": "VHDL",
+    # scripting
+    "rb": "Ruby", "php": "PHP", "pl": "Perl", "pm": "Perl", "lua": "Lua",
+    "r": "R", "jl": "Julia", "tcl": "Tcl", "awk": "Awk",
+    "sh": "Shell", "bash": "Shell", "zsh": "Shell", "ksh": "Shell", "tcsh": "Tcsh",
+    "ps1": "PowerShell", "psm1": "PowerShell", "bat": "Batchfile", "cmd": "Batchfile",
+    # functional
+    "hs": "Haskell", "lhs": "Literate Haskell", "ml": "OCaml", "mli": "OCaml",
+    "ex": "Elixir", "exs": "Elixir", "erl": "Erlang", "hrl": "Erlang", "elm": "Elm",
+    "lisp": "Common Lisp", "el": "Emacs Lisp", "scm": "Scheme", "rkt": "Racket",
+    "sml": "Standard ML", "idr": "Idris", "agda": "Agda", "lean": "Lean",
+    # other languages in The Stack
+    "dart": "Dart", "sol": "Solidity", "sql": "SQL", "proto": "Protocol Buffer",
+    "thrift": "Thrift", "glsl": "GLSL", "cmake": "CMake", "mk": "Makefile",
+    "y": "Yacc", "yy": "Yacc", "xsl": "XSLT", "xslt": "XSLT", "sparql": "SPARQL",
+    "tex": "TeX", "sty": "TeX", "stan": "Stan", "do": "Stata", "sas": "SAS",
+    "rmd": "RMarkdown", "rst": "reStructuredText", "md": "Markdown", "markdown": "Markdown",
+    # markup, style and data
+    "html": "HTML", "htm": "HTML", "css": "CSS", "scss": "SCSS", "sass": "Sass",
+    "less": "Less", "xml": "XML", "json": "JSON", "yaml": "YAML", "yml": "YAML",
+    "toml": "TOML", "ini": "INI",
 }
-_FILENAMES = {"dockerfile": "Dockerfile", "makefile": "Makefile", "cmakelists.txt": "CMake"}
 
-
-def resolve(lang: str | None) -> Syntax:
-    """The syntax for a language name (any case; unknown names get plain-text rules)."""
-    key = (lang or "").strip().lower()
-    return _SYNTAXES[_ALIASES.get(key, key if key in _SYNTAXES else "text")]
+_BY_FILENAME: dict[str, str] = {
+    "dockerfile": "Dockerfile", "makefile": "Makefile", "gnumakefile": "Makefile",
+    "cmakelists.txt": "CMake", "rakefile": "Ruby", "gemfile": "Ruby",
+}
 
 
 def from_path(path: str | None) -> str | None:
-    """Guess The Stack language name from a file name, or None when unknown."""
+    """The Stack language name for a file path, or ``None`` when the name says nothing.
+
+    >>> from_path("src/app/main.py"), from_path("lib/x.HPP")
+    ('Python', 'C++')
+    >>> from_path("Dockerfile"), from_path("notes.xyz")
+    ('Dockerfile', None)
+    """
     if not path:
         return None
     name = PurePath(path).name.lower()
-    if name in _FILENAMES:
-        return _FILENAMES[name]
-    suffix = PurePath(name).suffix.lstrip(".")
-    return _EXTENSIONS.get(suffix)
+    if name in _BY_FILENAME:
+        return _BY_FILENAME[name]
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem:  # no extension, or a dotfile such as ".bashrc"
+        return None
+    return _BY_EXTENSION.get(ext)
 
 
-def is_known(lang: str | None) -> bool:
-    """True when attrib has real (not plain-text) rules for the language."""
-    return resolve(lang).name != "text"
+def lang_key(lang: str) -> str:
+    """Comparison form of a language name, equal to The Stack's hub folder name.
+
+    >>> [lang_key(x) for x in ("Python", "C#", "c-sharp", "C++", "Visual Basic")]
+    ['python', 'c-sharp', 'c-sharp', 'c++', 'visual-basic']
+    """
+    return "-".join(lang.strip().lower().replace("#", " sharp").split())
+
+
+KNOWN_LANG_KEYS = frozenset(lang_key(name) for name in {*_BY_EXTENSION.values(), *_BY_FILENAME.values()})
+"""Keys of the languages named here: the common part of The Stack's 358."""
+
+
+def resolve(lang: str | None) -> Syntax:
+    """The syntax for a language name (any spelling; unknown names get plain-text rules)."""
+    key = lang_key(lang or "")
+    return _SYNTAXES[_ALIASES.get(key, key if key in _SYNTAXES else "text")]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
-import datasketch
+from importlib.metadata import version
 
 from .errors import ParamsMismatch
 from .lexer import LEXER_VERSION
@@ -35,7 +35,7 @@ class FingerprintParams:
     stride_lines: int = 2
     seed: int = 1
     scheme: str = "affine32"
-    datasketch: str = datasketch.__version__
+    datasketch: str = version("datasketch")
     lexer: int = LEXER_VERSION
 
     def __post_init__(self) -> None:

@@ -23,7 +23,7 @@ import pytest
 from attrib.errors import InputError
 from indexer.sources import Source, open_source
 from indexer.sources.base import RawFile
-from indexer.sources.languages import lang_key, language_for_path
+from attrib.languages import from_path, lang_key
 from indexer.sources.licenses import (
     declared_ids,
     detect_repo_licenses,
@@ -642,7 +642,7 @@ def test_dispatch(tmp_path):
 
 
 def test_language_names():
-    assert language_for_path("a/b/c.py") == "Python"
-    assert language_for_path("x.cpp") == language_for_path("x.hpp") == "C++"
-    assert language_for_path("Makefile") == "Makefile" and language_for_path(".bashrc") is None
+    assert from_path("a/b/c.py") == "Python"
+    assert from_path("x.cpp") == from_path("x.hpp") == "C++"
+    assert from_path("Makefile") == "Makefile" and from_path(".bashrc") is None
     assert lang_key("C#") == lang_key("c-sharp") == "c-sharp"

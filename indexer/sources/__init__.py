@@ -28,9 +28,7 @@ from typing import Protocol, runtime_checkable
 
 from attrib.errors import InputError
 from indexer.sources.base import RawFile
-from indexer.sources.languages import lang_key
-from indexer.sources.local import open_local
-from indexer.sources.stack import Defaults, open_hub, open_local_stack, stack_data_files
+from attrib.languages import lang_key
 
 HUB_PREFIX = "hf:"
 
@@ -59,6 +57,10 @@ def open_source(spec: str, *, langs: list[str] | None = None, limit: int | None 
     """
     if limit is not None and limit < 0:
         raise InputError(f"the limit must be 0 or more, not {limit}")
+    # Imported here: `datasets` takes seconds to import, and most commands never need it.
+    from indexer.sources.local import open_local
+    from indexer.sources.stack import Defaults, open_hub, open_local_stack, stack_data_files
+
     keys = frozenset(lang_key(lang) for lang in langs or () if lang.strip())
     if spec.startswith(HUB_PREFIX):
         return open_hub(spec[len(HUB_PREFIX):], langs=keys, limit=limit,

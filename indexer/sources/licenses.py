@@ -45,7 +45,7 @@ except ModuleNotFoundError:  # pragma: no cover - exercised only on Python 3.10
 
 from license_expression import ExpressionError, get_spdx_licensing
 
-from indexer.sources.languages import language_for_path
+from attrib.languages import from_path
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +210,7 @@ def is_license_file(name: str) -> bool:
     >>> [is_license_file(n) for n in ("licenses.py", "license_check.go", "LICENSE.html")]
     [False, False, False]
     """
-    return bool(_LICENSE_FILE.match(name)) and language_for_path(name) in _TEXT_LANGUAGES
+    return bool(_LICENSE_FILE.match(name)) and from_path(name) in _TEXT_LANGUAGES
 
 
 def license_file_ids(path: Path) -> tuple[str, ...]:

@@ -30,7 +30,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from indexer.sources.base import RawFile
-from indexer.sources.languages import lang_key, language_for_path
+from attrib.languages import from_path, lang_key
 from indexer.sources.licenses import detect_repo_licenses, file_licenses
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ class LocalSource:
         if self.limit == 0:
             return
         for entry in self.list_files():
-            lang = language_for_path(entry.path)
+            lang = from_path(entry.path)
             if self.langs and (lang is None or lang_key(lang) not in self.langs):
                 continue
             data = read_file(entry.disk)
@@ -152,7 +152,7 @@ def open_local(path: Path, *, repo: str | None = None, commit: str | None = None
 
 
 def _lang_key_of(path: str) -> str | None:
-    lang = language_for_path(path)
+    lang = from_path(path)
     return lang_key(lang) if lang else None
 
 

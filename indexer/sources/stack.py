@@ -56,7 +56,7 @@ from huggingface_hub.utils import (
 
 from attrib.errors import InputError
 from indexer.sources.base import RawFile
-from indexer.sources.languages import KNOWN_LANG_KEYS, lang_key
+from attrib.languages import KNOWN_LANG_KEYS, lang_key
 
 DEFAULT_DATASET = "bigcode/the-stack"
 
