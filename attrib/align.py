@@ -9,8 +9,9 @@ it against the real source and finds the exact extent of each copy:
 3. each region is measured: tokens aligned, tokens identical, whether renamed
    identifiers map consistently (a renamed copy maps each name to one other name; a
    coincidental look-alike does not), and how varied its content is;
-4. the region becomes line ranges on both sides, keeping only query lines that are
-   mostly aligned, so unrelated code around an embedded copy is not reported.
+4. the region becomes line ranges on both sides, from the first to the last query
+   line that is fully aligned, so unrelated code around an embedded copy is not
+   reported.
 
 Pure functions over :class:`attrib.lexer.Lexed`; no I/O.
 """
@@ -143,14 +144,15 @@ def _measure(q: Lexed, s: Lexed, hq: np.ndarray, chain: list[Run], k: int) -> Re
     qpos, spos = qpos[ok], spos[ok]
     if len(qpos) == 0:
         return None
-    # Keep the query lines whose tokens are mostly aligned (trims unrelated neighbours).
+    # Interior lines may be partly edited, but the first and last lines must be fully
+    # aligned: a shingle that ends a copy reaches k-1 tokens into the next line.
     qlines = q.line[qpos]
     lines, aligned_per_line = np.unique(qlines, return_counts=True)
     lo, hi = np.searchsorted(q.line, lines, side="left"), np.searchsorted(q.line, lines, side="right")
-    good = lines[aligned_per_line >= 0.5 * (hi - lo)]
-    if len(good) == 0:
+    edges = np.flatnonzero(aligned_per_line == hi - lo)
+    if len(edges) == 0:
         return None
-    a, b = int(good.min()), int(good.max())
+    a, b = int(lines[edges[0]]), int(lines[edges[-1]])
     inside = (qlines >= a) & (qlines <= b)
     qpos, spos = qpos[inside], spos[inside]
     sa, sb = int(s.line[spos].min()), int(s.line[spos].max())

@@ -544,12 +544,15 @@ def score(q: Query, matches: list[dict]) -> dict:
     """matches: dicts with start_line, end_line and sources [{sha, repo, path}]."""
     best, best_iou, top1 = None, 0.0, False
     overlapping_wrong = False
+    true_iou = 0.0  # best IoU of any match naming a true source, hit or not
     for m in matches:
         if q.planted is None:
             break
         v = iou((m["start_line"], m["end_line"]), q.planted)
         true = [s for s in m["sources"] if s["sha"] in q.true_shas
                 or (s.get("repo"), s.get("path")) in q.true_paths]
+        if true:
+            true_iou = max(true_iou, v)
         if v >= 0.5 and true:
             if v > best_iou:
                 best, best_iou = m, v
@@ -560,9 +563,19 @@ def score(q: Query, matches: list[dict]) -> dict:
     if q.planted is not None:
         outside = sum(1 for m in matches
                       if m["end_line"] < q.planted[0] or m["start_line"] > q.planted[1])
+    if best is not None or q.planted is None:
+        why = None
+    elif not matches:
+        why = "no match"
+    elif true_iou > 0:
+        why = "span too short (IoU < 0.5)"
+    elif overlapping_wrong:
+        why = "wrong source only"
+    else:
+        why = "match outside the span only"
     return {"hit": best is not None, "iou": best_iou, "top1": top1,
             "matches": len(matches), "wrong_source_overlap": overlapping_wrong,
-            "outside": outside}
+            "outside": outside, "miss": why, "true_iou": round(true_iou, 3)}
 
 
 def attrib_matches(matches) -> list[dict]:
@@ -606,6 +619,8 @@ def summarise(queries: list[Query], scored: list[dict], latency: list[float]) ->
                 "top1_true": round(sum(s["top1"] for s in hits) / len(rs), 4) if rs else None,
                 "wrong_source_overlap": sum(s["wrong_source_overlap"] for s in rs),
                 "matches_outside_span": sum(s["outside"] for s in rs),
+                "misses": {why: sum(1 for s in rs if s["miss"] == why)
+                           for why in sorted({s["miss"] for s in rs if s["miss"]})},
             }
     neg = [(q, s) for q, s in zip(queries, scored) if q.kind == "negative"]
     false = [q for q, s in neg if s["matches"] > 0]
@@ -702,7 +717,8 @@ def failure_examples(queries, scored, raw, limit: int) -> dict:
         if not s["hit"]:
             cell = missed.setdefault(f"{q.kind}-{q.length}", [])
             if len(cell) < limit:
-                cell.append({"qid": q.qid, "planted": q.planted, "origin": q.origin,
+                cell.append({"qid": q.qid, "why": s["miss"], "best_true_iou": s["true_iou"],
+                             "planted": q.planted, "origin": q.origin,
                              "true_sources": len(q.true_shas), "extra": q.extra,
                              "text": q.text, "matches": m})
     return {"missed": missed, "false_attributions": false}
