@@ -630,13 +630,18 @@ def summarise(queries: list[Query], scored: list[dict], latency: list[float]) ->
                                    "false": sum(1 for q in false if q.length == L)}
                           for L in LENGTHS}}
     all_hits = [s for q, s in zip(queries, scored) if q.kind != "negative" and s["hit"]]
+    by_len = {}
+    for L in LENGTHS:
+        xs = [t for q, t in zip(queries, latency) if q.length == L]
+        by_len[str(L)] = {"p50": round(pct(xs, 0.5) * 1000, 2), "p95": round(pct(xs, 0.95) * 1000, 2)}
     return {
         "cells": cells, "negatives": negs,
         "mean_iou": round(statistics.fmean(s["iou"] for s in all_hits), 4) if all_hits else None,
         "latency_ms": {"p50": round(pct(latency, 0.5) * 1000, 2),
                        "p95": round(pct(latency, 0.95) * 1000, 2),
                        "mean": round(statistics.fmean(latency) * 1000, 2) if latency else None,
-                       "max": round(max(latency) * 1000, 2) if latency else None},
+                       "max": round(max(latency) * 1000, 2) if latency else None,
+                       "by_length": by_len},
     }
 
 
@@ -704,6 +709,19 @@ def load_matcher(spec: str | None, url: str):
     from attrib.store import open_store
     store = open_store(url)
     return (lambda text: attribute(text, store, lang="Python")), store
+
+
+def git_state() -> dict:
+    """The commit of attrib under test, and whether its code differs from it."""
+    root = HERE.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                              text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "attrib", "indexer", "cli"],
+                               cwd=root, capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return {}
+    return {"commit": head, "uncommitted_changes": bool(dirty)}
 
 
 def failure_examples(queries, scored, raw, limit: int) -> dict:
@@ -886,6 +904,7 @@ def main(argv: list[str] | None = None) -> int:
                    "matcher": args.matcher or "attrib.match.attribute"},
         "machine": {"python": platform.python_version(), "platform": platform.platform(),
                     "cpus": __import__("os").cpu_count()},
+        "attrib_version": git_state(),
         "corpus": corpus_info, "index": index_info,
         "queries": len(queries), "seconds_total": round(total, 1),
         **results,
