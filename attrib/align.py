@@ -53,8 +53,11 @@ class Region:
         return 1.0 if self.identical else min(self.exact / max(self.q_tokens, self.s_tokens, 1), 0.999)
 
 
-def align(query: Lexed, source: Lexed, k: int, *, max_gap: int | None = None) -> list[Region]:
-    """Aligned regions between ``query`` and ``source``, largest first, not overlapping in the query."""
+def align(query: Lexed, source: Lexed, k: int, *, min_tokens: int = 1, max_gap: int | None = None) -> list[Region]:
+    """Aligned regions between ``query`` and ``source``, largest first, not overlapping in the query.
+
+    Chains of hits spanning fewer than ``min_tokens`` query tokens are not measured.
+    """
     hq, hs = shingles(query.abst, k), shingles(source.abst, k)
     if len(hq) == 0 or len(hs) == 0:
         return []
@@ -66,6 +69,7 @@ def align(query: Lexed, source: Lexed, k: int, *, max_gap: int | None = None) ->
     exact = shingles(query.norm, k)[qi] == shingles(source.norm, k)[sj]
     runs = _select(_runs(qi, sj, 1 + exact.astype(np.int64), gap=k), k)
     chains = _chain(runs, max_gap if max_gap is not None else 3 * k)
+    chains = [c for c in chains if c[-1][1] + k - c[0][0] >= min_tokens]
     regions = [r for r in (_measure(query, source, hq, chain, k) for chain in chains) if r is not None]
     regions.sort(key=lambda r: -r.aligned)
     kept: list[Region] = []
@@ -114,7 +118,7 @@ def _select(runs: list[Run], k: int) -> list[Run]:
     kept = []
     for a, b, d, score in runs:
         span = claimed[a:b + k]
-        if span.mean() < 0.5:
+        if 2 * int(np.count_nonzero(span)) < len(span):
             kept.append((a, b, d, score))
             span[:] = True
     return sorted(kept)

@@ -34,7 +34,9 @@ from .store import Store, StoredFile
 class MatchOptions:
     """Thresholds that decide what counts as a copy.
 
-    A region is reported when it covers at least ``min_lines`` lines and
+    A stored file is a candidate when one of its windows shares ``min_band_hits`` of
+    the LSH bands with a query window (the ``max_candidates`` with most such windows
+    are verified). A region is reported when it covers at least ``min_lines`` lines and
     ``min_tokens`` aligned tokens with ``min_distinct`` different shingles. When fewer
     than ``exact_ratio`` of its tokens are identical (a renamed copy), it must also be
     longer (``min_tokens_renamed``) and rename consistently (``min_consistency``).
@@ -48,7 +50,7 @@ class MatchOptions:
     min_distinct_renamed: int = 24
     min_consistency: float = 0.9
     max_candidates: int = 40
-    min_window_hits: int = 2
+    min_band_hits: int = 5
 
 
 DEFAULT_OPTIONS = MatchOptions()
@@ -77,7 +79,7 @@ def attribute(text: str, store: Store, *, lang: str | None = None, path: str | N
         f = stored.get(file_id)
         if f is None:
             continue
-        for region in align(query, _lexed(f), params.shingle):
+        for region in align(query, _lexed(f), params.shingle, min_tokens=options.min_tokens):
             if _accept(region, options):
                 found.append((region, f))
     return _group(found)
@@ -107,7 +109,7 @@ def _candidates(query: Lexed, store: Store, options: MatchOptions) -> list[int]:
     lines = np.repeat(hits.lines, counts)
     # How many bands each (query window, stored window) pair shares.
     pairs, band_hits = np.unique(np.stack([window, file_ids, lines], axis=1), axis=0, return_counts=True)
-    strong = pairs[band_hits >= options.min_window_hits]
+    strong = pairs[band_hits >= options.min_band_hits]
     if len(strong) == 0:
         return []
     qwin_file = np.unique(strong[:, :2], axis=0)

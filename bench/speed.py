@@ -1,0 +1,199 @@
+"""Speed and memory benchmarks of indexing and scanning on the embedded store.
+
+Measures, in one run on the same corpus (real code in The Stack schema, built by
+``bench/corpus.py``):
+
+* indexing throughput, MB of source per second on one core: attrib's fingerprinting
+  alone and the whole ``attrib index`` pipeline into SQLite, against a baseline that
+  runs a plain per-file ``datasketch.MinHash.update`` loop over the 5-gram shingles
+  of the same files (same number of permutations);
+* ``attrib scan`` latency of 100-line files (in-process ``attribute``), p50 / p95;
+* one ``attrib scan`` call over 600 small files (the real CLI, in a subprocess);
+* peak memory (RSS) of indexing growing prefixes of the corpus, in fresh processes.
+
+    python bench/speed.py                      # builds bench/data/speed-corpus if missing
+    python bench/speed.py --corpus DIR --json bench/results/speed.json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from attrib.fingerprint import index_postings  # noqa: E402
+from attrib.lexer import lex  # noqa: E402
+from attrib.match import attribute  # noqa: E402
+from attrib.params import DEFAULT_PARAMS  # noqa: E402
+from attrib.store import open_store  # noqa: E402
+from indexer import pipeline  # noqa: E402
+from indexer.filters import Skipped, decode  # noqa: E402
+from indexer.sources import open_source  # noqa: E402
+
+WORD = re.compile(r"[A-Za-z_0-9]+")
+
+
+def load(corpus: Path, max_mb: float | None = None):
+    """Decoded files of the corpus (read before any timing starts)."""
+    files, size = [], 0
+    for raw in open_source(str(corpus)):
+        f = decode(raw)
+        if isinstance(f, Skipped):
+            continue
+        files.append(f)
+        size += f.size
+        if max_mb and size >= max_mb * 1e6:
+            break
+    return files
+
+
+def baseline_mb_s(files, budget_mb: float = 1.5) -> float:
+    """Plain datasketch: one MinHash per file, ``update`` per 5-gram shingle."""
+    from datasketch import MinHash
+    done, start = 0, time.perf_counter()
+    for f in files:
+        words = WORD.findall(f.content)
+        m = MinHash(num_perm=DEFAULT_PARAMS.num_perm, seed=DEFAULT_PARAMS.seed)
+        for i in range(max(len(words) - 4, 0)):
+            m.update(" ".join(words[i:i + 5]).encode("utf-8"))
+        done += f.size
+        if done >= budget_mb * 1e6:
+            break
+    return done / 1e6 / (time.perf_counter() - start)
+
+
+def fingerprint_mb_s(files) -> float:
+    for f in files[:5]:  # warm-up: imports, permutation tables, vocabularies
+        index_postings(lex(f.content, f.lang), DEFAULT_PARAMS)
+    start = time.perf_counter()
+    for f in files:
+        index_postings(lex(f.content, f.lang), DEFAULT_PARAMS)
+    return sum(f.size for f in files) / 1e6 / (time.perf_counter() - start)
+
+
+def index_run(files, store_path: Path):
+    from indexer.sources.base import RawFile
+    raws = [RawFile(f.content, f.repo, f.path, f.commit, f.licenses, f.lang, f.stars, f.sha) for f in files]
+    store = open_store(str(store_path), create=True)
+    index_postings(lex(files[0].content, files[0].lang), DEFAULT_PARAMS)  # warm-up
+    stats = pipeline.run(raws, store)
+    store.close()
+    return stats
+
+
+def scan_latency(files, store_path: Path, n: int = 100, lines: int = 100, seed: int = 1):
+    rng = random.Random(seed)
+    big = [f for f in files if f.content.count("\n") > lines + 10]
+    store = open_store(str(store_path))
+    queries = []
+    for _ in range(n):
+        f = rng.choice(big)
+        text = f.content.splitlines()
+        i = rng.randrange(0, len(text) - lines)
+        queries.append(("\n".join(text[i:i + lines]), f.lang))
+    for text, lang in queries[:3]:
+        attribute(text, store, lang=lang)  # warm-up
+    times = []
+    for text, lang in queries:
+        t = time.perf_counter()
+        attribute(text, store, lang=lang)
+        times.append((time.perf_counter() - t) * 1000)
+    store.close()
+    times.sort()
+    return {"p50_ms": statistics.median(times), "p95_ms": times[int(0.95 * len(times)) - 1],
+            "mean_ms": statistics.fmean(times), "queries": n, "lines": lines}
+
+
+def many_files_scan(files, store_path: Path, count: int = 600, seed: int = 2):
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(count):
+            f = rng.choice(files)
+            text = f.content.splitlines()
+            a = rng.randrange(0, max(len(text) - 30, 1))
+            Path(tmp, f"q{i:04d}.py").write_text("\n".join(text[a:a + 30]) + "\n")
+        cmd = [sys.executable, "-m", "cli.main", "--store", str(store_path), "scan", tmp, "--format", "json"]
+        t = time.perf_counter()
+        out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
+        seconds = time.perf_counter() - t
+    report = json.loads(out.stdout)
+    return {"files": count, "seconds": seconds, "files_with_matches": report["summary"]["files_with_matches"]}
+
+
+def memory_curve(corpus: Path, total_mb: float) -> list[dict]:
+    """Peak RSS of `attrib index` (the real CLI) over growing prefixes of the corpus."""
+    out = []
+    for frac in (0.125, 0.25, 0.5, 1.0):
+        with tempfile.TemporaryDirectory() as tmp:
+            files = sorted(Path(corpus).rglob("*.parquet"))
+            # Index the CLI way: the real streaming path, limited by file count.
+            n_rows = sum(_rows(p) for p in files)
+            limit = max(1, int(n_rows * frac))
+            code = ("import resource, sys, runpy; sys.argv=['attrib','--quiet','--store',sys.argv[1],'index',"
+                    "sys.argv[2],'--limit',sys.argv[3]];\n"
+                    "from cli.main import cli\n"
+                    "try:\n    cli(prog_name='attrib')\nexcept SystemExit:\n    pass\n"
+                    "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+            res = subprocess.run([sys.executable, "-c", code, str(Path(tmp) / "m.db"), str(corpus), str(limit)],
+                                 cwd=ROOT, capture_output=True, text=True, check=True)
+            rss = int(res.stdout.strip().splitlines()[-1]) / 1024
+            size = open_store(str(Path(tmp) / "m.db")).stats().bytes / 1e6
+            out.append({"files": limit, "mb": round(size, 1), "peak_rss_mb": round(rss)})
+    return out
+
+
+def _rows(parquet: Path) -> int:
+    import pyarrow.parquet as pq
+    return pq.ParquetFile(parquet).metadata.num_rows
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", type=Path, default=HERE / "data" / "speed-corpus")
+    ap.add_argument("--json", type=Path, default=HERE / "results" / "speed.json")
+    args = ap.parse_args()
+    if not args.corpus.exists():
+        subprocess.run([sys.executable, str(HERE / "corpus.py"), "--out", str(args.corpus)], check=True)
+    files = load(args.corpus)
+    total_mb = sum(f.size for f in files) / 1e6
+    print(f"corpus: {len(files)} files, {total_mb:.1f} MB", flush=True)
+    results: dict = {"corpus_files": len(files), "corpus_mb": round(total_mb, 2), "cores_used": 1}
+    base = baseline_mb_s(files)
+    fp = fingerprint_mb_s(files)
+    with tempfile.TemporaryDirectory() as tmp:
+        store_path = Path(tmp) / "speed.db"
+        stats = index_run(files, store_path)
+        results["indexing"] = {
+            "baseline_datasketch_update_mb_s": round(base, 3),
+            "attrib_fingerprint_mb_s": round(fp, 2),
+            "attrib_index_end_to_end_mb_s": round(stats.mb_per_s, 2),
+            "speedup_end_to_end_vs_baseline": round(stats.mb_per_s / base, 1),
+            "postings": stats.postings,
+            "store_mb": round(os.path.getsize(store_path) / 1e6, 1),
+        }
+        print(json.dumps(results["indexing"], indent=2), flush=True)
+        results["scan_100_lines"] = scan_latency(files, store_path)
+        print(json.dumps(results["scan_100_lines"], indent=2), flush=True)
+        results["scan_600_files"] = many_files_scan(files, store_path)
+        print(json.dumps(results["scan_600_files"], indent=2), flush=True)
+    results["memory"] = memory_curve(args.corpus, total_mb)
+    print(json.dumps(results["memory"], indent=2))
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
