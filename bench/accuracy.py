@@ -828,6 +828,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {'reused' if index_info['reused'] else str(index_info['seconds']) + ' s'}",
               flush=True)
 
+    under_test = git_state()  # before importing the matcher: the code that runs
     matcher, store = load_matcher(args.matcher, f"sqlite:///{work / 'index.db'}")
     all_indexed = indexed
     if store is not None:
@@ -904,7 +905,7 @@ def main(argv: list[str] | None = None) -> int:
                    "matcher": args.matcher or "attrib.match.attribute"},
         "machine": {"python": platform.python_version(), "platform": platform.platform(),
                     "cpus": __import__("os").cpu_count()},
-        "attrib_version": git_state(),
+        "attrib_version": under_test,
         "corpus": corpus_info, "index": index_info,
         "queries": len(queries), "seconds_total": round(total, 1),
         **results,
