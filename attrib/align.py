@@ -104,7 +104,7 @@ def _runs(qi: np.ndarray, sj: np.ndarray, weight: np.ndarray, gap: int) -> list[
     starts = np.concatenate(([0], brk))
     ends = np.concatenate((brk, [len(qi)])) - 1
     score = np.add.reduceat(weight, starts)
-    keep = ends > starts  # at least two hits
+    keep = ends - starts >= 2  # at least three hits: k + 2 tokens on one diagonal
     return list(zip(qi[starts[keep]].tolist(), qi[ends[keep]].tolist(), d[starts[keep]].tolist(),
                     score[keep].tolist()))
 

@@ -159,16 +159,18 @@ def _span(r: Region, f: StoredFile, p) -> SourceSpan:
 
 
 _LEXED: OrderedDict[tuple[str, str | None], Lexed] = OrderedDict()
+_LEXED_MAX_TOKENS = 2_000_000  # about 70 MB of token arrays
 
 
 def _lexed(f: StoredFile) -> Lexed:
-    """Lex a stored file, remembering the most recent ones (scans hit the same files often)."""
+    """Lex a stored file, remembering recent ones (scans keep hitting the same files)."""
     key = (f.sha, f.lang)
     hit = _LEXED.get(key)
-    if hit is None:
-        hit = _LEXED[key] = lex(f.content, f.lang)
-        if len(_LEXED) > 256:
-            _LEXED.popitem(last=False)
-    else:
+    if hit is not None:
         _LEXED.move_to_end(key)
+        return hit
+    hit = _LEXED[key] = lex(f.content, f.lang)
+    total = sum(len(x) for x in _LEXED.values())
+    while total > _LEXED_MAX_TOKENS and len(_LEXED) > 1:
+        total -= len(_LEXED.popitem(last=False)[1])
     return hit
