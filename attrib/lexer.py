@@ -75,28 +75,47 @@ def lex(text: str, lang: str | None) -> Lexed:
     starts, ends, norm = _split_and_hash(data)
     newlines = np.flatnonzero(data == 10)
     line = (np.searchsorted(newlines, starts, side="right") + 1).astype(np.int32)
-    ident = _IDENT_START[data[starts]] & ~np.isin(norm, _keyword_hashes(syntax))
+    keywords = _keyword_hashes(syntax)
+    at = np.minimum(np.searchsorted(keywords, norm), len(keywords) - 1)
+    ident = _IDENT_START[data[starts]] & (keywords[at] != norm)
     abst = np.where(ident, _IDENT_HASH, norm)
     lexed = Lexed(norm=norm, abst=abst, ident=ident, line=line, n_lines=len(newlines) + 1)
     rules = _boilerplate_rules(syntax)
     if rules and len(lexed):
-        lexed = lexed.select(~np.isin(line, _boilerplate_lines(lexed, rules)))
+        boiler = np.zeros(lexed.n_lines + 2, dtype=bool)
+        boiler[_boilerplate_lines(lexed, rules)] = True
+        lexed = lexed.select(~boiler[line])
     return lexed
 
 
 def strip_comments(text: str, syntax: Syntax) -> str:
-    """Remove comments, keeping every newline so that line numbers do not move."""
+    """Remove comments, keeping every newline so that line numbers do not move.
+
+    Texts without block comments take a fast path: each line that holds a comment
+    marker is cut there, unless a quote comes before the marker, in which case a
+    string-aware regex decides for that line. (A marker inside a multi-line string is
+    then taken for a comment; the index and the query do the same, so copies match.)
+    """
     pattern = _comment_regex(syntax)
     if pattern is None:
         return text
-    if not syntax.block_comments:
-        # Line comments never contain a newline: keep the strings (group 1), drop the rest.
-        return "".join(filter(None, pattern.split(text)))
-
-    def replace(m: re.Match[str]) -> str:
-        return m.group() if m.group(1) is not None else "\n" * m.group().count("\n")
-
-    return pattern.sub(replace, text)
+    if any(start in text for start, _ in syntax.block_comments):
+        def replace(m: re.Match[str]) -> str:
+            return m.group() if m.group(1) is not None else "\n" * m.group().count("\n")
+        return pattern.sub(replace, text)
+    markers = syntax.line_comments
+    if not any(m in text for m in markers):
+        return text
+    lines = text.split("\n")
+    hits = {i for m in markers for i, line in enumerate(lines) if m in line}
+    for i in hits:
+        line = lines[i]
+        head = line[:min(p for p in map(line.find, markers) if p >= 0)]
+        if "'" in head or '"' in head or "`" in head:
+            lines[i] = "".join(filter(None, pattern.split(line)))
+        else:
+            lines[i] = head
+    return "\n".join(lines)
 
 
 def _split_and_hash(data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -141,7 +160,9 @@ def token_hashes(text: str) -> np.ndarray:
 
 @lru_cache(maxsize=None)
 def _keyword_hashes(syntax: Syntax) -> np.ndarray:
-    return np.unique(token_hashes(" ".join(sorted(syntax.keywords))))
+    """Sorted hashes of the keywords (never empty: a lone 0 stands for "none")."""
+    hashes = np.unique(token_hashes(" ".join(sorted(syntax.keywords))))
+    return hashes if len(hashes) else np.zeros(1, dtype=_U64)
 
 
 @lru_cache(maxsize=None)
@@ -181,7 +202,8 @@ def _with_parenthesised_blocks(lexed: Lexed, lines: np.ndarray) -> np.ndarray:
         return lines
     line, norm = lexed.line, lexed.norm
     last_of_line = np.flatnonzero(np.diff(line, append=line[-1] + 1) != 0)
-    opening = line[last_of_line[np.isin(line[last_of_line], lines) & (norm[last_of_line] == _OPEN)]]
+    ends_open = last_of_line[norm[last_of_line] == _OPEN]
+    opening = np.intersect1d(line[ends_open], lines)
     extra = []
     for start in opening:
         closes = np.flatnonzero((line > start) & (norm == _CLOSE))
