@@ -40,7 +40,8 @@ class Region:
     q_tokens: int  # query tokens in [q_start_line, q_end_line]
     s_tokens: int  # source tokens in [s_start_line, s_end_line]
     lines: int  # query lines with aligned tokens
-    distinct: int  # distinct abstract shingles aligned: low for repetitive code
+    distinct: int  # distinct shingles aligned: low for repetitive code
+    distinct_abst: int  # the same with identifiers abstracted: low for look-alike structure
     consistency: float  # share of renamed identifiers that map one-to-one
     identical: bool  # same token sequence on both sides (whitespace and comments aside)
 
@@ -58,25 +59,61 @@ def align(query: Lexed, source: Lexed, k: int, *, min_tokens: int = 1, max_gap: 
 
     Chains of hits spanning fewer than ``min_tokens`` query tokens are not measured.
     """
-    hq, hs = shingles(query.abst, k), shingles(source.abst, k)
-    if len(hq) == 0 or len(hs) == 0:
+    nq, ns = shingles(query.norm, k), shingles(source.norm, k)
+    aq, as_ = shingles(query.abst, k), shingles(source.abst, k)
+    if len(nq) == 0 or len(ns) == 0:
         return []
-    qi, sj = _shingle_pairs(hq, hs)
+    # Identical shingles weigh 2, look-alike (abstract) ones 1: among look-alike diagonals
+    # (repetitive code) the true copy wins, and a renamed copy still aligns.
+    qi, sj, weight = _weighted_pairs([_shingle_pairs(nq, ns), _shingle_pairs(aq, as_)], [2, 1], len(ns))
     if len(qi) == 0:
         return []
-    # A pair whose tokens are also identical (not just alike after abstraction) weighs double,
-    # so among look-alike diagonals (repetitive code) the true copy wins.
-    exact = shingles(query.norm, k)[qi] == shingles(source.norm, k)[sj]
-    runs = _select(_runs(qi, sj, 1 + exact.astype(np.int64), gap=k), k)
+    runs = _select(_runs(qi, sj, weight, gap=k), k)
     chains = _chain(runs, max_gap if max_gap is not None else 3 * k)
     chains = [c for c in chains if c[-1][1] + k - c[0][0] >= min_tokens]
-    regions = [r for r in (_measure(query, source, hq, chain, k) for chain in chains) if r is not None]
-    regions.sort(key=lambda r: -r.aligned)
+    measured = [(r, c) for r, c in ((_measure(query, source, nq, aq, c, k), c) for c in chains) if r is not None]
+    measured = _merge_neighbours(measured, query, source, nq, aq, k)
+    regions = sorted((r for r, _ in measured), key=lambda r: -r.aligned)
     kept: list[Region] = []
     for r in regions:
         if all(_overlap(r, o) < 0.5 * r.lines for o in kept):
             kept.append(r)
     return kept
+
+
+def _weighted_pairs(pairs: list[tuple[np.ndarray, np.ndarray]], weights: list[int],
+                    n_source: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Union of (query, source) position pairs, each with the highest weight it got."""
+    qi = np.concatenate([p[0] for p in pairs])
+    sj = np.concatenate([p[1] for p in pairs])
+    w = np.concatenate([np.full(len(p[0]), wt, dtype=np.int64) for p, wt in zip(pairs, weights)])
+    order = np.argsort(-w, kind="stable")
+    _, first = np.unique((qi * (n_source + 1) + sj)[order], return_index=True)
+    keep = order[first]
+    return qi[keep], sj[keep], w[keep]
+
+
+def _merge_neighbours(measured: list[tuple[Region, list]], query: Lexed, source: Lexed, nq: np.ndarray,
+                      aq: np.ndarray, k: int, gap_lines: int = 4) -> list[tuple[Region, list]]:
+    """Join regions that follow each other on both sides with a small, matching gap.
+
+    Repetitive code (a run of similar test methods) can split one copy into pieces when
+    look-alike diagonals win some stretches; the pieces are one copy.
+    """
+    measured = sorted(measured, key=lambda rc: rc[0].q_start_line)
+    out: list[tuple[Region, list]] = []
+    for region, chain in measured:
+        if out:
+            prev, prev_chain = out[-1]
+            dq = region.q_start_line - prev.q_end_line
+            ds = region.s_start_line - prev.s_end_line
+            if 0 < dq <= gap_lines and 0 < ds <= gap_lines + 2 and abs(dq - ds) <= 2:
+                merged = _measure(query, source, nq, aq, prev_chain + chain, k)
+                if merged is not None:
+                    out[-1] = (merged, prev_chain + chain)
+                    continue
+        out.append((region, chain))
+    return out
 
 
 def _shingle_pairs(hq: np.ndarray, hs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -136,7 +173,7 @@ def _chain(runs: list[Run], max_gap: int) -> list[list[Run]]:
     return chains
 
 
-def _measure(q: Lexed, s: Lexed, hq: np.ndarray, chain: list[Run], k: int) -> Region | None:
+def _measure(q: Lexed, s: Lexed, nq: np.ndarray, aq: np.ndarray, chain: list[Run], k: int) -> Region | None:
     chain = sorted(chain, key=lambda r: -r[3])  # where runs overlap, the best one decides
     qpos = np.concatenate([np.arange(a, b + k) for a, b, _, _ in chain])
     spos = np.concatenate([np.arange(a, b + k) + d for a, b, d, _ in chain])
@@ -161,13 +198,14 @@ def _measure(q: Lexed, s: Lexed, hq: np.ndarray, chain: list[Run], k: int) -> Re
     qpos, spos = qpos[inside], spos[inside]
     sa, sb = int(s.line[spos].min()), int(s.line[spos].max())
     exact = int(np.count_nonzero(q.norm[qpos] == s.norm[spos]))
-    starts = qpos[qpos < len(hq)]
+    starts = qpos[qpos < len(nq)]
     q_seg = q.norm[(q.line >= a) & (q.line <= b)]
     s_seg = s.norm[(s.line >= sa) & (s.line <= sb)]
     return Region(
         q_start_line=a, q_end_line=b, s_start_line=sa, s_end_line=sb,
         aligned=len(qpos), exact=exact, q_tokens=len(q_seg), s_tokens=len(s_seg),
-        lines=len(np.unique(q.line[qpos])), distinct=len(np.unique(hq[starts])),
+        lines=len(np.unique(q.line[qpos])), distinct=len(np.unique(nq[starts])),
+        distinct_abst=len(np.unique(aq[starts])),
         consistency=_consistency(q.norm[qpos], s.norm[spos], q.ident[qpos] & s.ident[spos]),
         identical=len(q_seg) == len(s_seg) and bool(np.array_equal(q_seg, s_seg)))
 

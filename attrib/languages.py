@@ -76,7 +76,12 @@ primary key foreign references distinct union all""".split()
 _LUA_KW = """and break do else elseif end false for function goto if in local nil not or repeat
 return then true until while""".split()
 
-_PY_BOILER = ("import", "from", "if __name__ ==", "__all__ =", "main ( ) $", "sys . exit ( main ( ) ) $")
+_TROVE = ("Development Status", "Environment", "Framework", "Intended Audience", "License",
+          "Natural Language", "Operating System", "Programming Language", "Topic", "Typing")
+# Packaging metadata is not code: trove classifiers and Sphinx extension lists.
+_PY_BOILER = ("import", "from", "if __name__ ==", "__all__ =", "main ( ) $", "sys . exit ( main ( ) ) $",
+              *(f"{q} {t} : :" for q in "\"'" for t in _TROVE),
+              *(f"{q} sphinx . ext ." for q in "\"'"))
 _C_BOILER = ("# include", "# import", "# pragma once", "using namespace")
 _JAVA_BOILER = ("import", "package")
 _JS_BOILER = ("import", "export * from", "\" use strict \"", "' use strict '")

@@ -28,7 +28,7 @@ import numpy as np
 from .languages import Syntax, resolve
 
 #: Bumped whenever tokenization changes; stored in every index and checked on query.
-LEXER_VERSION = 1
+LEXER_VERSION = 2
 
 _U64 = np.uint64
 _BASE = 0x100000001B3  # odd, so it has an inverse modulo 2**64

@@ -86,15 +86,19 @@ def attribute(text: str, store: Store, *, lang: str | None = None, path: str | N
 
 
 def _candidates(query: Lexed, store: Store, options: MatchOptions) -> list[int]:
-    """File ids whose windows share band keys with the query's, most query windows first."""
-    keys, owners = [], []
-    offset = 0
-    for stream in STREAMS:
+    """File ids whose windows share band keys with the query's, strongest evidence first.
+
+    A (query window, stored window) pair counts when it shares ``min_band_hits`` bands;
+    a file scores 2 per such query window of the exact stream and 1 per window of the
+    abstracted stream.
+    """
+    keys, owners, weights = [], [], []
+    for weight, stream in zip((2, 1), STREAMS):
         w = windows(query, stream, DEFAULT_PARAMS, stride=1)
         keys.append(w.keys.ravel())
-        owners.append(np.repeat(np.arange(len(w)) + offset, DEFAULT_PARAMS.bands))
-        offset += len(w)
-    qkeys, qowner = np.concatenate(keys), np.concatenate(owners)
+        owners.append(np.repeat(np.arange(len(w)) + sum(map(len, weights)), DEFAULT_PARAMS.bands))
+        weights.append(np.full(len(w), weight))
+    qkeys, qowner, qweight = np.concatenate(keys), np.concatenate(owners), np.concatenate(weights)
     hits = store.lookup(qkeys)
     if len(hits) == 0:
         return []
@@ -109,11 +113,11 @@ def _candidates(query: Lexed, store: Store, options: MatchOptions) -> list[int]:
     lines = np.repeat(hits.lines, counts)
     # How many bands each (query window, stored window) pair shares.
     pairs, band_hits = np.unique(np.stack([window, file_ids, lines], axis=1), axis=0, return_counts=True)
-    strong = pairs[band_hits >= options.min_band_hits]
+    strong = np.unique(pairs[band_hits >= options.min_band_hits][:, :2], axis=0)
     if len(strong) == 0:
         return []
-    qwin_file = np.unique(strong[:, :2], axis=0)
-    files, score = np.unique(qwin_file[:, 1], return_counts=True)
+    files, inverse = np.unique(strong[:, 1], return_inverse=True)
+    score = np.bincount(inverse, weights=qweight[strong[:, 0]])
     best = np.argsort(-score, kind="stable")[: options.max_candidates]
     return files[best].tolist()
 
@@ -123,7 +127,7 @@ def _accept(r: Region, o: MatchOptions) -> bool:
         return False
     if r.exact_ratio >= o.exact_ratio:
         return True
-    return (r.aligned >= o.min_tokens_renamed and r.distinct >= o.min_distinct_renamed
+    return (r.aligned >= o.min_tokens_renamed and r.distinct_abst >= o.min_distinct_renamed
             and r.consistency >= o.min_consistency)
 
 
@@ -146,7 +150,7 @@ def _group(found: list[tuple[Region, StoredFile]]) -> list[Match]:
     matches = []
     for lead, members in groups:
         spans = [_span(r, f, p) for r, f in members for p in f.provenance]
-        spans.sort(key=lambda s: (-s.similarity, -(s.stars or 0), s.repo, s.path))
+        spans.sort(key=lambda s: (-s.similarity, -(s.end_line - s.start_line), -(s.stars or 0), s.repo, s.path))
         matches.append(Match(start_line=lead.q_start_line, end_line=lead.q_end_line, sources=tuple(spans)))
     matches.sort(key=lambda m: (m.start_line, m.end_line))
     return matches

@@ -35,7 +35,7 @@ _LINE_BITS = 24
 _LINE_MASK = (1 << _LINE_BITS) - 1
 _MERGE_FANOUT = 4
 _MAX_MERGED = 1 << 24  # postings; larger segments are left alone so merges stay bounded
-_MAX_HITS_PER_KEY = 512  # a key shared by more windows than this says little; cap it
+_MAX_HITS_PER_KEY = 2048  # a key shared by more windows than this says little; cap it
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
