@@ -43,8 +43,8 @@ class MatchOptions:
     """
 
     min_lines: int = 3
-    min_tokens: int = 24
-    min_distinct: int = 12
+    min_tokens: int = 16
+    min_distinct: int = 10
     exact_ratio: float = 0.9
     min_tokens_renamed: int = 40
     min_distinct_renamed: int = 24

@@ -31,7 +31,7 @@ class FingerprintParams:
     num_perm: int = 32
     bands: int = 8
     rows: int = 4
-    window_tokens: int = 20
+    window_tokens: int = 16
     stride_lines: int = 2
     seed: int = 1
     scheme: str = "affine32"
