@@ -17,7 +17,7 @@ Pure functions over :class:`attrib.lexer.Lexed`; no I/O.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -57,7 +57,7 @@ class Region:
 def align(query: Lexed, source: Lexed, k: int, *, min_tokens: int = 1, max_gap: int | None = None) -> list[Region]:
     """Aligned regions between ``query`` and ``source``, largest first, not overlapping in the query.
 
-    Chains of hits spanning fewer than ``min_tokens`` query tokens are not measured.
+    Regions with fewer than ``min_tokens`` aligned tokens are dropped.
     """
     nq, ns = shingles(query.norm, k), shingles(source.norm, k)
     aq, as_ = shingles(query.abst, k), shingles(source.abst, k)
@@ -70,10 +70,9 @@ def align(query: Lexed, source: Lexed, k: int, *, min_tokens: int = 1, max_gap: 
         return []
     runs = _select(_runs(qi, sj, weight, gap=k), k)
     chains = _chain(runs, max_gap if max_gap is not None else 3 * k)
-    chains = [c for c in chains if c[-1][1] + k - c[0][0] >= min_tokens]
     measured = [(r, c) for r, c in ((_measure(query, source, nq, aq, c, k), c) for c in chains) if r is not None]
     measured = _merge_neighbours(measured, query, source, nq, aq, k)
-    regions = sorted((r for r, _ in measured), key=lambda r: -r.aligned)
+    regions = sorted((r for r, _ in measured if r.aligned >= min_tokens), key=lambda r: -r.aligned)
     kept: list[Region] = []
     for r in regions:
         if all(_overlap(r, o) < 0.5 * r.lines for o in kept):
@@ -117,14 +116,28 @@ def _merge_neighbours(measured: list[tuple[Region, list]], query: Lexed, source:
 
 
 def _shingle_pairs(hq: np.ndarray, hs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """All (query position, source position) pairs with equal shingles, rare ones only."""
+    """(query position, source position) pairs with equal shingles.
+
+    A shingle that occurs more than ``MAX_REPEATS`` times in the source (repetitive
+    code) only pairs up on diagonals that rarer shingles already support.
+    """
     order = np.argsort(hs, kind="stable")
     sorted_hs = hs[order]
     lo = np.searchsorted(sorted_hs, hq, side="left")
     counts = np.searchsorted(sorted_hs, hq, side="right") - lo
-    counts[counts > MAX_REPEATS] = 0
+    frequent = counts > MAX_REPEATS
+    qi, sj = _expand(lo, np.where(frequent, 0, counts), order)
+    if frequent.any() and len(qi):
+        fq, fs = _expand(lo, np.where(frequent, np.minimum(counts, 4096), 0), order)
+        keep = np.isin(fs - fq, np.unique(sj - qi))
+        qi, sj = np.concatenate([qi, fq[keep]]), np.concatenate([sj, fs[keep]])
+    return qi, sj
+
+
+def _expand(lo: np.ndarray, counts: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (query position, source position) for ``counts`` matches starting at ``lo``."""
     total = int(counts.sum())
-    qi = np.repeat(np.arange(len(hq)), counts)
+    qi = np.repeat(np.arange(len(lo)), counts)
     offsets = np.repeat(lo - (np.cumsum(counts) - counts), counts) + np.arange(total)
     return qi, order[offsets]
 
@@ -228,3 +241,38 @@ def _consistency(qn: np.ndarray, sn: np.ndarray, ident: np.ndarray) -> float:
 
 def _overlap(a: Region, b: Region) -> int:
     return max(0, min(a.q_end_line, b.q_end_line) - max(a.q_start_line, b.q_start_line) + 1)
+
+
+def extend_edges(r: Region, query: Lexed, source: Lexed, q_lines: list[str], s_lines: list[str]) -> Region:
+    """Widen a region over identical neighbouring lines that carry no tokens.
+
+    Comments, license headers and imports are not tokens, so alignment stops short of
+    them; where the lines just outside the region read the same on both sides (spacing
+    aside), they were copied too. Blank lines are crossed but never become an edge.
+    """
+    q_has = _lines_with_tokens(query)
+    s_has = _lines_with_tokens(source)
+
+    def same(i: int, j: int) -> bool:
+        return (1 <= i <= len(q_lines) and 1 <= j <= len(s_lines) and not q_has[i] and not s_has[j]
+                and q_lines[i - 1].split() == s_lines[j - 1].split())
+
+    a, sa, i, j = r.q_start_line, r.s_start_line, r.q_start_line - 1, r.s_start_line - 1
+    while same(i, j):
+        if q_lines[i - 1].strip():
+            a, sa = i, j
+        i, j = i - 1, j - 1
+    b, sb, i, j = r.q_end_line, r.s_end_line, r.q_end_line + 1, r.s_end_line + 1
+    while same(i, j):
+        if q_lines[i - 1].strip():
+            b, sb = i, j
+        i, j = i + 1, j + 1
+    if (a, b) == (r.q_start_line, r.q_end_line):
+        return r
+    return replace(r, q_start_line=a, q_end_line=b, s_start_line=sa, s_end_line=sb)
+
+
+def _lines_with_tokens(lexed: Lexed) -> np.ndarray:
+    has = np.zeros(lexed.n_lines + 2, dtype=bool)
+    has[lexed.line] = True
+    return has

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .align import Region, align
+from .align import Region, align, extend_edges
 from .errors import StoreError
 from .fingerprint import STREAMS, windows
 from .languages import from_path
@@ -75,14 +75,23 @@ def attribute(text: str, store: Store, *, lang: str | None = None, path: str | N
         return []
     stored = store.files(candidates)
     found: list[tuple[Region, StoredFile]] = []
+    q_lines = _lines(text)
     for file_id in candidates:
         f = stored.get(file_id)
         if f is None:
             continue
-        for region in align(query, _lexed(f), params.shingle, min_tokens=options.min_tokens):
-            if _accept(region, options):
-                found.append((region, f))
+        source = _lexed(f)
+        accepted = [r for r in align(query, source, params.shingle, min_tokens=options.min_tokens)
+                    if _accept(r, options)]
+        if accepted:
+            s_lines = _lines(f.content)
+            found.extend((extend_edges(r, query, source, q_lines, s_lines), f) for r in accepted)
     return _group(found)
+
+
+def _lines(text: str) -> list[str]:
+    """Lines numbered the way the lexer numbers them."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
 def _candidates(query: Lexed, store: Store, options: MatchOptions) -> list[int]:
