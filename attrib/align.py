@@ -25,6 +25,7 @@ from .fingerprint import shingles
 from .lexer import Lexed
 
 MAX_REPEATS = 32  # a shingle occurring more often than this in the source is skipped as noise
+RENAME_CONSISTENCY = 0.9  # identifiers mapping one-to-one at least this often read as a renaming
 
 
 @dataclass(frozen=True)
@@ -200,13 +201,27 @@ def _measure(q: Lexed, s: Lexed, nq: np.ndarray, aq: np.ndarray, chain: list[Run
         return None
     # Interior lines may be partly edited, but the first and last lines must be fully
     # aligned: a shingle that ends a copy reaches k-1 tokens into the next line.
+    # An exact copy ends on identical lines: look-alike code next to it is not part of
+    # it, unless the whole reads as one consistent renaming (a renamed copy).
     qlines = q.line[qpos]
-    lines, aligned_per_line = np.unique(qlines, return_counts=True)
-    lo, hi = np.searchsorted(q.line, lines, side="left"), np.searchsorted(q.line, lines, side="right")
-    edges = np.flatnonzero(aligned_per_line == hi - lo)
+    same = q.norm[qpos] == s.norm[spos]
+    lines, first, aligned_per_line = np.unique(qlines, return_index=True, return_counts=True)
+    identical_per_line = np.add.reduceat(same.astype(np.int64), first)
+    tokens_per_line = np.searchsorted(q.line, lines, side="right") - np.searchsorted(q.line, lines, side="left")
+    edges = np.flatnonzero(aligned_per_line == tokens_per_line)
     if len(edges) == 0:
         return None
     a, b = int(lines[edges[0]]), int(lines[edges[-1]])
+    exact_edges = np.flatnonzero(identical_per_line == tokens_per_line)
+    if len(exact_edges):
+        a2, b2 = int(lines[exact_edges[0]]), int(lines[exact_edges[-1]])
+        inner = (qlines >= a2) & (qlines <= b2)
+        if (a2, b2) != (a, b) and np.count_nonzero(same & inner) >= 0.9 * np.count_nonzero(inner):
+            within = (qlines >= a) & (qlines <= b)
+            renamed = _consistency(q.norm[qpos[within]], s.norm[spos[within]],
+                                   (q.ident[qpos] & s.ident[spos])[within])
+            if renamed < RENAME_CONSISTENCY:
+                a, b = a2, b2
     inside = (qlines >= a) & (qlines <= b)
     qpos, spos = qpos[inside], spos[inside]
     sa, sb = int(s.line[spos].min()), int(s.line[spos].max())

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .align import Region, align, extend_edges
+from .align import RENAME_CONSISTENCY, Region, align, extend_edges
 from .errors import StoreError
 from .fingerprint import STREAMS, windows
 from .languages import from_path
@@ -48,7 +48,7 @@ class MatchOptions:
     exact_ratio: float = 0.9
     min_tokens_renamed: int = 40
     min_distinct_renamed: int = 24
-    min_consistency: float = 0.9
+    min_consistency: float = RENAME_CONSISTENCY
     max_candidates: int = 40
     min_band_hits: int = 5
 
