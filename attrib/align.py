@@ -180,7 +180,9 @@ def _chain(runs: list[Run], max_gap: int) -> list[list[Run]]:
     chains: list[list[Run]] = []
     for run in runs:
         last = chains[-1][-1] if chains else None
-        if last is not None and run[0] - last[1] <= max_gap and abs(run[2] - last[2]) <= max_gap:
+        # follows in the query, and in the source too (a copy is never read backwards)
+        if last is not None and run[0] - last[1] <= max_gap and abs(run[2] - last[2]) <= max_gap \
+                and run[0] + run[2] > last[1] + last[2]:
             chains[-1].append(run)
         else:
             chains.append([run])
@@ -193,6 +195,10 @@ def _measure(q: Lexed, s: Lexed, nq: np.ndarray, aq: np.ndarray, chain: list[Run
     spos = np.concatenate([np.arange(a, b + k) + d for a, b, d, _ in chain])
     qpos, first = np.unique(qpos, return_index=True)
     spos = spos[first]
+    spos, first = np.unique(spos, return_index=True)  # each source token aligns once
+    qpos = qpos[first]
+    order = np.argsort(qpos, kind="stable")
+    qpos, spos = qpos[order], spos[order]
     ok = (spos >= 0) & (spos < len(s)) & (qpos < len(q))
     qpos, spos = qpos[ok], spos[ok]
     ok = q.abst[qpos] == s.abst[spos]

@@ -39,7 +39,8 @@ class MatchOptions:
     are verified). A region is reported when it covers at least ``min_lines`` lines and
     ``min_tokens`` aligned tokens with ``min_distinct`` different shingles. When fewer
     than ``exact_ratio`` of its tokens are identical (a renamed copy), it must also be
-    longer (``min_tokens_renamed``) and rename consistently (``min_consistency``).
+    longer (``min_tokens_renamed``, ``min_lines_renamed``, ``min_distinct_renamed``)
+    and rename consistently (``min_consistency``).
     """
 
     min_lines: int = 3
@@ -47,6 +48,7 @@ class MatchOptions:
     min_distinct: int = 10
     exact_ratio: float = 0.9
     min_tokens_renamed: int = 40
+    min_lines_renamed: int = 4
     min_distinct_renamed: int = 24
     min_consistency: float = RENAME_CONSISTENCY
     max_candidates: int = 40
@@ -136,8 +138,8 @@ def _accept(r: Region, o: MatchOptions) -> bool:
         return False
     if r.exact_ratio >= o.exact_ratio:
         return True
-    return (r.aligned >= o.min_tokens_renamed and r.distinct_abst >= o.min_distinct_renamed
-            and r.consistency >= o.min_consistency)
+    return (r.aligned >= o.min_tokens_renamed and r.lines >= o.min_lines_renamed
+            and r.distinct_abst >= o.min_distinct_renamed and r.consistency >= o.min_consistency)
 
 
 def _group(found: list[tuple[Region, StoredFile]]) -> list[Match]:
