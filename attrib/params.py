@@ -6,6 +6,7 @@ refuses queries made with different ones (:func:`check_compatible`).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, fields
 
 from importlib.metadata import version
@@ -52,6 +53,23 @@ class FingerprintParams:
 
 
 DEFAULT_PARAMS = FingerprintParams()
+
+
+def from_record(raw: str, where: str) -> FingerprintParams:
+    """Parse the parameters recorded in an index; a damaged record is a clear error."""
+    try:
+        data = json.loads(raw)
+    except ValueError as e:
+        raise ParamsMismatch(f"the index at {where} has an unreadable parameter record ({e}). "
+                             "Re-index into a new store.") from None
+    try:
+        return FingerprintParams.from_dict(data)
+    except (ValueError, TypeError, AttributeError) as e:
+        ours = DEFAULT_PARAMS.to_dict()
+        diffs = [f"{k}={v!r} (this attrib uses {ours[k]!r})" for k, v in dict(data).items()
+                 if k in ours and v != ours[k]] if isinstance(data, dict) else []
+        raise ParamsMismatch(f"the index at {where} was built with fingerprint parameters this attrib "
+                             f"cannot use: {', '.join(diffs) or e}. Re-index into a new store.") from None
 
 
 def check_compatible(index: FingerprintParams, ours: FingerprintParams, where: str) -> None:

@@ -6,6 +6,7 @@ code 2 -- never a traceback.
 """
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -67,7 +68,17 @@ cli.add_command(stats)
 
 
 def main() -> None:
-    cli(prog_name="attrib")
+    try:
+        cli(prog_name="attrib")
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        if code != 0:
+            # After an error, leave at once: a data reader's native threads (pyarrow) that
+            # are still winding down must not turn a clean exit 2 into an abort.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+        raise
 
 
 if __name__ == "__main__":

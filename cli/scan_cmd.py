@@ -27,7 +27,7 @@ _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "ve
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text for people; json is report schema v1 for tools.")
 @click.option("--lang", metavar="LANG", help="Language of standard input or of files with no known extension.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report here.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to this file.")
 @click.pass_obj
 def scan(ctx: Context, paths: tuple[str, ...], fmt: str, lang: str | None, output: str | None) -> None:
     """Find where code came from.
@@ -47,6 +47,8 @@ def scan(ctx: Context, paths: tuple[str, ...], fmt: str, lang: str | None, outpu
     read or the index could not be used.
     """
     console = ctx.err_console()
+    if output and not Path(output).resolve().parent.is_dir():
+        raise InputError(f"cannot write the report to {output}: the folder {Path(output).parent} does not exist")
     inputs = list(_inputs(paths, lang))
     errors = 0
     results: list[FileResult] = []

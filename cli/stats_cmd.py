@@ -17,7 +17,13 @@ from .context import Context
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
 def stats(ctx: Context, fmt: str) -> None:
-    """Show what the index holds: files, repositories, languages, licenses, parameters."""
+    """Show what the index holds: files, repositories, languages, licenses, parameters.
+
+    \b
+    Examples:
+      attrib stats
+      attrib --store stack.db stats --format json | jq .files
+    """
     with ctx.open_store() as store:
         s = store.stats()
     if fmt == "json":
@@ -30,6 +36,10 @@ def stats(ctx: Context, fmt: str) -> None:
     table = Table("language", "files", box=None)
     for lang, n in list(s.languages.items())[:15]:
         table.add_row(lang, f"{n:,}")
+    out.print(table)
+    table = Table("repository", "files", box=None)
+    for repo, n in s.top_repos.items():
+        table.add_row(repo, f"{n:,}")
     out.print(table)
     table = Table("license", "category", "sources", box=None)
     for lic, n in list(s.licenses.items())[:15]:

@@ -333,7 +333,6 @@ def test_scan_of_a_directory_without_code_exits_2(runs, paths, intact):
     fails_cleanly(runs["scan-no-code"], paths["no-code"])
 
 
-@pytest.mark.xfail(strict=True, reason="scan -o into a missing directory: FileNotFoundError traceback, exit 1")
 def test_scan_output_into_a_missing_directory_exits_2(runs, intact):
     fails_cleanly(runs["scan-o-missing-dir"], "r.json")
 
@@ -359,9 +358,6 @@ def test_index_of_a_missing_path_exits_2(runs, intact):
     fails_cleanly(runs["index-missing-path"], "nowhere")
 
 
-@pytest.mark.xfail(strict=False, reason="flaky bug: a parquet damaged inside its row group sometimes "
-                                        "aborts the process at exit ('terminate called without an active "
-                                        "exception', exit 134) after printing the right error line")
 def test_index_of_a_parquet_damaged_inside_exits_2(runs, paths, intact):
     fails_cleanly(runs["index-damaged"], paths["damaged"].name)
 
@@ -414,7 +410,6 @@ def test_scan_with_a_directory_as_store_exits_2(runs, stores):
     assert list(stores["dir"].iterdir()) == []
 
 
-@pytest.mark.xfail(strict=True, reason="index --store under a regular file: FileExistsError traceback, exit 1")
 def test_index_into_a_store_path_under_a_file_exits_2(runs):
     fails_cleanly(runs["index-store-under-file"], "file.txt")
 
@@ -436,14 +431,10 @@ def test_index_into_an_index_with_other_params_exits_2_unchanged(runs, stores, o
     assert after == other_params_before
 
 
-@pytest.mark.xfail(strict=True, reason="recorded params with bands x rows != num_perm: ValueError "
-                                       "traceback (exit 1) from scan, stats and index")
 def test_scan_of_an_index_with_inconsistent_params_exits_2(runs):
     fails_cleanly(runs["scan-odd-params"], "num_perm")
 
 
-@pytest.mark.xfail(strict=True, reason="unparseable params JSON in the meta table: JSONDecodeError "
-                                       "traceback (exit 1) from scan, stats and index")
 def test_scan_of_an_index_with_corrupt_params_exits_2(runs, stores):
     fails_cleanly(runs["scan-corrupt-params"], stores["corrupt-params"])
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from ..errors import StoreError
 from .base import IndexEntry, Postings, Store, StoredFile, StoreStats
 
-__all__ = ["open_store", "default_location", "resolve_url", "Store", "IndexEntry", "Postings",
-           "StoredFile", "StoreStats"]
+__all__ = ["open_store", "store_exists", "remove_store", "default_location", "resolve_url", "Store",
+           "IndexEntry", "Postings", "StoredFile", "StoreStats"]
 
 
 def default_location() -> Path:
@@ -31,20 +31,33 @@ def resolve_url(url: str | None) -> str:
 
 def open_store(url: str | None = None, *, create: bool = False) -> Store:
     """Open the store at ``url`` (see the module docs). ``create`` allows a new empty one."""
-    url = resolve_url(url)
+    from .sqlite import SQLiteStore
+
+    return SQLiteStore(_sqlite_path(resolve_url(url)), create=create)
+
+
+def store_exists(url: str | None = None) -> bool:
+    """Whether an index is already there (before ``open_store(create=True)`` makes one)."""
+    return Path(_sqlite_path(resolve_url(url))).expanduser().exists()
+
+
+def remove_store(url: str | None = None) -> None:
+    """Delete an embedded index file (used to undo creating an empty one)."""
+    path = Path(_sqlite_path(resolve_url(url))).expanduser()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _sqlite_path(url: str) -> str:
+    """The file path of an embedded store URL; other schemes are refused clearly."""
     if url.startswith(("http://", "https://")):
         raise StoreError(f"cannot open {url}: the Elasticsearch store is not available in this version; "
                          "use a SQLite path")
-    from .sqlite import SQLiteStore
-
     if url.startswith("sqlite://"):
         path = url[len("sqlite://"):]
-        if not path.startswith("/"):
+        if not path.startswith("/") or not path[1:]:
             raise StoreError(f"bad store URL {url!r}: use sqlite:///relative.db or sqlite:////absolute/path.db")
-        path = path[1:]  # sqlite:///x.db -> x.db; sqlite:////abs/x.db -> /abs/x.db
-        if not path:
-            raise StoreError(f"bad store URL {url!r}: no file path")
-        return SQLiteStore(path, create=create)
+        return path[1:]  # sqlite:///x.db -> x.db; sqlite:////abs/x.db -> /abs/x.db
     if "://" in url:
         raise StoreError(f"unknown store URL scheme in {url!r}: use a path, sqlite:///PATH or http(s)://HOST:PORT")
-    return SQLiteStore(url, create=create)
+    return url

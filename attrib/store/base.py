@@ -62,6 +62,7 @@ class StoreStats:
     bytes: int
     postings: int
     languages: dict[str, int] = field(default_factory=dict)
+    top_repos: dict[str, int] = field(default_factory=dict)  # files per repository, largest first (top 20)
     licenses: dict[str, int] = field(default_factory=dict)
     params: dict = field(default_factory=dict)
     schema_version: int = 0

@@ -26,7 +26,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import StoreError
-from ..params import FingerprintParams, check_compatible
+from ..params import FingerprintParams, check_compatible, from_record
 from ..records import Provenance
 from .base import IndexEntry, Postings, Store, StoredFile, StoreStats
 
@@ -61,17 +61,23 @@ class SQLiteStore(Store):
         if not self.path.exists():
             if not create:
                 raise StoreError(f"no index at {self.path}: build one with `attrib index SOURCE --store {self.path}`")
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise StoreError(f"cannot create an index at {self.path}: {e.strerror} ({e.filename})") from None
         elif self.path.is_dir():
             raise StoreError(f"{self.path} is a directory, not an attrib index file")
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA busy_timeout=30000")
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._check_or_create()
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{self.path} is not an attrib index ({e})") from None
+        except sqlite3.Error as e:
+            raise StoreError(f"cannot open the index at {self.path}: {e}") from None
         self._segments: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     # -- schema and parameters -------------------------------------------------
@@ -94,7 +100,7 @@ class SQLiteStore(Store):
 
     def params(self) -> FingerprintParams | None:
         raw = self._meta("params")
-        return FingerprintParams.from_dict(json.loads(raw)) if raw else None
+        return from_record(raw, self.location) if raw else None
 
     def ensure_params(self, params: FingerprintParams) -> None:
         current = self.params()
@@ -217,13 +223,14 @@ class SQLiteStore(Store):
         sources, repos = q("SELECT COUNT(*), COUNT(DISTINCT repo) FROM provenance").fetchone()
         postings = q("SELECT COALESCE(SUM(n), 0) FROM segments").fetchone()[0]
         langs = dict(q("SELECT COALESCE(lang, '?'), COUNT(*) FROM files GROUP BY 1 ORDER BY 2 DESC"))
+        top_repos = dict(q("SELECT repo, COUNT(*) FROM provenance GROUP BY repo ORDER BY 2 DESC, 1 LIMIT 20"))
         licenses: dict[str, int] = {}
         for lic, count in q("SELECT licenses, COUNT(*) FROM provenance GROUP BY licenses"):
             for spdx in json.loads(lic) or ["(none)"]:
                 licenses[spdx] = licenses.get(spdx, 0) + count
         params = self.params()
         return StoreStats(name=self.name, location=self.location, files=files, sources=sources, repos=repos,
-                          bytes=size, postings=postings, languages=langs,
+                          bytes=size, postings=postings, languages=langs, top_repos=top_repos,
                           licenses=dict(sorted(licenses.items(), key=lambda kv: -kv[1])),
                           params=params.to_dict() if params else {}, schema_version=SCHEMA_VERSION)
 

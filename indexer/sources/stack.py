@@ -205,7 +205,13 @@ def _rows(part: Part) -> Iterator[Mapping[str, Any]]:
             except StopIteration:
                 return
             except Exception as exc:  # raised lazily: damaged row groups, invalid JSON
-                raise part.fail(part.label, exc) from exc
+                error = part.fail(part.label, exc)
+                # Drop the reader now: pyarrow threads still alive at interpreter exit abort it.
+                close = getattr(rows, "close", None)
+                if close is not None:
+                    close()
+                del rows, dataset, exc
+                raise error from None
             if not checked:
                 _require_content(row.keys(), part.label)
                 checked = True
