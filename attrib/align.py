@@ -70,10 +70,10 @@ def align(query: Lexed, source: Lexed, k: int, *, min_tokens: int = 1, max_gap: 
     if len(qi) == 0:
         return []
     runs = _select(_runs(qi, sj, weight, gap=k), k)
-    chains = _chain(runs, max_gap if max_gap is not None else 3 * k)
-    measured = [(r, c) for r, c in ((_measure(query, source, nq, aq, c, k), c) for c in chains) if r is not None]
-    measured = _merge_neighbours(measured, query, source, nq, aq, k)
-    regions = sorted((r for r, _ in measured if r.aligned >= min_tokens), key=lambda r: -r.aligned)
+    chains = _join_neighbours(_chain(runs, max_gap if max_gap is not None else 3 * k), query, source, k)
+    chains = [c for c in chains if c[-1][1] + k - c[0][0] >= min_tokens]
+    measured = (_measure(query, source, nq, aq, c, k) for c in chains)
+    regions = sorted((r for r in measured if r is not None and r.aligned >= min_tokens), key=lambda r: -r.aligned)
     kept: list[Region] = []
     for r in regions:
         if all(_overlap(r, o) < 0.5 * r.lines for o in kept):
@@ -93,26 +93,26 @@ def _weighted_pairs(pairs: list[tuple[np.ndarray, np.ndarray]], weights: list[in
     return qi[keep], sj[keep], w[keep]
 
 
-def _merge_neighbours(measured: list[tuple[Region, list]], query: Lexed, source: Lexed, nq: np.ndarray,
-                      aq: np.ndarray, k: int, gap_lines: int = 4) -> list[tuple[Region, list]]:
-    """Join regions that follow each other on both sides with a small, matching gap.
+def _join_neighbours(chains: list[list["Run"]], query: Lexed, source: Lexed, k: int,
+                     gap_lines: int = 4) -> list[list["Run"]]:
+    """Join chains that follow each other on both sides with a small, matching gap.
 
     Repetitive code (a run of similar test methods) can split one copy into pieces when
     look-alike diagonals win some stretches; the pieces are one copy.
     """
-    measured = sorted(measured, key=lambda rc: rc[0].q_start_line)
-    out: list[tuple[Region, list]] = []
-    for region, chain in measured:
+    out: list[list[Run]] = []
+    for chain in sorted(chains, key=lambda c: c[0][0]):
         if out:
-            prev, prev_chain = out[-1]
-            dq = region.q_start_line - prev.q_end_line
-            ds = region.s_start_line - prev.s_end_line
-            if 0 < dq <= gap_lines and 0 < ds <= gap_lines + 2 and abs(dq - ds) <= 2:
-                merged = _measure(query, source, nq, aq, prev_chain + chain, k)
-                if merged is not None:
-                    out[-1] = (merged, prev_chain + chain)
+            prev = out[-1]
+            q_end, s_end = prev[-1][1] + k - 1, prev[-1][1] + prev[-1][2] + k - 1
+            q_next, s_next = chain[0][0], chain[0][0] + chain[0][2]
+            if s_end < len(source) and 0 <= s_next < len(source):
+                dq = int(query.line[q_next] - query.line[q_end])
+                ds = int(source.line[s_next] - source.line[s_end])
+                if 0 < dq <= gap_lines and 0 < ds <= gap_lines + 2 and abs(dq - ds) <= 2:
+                    out[-1] = prev + chain
                     continue
-        out.append((region, chain))
+        out.append(chain)
     return out
 
 
@@ -249,15 +249,17 @@ def _consistency(qn: np.ndarray, sn: np.ndarray, ident: np.ndarray) -> float:
     qn, sn = qn[ident], sn[ident]
     if len(qn) == 0:
         return 1.0
+    return min(_agree(qn, sn), _agree(sn, qn)) / len(qn)
 
-    def agree(a: np.ndarray, b: np.ndarray) -> int:
-        pairs, counts = np.unique(np.stack([a, b], axis=1), axis=0, return_counts=True)
-        best: dict[int, int] = {}
-        for (x, _), c in zip(pairs.tolist(), counts.tolist()):
-            best[x] = max(best.get(x, 0), c)
-        return sum(best.values())
 
-    return min(agree(qn, sn), agree(sn, qn)) / len(qn)
+def _agree(a: np.ndarray, b: np.ndarray) -> int:
+    """Pairs whose ``b`` is the most frequent partner of their ``a``, counted."""
+    order = np.lexsort((b, a))
+    a, b = a[order], b[order]
+    pair_start = np.flatnonzero(np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])])
+    pair_count = np.diff(np.r_[pair_start, len(a)])
+    first_of_a = np.flatnonzero(np.r_[True, a[pair_start[1:]] != a[pair_start[:-1]]])
+    return int(np.maximum.reduceat(pair_count, first_of_a).sum())
 
 
 def _overlap(a: Region, b: Region) -> int:
