@@ -55,21 +55,28 @@ class Region:
         return 1.0 if self.identical else min(self.exact / max(self.q_tokens, self.s_tokens, 1), 0.999)
 
 
-def align(query: Lexed, source: Lexed, k: int, *, min_tokens: int = 1, max_gap: int | None = None) -> list[Region]:
+def align(query: Lexed, source: Lexed, k: int, *, min_tokens: int = 1, min_tokens_renamed: int = 1,
+          max_gap: int | None = None) -> list[Region]:
     """Aligned regions between ``query`` and ``source``, largest first, not overlapping in the query.
 
-    Regions with fewer than ``min_tokens`` aligned tokens are dropped.
+    Regions with fewer than ``min_tokens`` aligned tokens are dropped; a source that
+    cannot hold a region of ``min_tokens`` identical or ``min_tokens_renamed`` look-alike
+    tokens is rejected before any alignment.
     """
     nq, ns = shingles(query.norm, k), shingles(source.norm, k)
     aq, as_ = shingles(query.abst, k), shingles(source.abst, k)
     if len(nq) == 0 or len(ns) == 0:
+        return []
+    # Cheap rejection: a region of n aligned tokens shares at least n - k + 1 shingles.
+    if np.count_nonzero(np.isin(nq, ns)) < min_tokens - k + 1 \
+            and np.count_nonzero(np.isin(aq, as_)) < max(min_tokens, min_tokens_renamed) - k + 1:
         return []
     # Identical shingles weigh 2, look-alike (abstract) ones 1: among look-alike diagonals
     # (repetitive code) the true copy wins, and a renamed copy still aligns.
     qi, sj, weight = _weighted_pairs([_shingle_pairs(nq, ns), _shingle_pairs(aq, as_)], [2, 1], len(ns))
     if len(qi) == 0:
         return []
-    runs = _select(_runs(qi, sj, weight, gap=k), k)
+    runs = _select(*_runs(qi, sj, weight, gap=k), k)
     chains = _join_neighbours(_chain(runs, max_gap if max_gap is not None else 3 * k), query, source, k)
     chains = [c for c in chains if c[-1][1] + k - c[0][0] >= min_tokens]
     measured = (_measure(query, source, nq, aq, c, k) for c in chains)
@@ -146,8 +153,8 @@ def _expand(lo: np.ndarray, counts: np.ndarray, order: np.ndarray) -> tuple[np.n
 Run = tuple  # (first query pos, last query pos, diagonal, score)
 
 
-def _runs(qi: np.ndarray, sj: np.ndarray, weight: np.ndarray, gap: int) -> list[Run]:
-    """Runs of hits on one diagonal: (first query pos, last query pos, diagonal, score)."""
+def _runs(qi: np.ndarray, sj: np.ndarray, weight: np.ndarray, gap: int) -> tuple[np.ndarray, ...]:
+    """Runs of hits on one diagonal: arrays of first query pos, last query pos, diagonal, score."""
     d = sj - qi
     order = np.lexsort((qi, d))
     qi, d, weight = qi[order], d[order], weight[order]
@@ -156,23 +163,27 @@ def _runs(qi: np.ndarray, sj: np.ndarray, weight: np.ndarray, gap: int) -> list[
     ends = np.concatenate((brk, [len(qi)])) - 1
     score = np.add.reduceat(weight, starts)
     keep = ends - starts >= 2  # at least three hits: k + 2 tokens on one diagonal
-    return list(zip(qi[starts[keep]].tolist(), qi[ends[keep]].tolist(), d[starts[keep]].tolist(),
-                    score[keep].tolist()))
+    return qi[starts[keep]], qi[ends[keep]], d[starts[keep]], score[keep]
 
 
-def _select(runs: list[Run], k: int) -> list[Run]:
-    """Best runs first; drop a run when most of its query tokens are already claimed."""
-    runs = sorted(runs, key=lambda r: -r[3])
-    if not runs:
+def _select(first: np.ndarray, last: np.ndarray, diag: np.ndarray, score: np.ndarray, k: int) -> list[Run]:
+    """Keep the runs that are the best run at most of the query tokens they cover.
+
+    Where runs on different diagonals cover the same query tokens, the higher score
+    (ties: the earlier run) wins each token; a run that wins fewer than half is dropped.
+    """
+    if len(first) == 0:
         return []
-    claimed = np.zeros(max(r[1] for r in runs) + k, dtype=bool)
-    kept = []
-    for a, b, d, score in runs:
-        span = claimed[a:b + k]
-        if 2 * int(np.count_nonzero(span)) < len(span):
-            kept.append((a, b, d, score))
-            span[:] = True
-    return sorted(kept)
+    priority = np.empty(len(first), dtype=np.int64)
+    priority[np.lexsort((first, -score))] = np.arange(len(first))[::-1]
+    lengths = last + k - first
+    run_of = np.repeat(np.arange(len(first)), lengths)
+    pos = np.repeat(first - (np.cumsum(lengths) - lengths), lengths) + np.arange(int(lengths.sum()))
+    best = np.full(int(pos.max()) + 1, -1, dtype=np.int64)
+    np.maximum.at(best, pos, priority[run_of])
+    wins = np.bincount(run_of, weights=priority[run_of] == best[pos], minlength=len(first))
+    keep = np.flatnonzero(2 * wins > lengths)
+    return sorted(zip(first[keep].tolist(), last[keep].tolist(), diag[keep].tolist(), score[keep].tolist()))
 
 
 def _chain(runs: list[Run], max_gap: int) -> list[list[Run]]:

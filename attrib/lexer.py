@@ -81,7 +81,7 @@ def lex(text: str, lang: str | None) -> Lexed:
     abst = np.where(ident, _IDENT_HASH, norm)
     lexed = Lexed(norm=norm, abst=abst, ident=ident, line=line, n_lines=len(newlines) + 1)
     rules = _boilerplate_rules(syntax)
-    if rules and len(lexed):
+    if rules is not None and len(lexed):
         boiler = np.zeros(lexed.n_lines + 2, dtype=bool)
         boiler[_boilerplate_lines(lexed, rules)] = True
         lexed = lexed.select(~boiler[line])
@@ -165,22 +165,30 @@ def _keyword_hashes(syntax: Syntax) -> np.ndarray:
     return hashes if len(hashes) else np.zeros(1, dtype=_U64)
 
 
+@dataclass(frozen=True)
+class _Rules:
+    """Boilerplate rules of a language: token hashes of each rule's start, and the heads."""
+
+    rules: tuple[tuple[np.ndarray, bool], ...]  # (hashes of the leading tokens, line must end there)
+    heads: np.ndarray  # sorted hashes of every rule's first token
+
+
 @lru_cache(maxsize=None)
-def _boilerplate_rules(syntax: Syntax) -> tuple[tuple[np.ndarray, bool], ...]:
-    """Each rule: the hashes of its leading tokens, and whether the line must end there."""
-    rules = []
-    for rule in syntax.boilerplate:
-        whole_line = rule.endswith("$")
-        rules.append((token_hashes(rule.rstrip("$")), whole_line))
-    return tuple(rules)
+def _boilerplate_rules(syntax: Syntax) -> _Rules | None:
+    if not syntax.boilerplate:
+        return None
+    rules = tuple((token_hashes(rule.rstrip("$")), rule.endswith("$")) for rule in syntax.boilerplate)
+    return _Rules(rules, np.unique(np.array([h[0] for h, _ in rules], dtype=_U64)))
 
 
-def _boilerplate_lines(lexed: Lexed, rules: tuple[tuple[np.ndarray, bool], ...]) -> np.ndarray:
+def _boilerplate_lines(lexed: Lexed, rules: _Rules) -> np.ndarray:
     """Line numbers whose tokens start with a boilerplate rule (plus ``import (`` blocks)."""
     line, norm, n = lexed.line, lexed.norm, len(lexed)
     first = np.flatnonzero(np.diff(line, prepend=-1) != 0)
+    at = np.minimum(np.searchsorted(rules.heads, norm[first]), len(rules.heads) - 1)
+    first = first[rules.heads[at] == norm[first]]  # lines that start like some rule
     marked = []
-    for hashes, whole_line in rules:
+    for hashes, whole_line in rules.rules:
         cand = first[norm[first] == hashes[0]]
         for j in range(1, len(hashes)):
             cand = cand[cand + j < n]

@@ -75,16 +75,19 @@ def attribute(text: str, store: Store, *, lang: str | None = None, path: str | N
     candidates = _candidates(query, store, options)
     if not candidates:
         return []
-    stored = store.files(candidates)
+    stored = store.files(list(candidates))
     found: list[tuple[Region, StoredFile]] = []
     q_lines = _lines(text)
-    for file_id in candidates:
+    reach = int(query.line[-1] - query.line[0]) + 8  # a copy cannot reach further from a hit
+    for file_id, (first_hit, last_hit) in candidates.items():
         f = stored.get(file_id)
         if f is None:
             continue
         source = _lexed(f)
-        accepted = [r for r in align(query, source, params.shingle, min_tokens=options.min_tokens)
-                    if _accept(r, options)]
+        near = source.select((source.line >= first_hit - reach) & (source.line <= last_hit + reach))
+        regions = align(query, near, params.shingle, min_tokens=options.min_tokens,
+                        min_tokens_renamed=options.min_tokens_renamed)
+        accepted = [r for r in regions if _accept(r, options)]
         if accepted:
             s_lines = _lines(f.content)
             found.extend((extend_edges(r, query, source, q_lines, s_lines), f) for r in accepted)
@@ -96,8 +99,10 @@ def _lines(text: str) -> list[str]:
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
-def _candidates(query: Lexed, store: Store, options: MatchOptions) -> list[int]:
-    """File ids whose windows share band keys with the query's, strongest evidence first.
+def _candidates(query: Lexed, store: Store, options: MatchOptions) -> dict[int, tuple[int, int]]:
+    """Files whose windows share band keys with the query's, strongest evidence first.
+
+    Maps each file id to the first and last line of its windows that were hit.
 
     A (query window, stored window) pair counts when it shares ``min_band_hits`` bands;
     a file scores 2 per such query window of the exact stream and 1 per window of the
@@ -112,7 +117,7 @@ def _candidates(query: Lexed, store: Store, options: MatchOptions) -> list[int]:
     qkeys, qowner, qweight = np.concatenate(keys), np.concatenate(owners), np.concatenate(weights)
     hits = store.lookup(qkeys)
     if len(hits) == 0:
-        return []
+        return {}
     order = np.argsort(qkeys, kind="stable")
     sorted_keys = qkeys[order]
     lo = np.searchsorted(sorted_keys, hits.keys, side="left")
@@ -124,13 +129,20 @@ def _candidates(query: Lexed, store: Store, options: MatchOptions) -> list[int]:
     lines = np.repeat(hits.lines, counts)
     # How many bands each (query window, stored window) pair shares.
     pairs, band_hits = np.unique(np.stack([window, file_ids, lines], axis=1), axis=0, return_counts=True)
-    strong = np.unique(pairs[band_hits >= options.min_band_hits][:, :2], axis=0)
+    strong_pairs = pairs[band_hits >= options.min_band_hits]
+    strong = np.unique(strong_pairs[:, :2], axis=0)
     if len(strong) == 0:
-        return []
+        return {}
     files, inverse = np.unique(strong[:, 1], return_inverse=True)
     score = np.bincount(inverse, weights=qweight[strong[:, 0]])
-    best = np.argsort(-score, kind="stable")[: options.max_candidates]
-    return files[best].tolist()
+    best = files[np.argsort(-score, kind="stable")[: options.max_candidates]]
+    at = np.searchsorted(files, strong_pairs[:, 1])
+    first = np.full(len(files), np.iinfo(np.int64).max)
+    last = np.zeros(len(files), dtype=np.int64)
+    np.minimum.at(first, at, strong_pairs[:, 2])
+    np.maximum.at(last, at, strong_pairs[:, 2])
+    where = np.searchsorted(files, best)
+    return {int(f): (int(first[i]), int(last[i])) for f, i in zip(best, where)}
 
 
 def _accept(r: Region, o: MatchOptions) -> bool:
@@ -174,18 +186,20 @@ def _span(r: Region, f: StoredFile, p) -> SourceSpan:
 
 
 _LEXED: OrderedDict[tuple[str, str | None], Lexed] = OrderedDict()
-_LEXED_MAX_TOKENS = 2_000_000  # about 70 MB of token arrays
+_LEXED_MAX_TOKENS = 4_000_000  # about 90 MB of token arrays
+_lexed_tokens = 0
 
 
 def _lexed(f: StoredFile) -> Lexed:
     """Lex a stored file, remembering recent ones (scans keep hitting the same files)."""
+    global _lexed_tokens
     key = (f.sha, f.lang)
     hit = _LEXED.get(key)
     if hit is not None:
         _LEXED.move_to_end(key)
         return hit
     hit = _LEXED[key] = lex(f.content, f.lang)
-    total = sum(len(x) for x in _LEXED.values())
-    while total > _LEXED_MAX_TOKENS and len(_LEXED) > 1:
-        total -= len(_LEXED.popitem(last=False)[1])
+    _lexed_tokens += len(hit)
+    while _lexed_tokens > _LEXED_MAX_TOKENS and len(_LEXED) > 1:
+        _lexed_tokens -= len(_LEXED.popitem(last=False)[1])
     return hit
