@@ -51,7 +51,7 @@ class MatchOptions:
     min_lines_renamed: int = 4
     min_distinct_renamed: int = 24
     min_consistency: float = RENAME_CONSISTENCY
-    max_candidates: int = 40
+    max_candidates: int = 16
     min_band_hits: int = 5
 
 
@@ -128,21 +128,25 @@ def _candidates(query: Lexed, store: Store, options: MatchOptions) -> dict[int, 
     file_ids = np.repeat(hits.file_ids, counts)
     lines = np.repeat(hits.lines, counts)
     # How many bands each (query window, stored window) pair shares.
-    pairs, band_hits = np.unique(np.stack([window, file_ids, lines], axis=1), axis=0, return_counts=True)
-    strong_pairs = pairs[band_hits >= options.min_band_hits]
-    strong = np.unique(strong_pairs[:, :2], axis=0)
+    order = np.lexsort((lines, file_ids, window))
+    window, file_ids, lines = window[order], file_ids[order], lines[order]
+    new_pair = np.r_[True, (window[1:] != window[:-1]) | (file_ids[1:] != file_ids[:-1]) | (lines[1:] != lines[:-1])]
+    starts = np.flatnonzero(new_pair)
+    band_hits = np.diff(np.r_[starts, len(window)])
+    strong = starts[band_hits >= options.min_band_hits]
     if len(strong) == 0:
         return {}
-    files, inverse = np.unique(strong[:, 1], return_inverse=True)
-    score = np.bincount(inverse, weights=qweight[strong[:, 0]])
-    best = files[np.argsort(-score, kind="stable")[: options.max_candidates]]
-    at = np.searchsorted(files, strong_pairs[:, 1])
+    s_window, s_file, s_line = window[strong], file_ids[strong], lines[strong]
+    # A file scores once per query window that strongly hits it, weighted by stream.
+    once = np.r_[True, (s_window[1:] != s_window[:-1]) | (s_file[1:] != s_file[:-1])]
+    files, inverse = np.unique(s_file, return_inverse=True)
+    score = np.bincount(inverse[once], weights=qweight[s_window[once]], minlength=len(files))
     first = np.full(len(files), np.iinfo(np.int64).max)
     last = np.zeros(len(files), dtype=np.int64)
-    np.minimum.at(first, at, strong_pairs[:, 2])
-    np.maximum.at(last, at, strong_pairs[:, 2])
-    where = np.searchsorted(files, best)
-    return {int(f): (int(first[i]), int(last[i])) for f, i in zip(best, where)}
+    np.minimum.at(first, inverse, s_line)
+    np.maximum.at(last, inverse, s_line)
+    best = np.argsort(-score, kind="stable")[: options.max_candidates]
+    return {int(files[i]): (int(first[i]), int(last[i])) for i in best}
 
 
 def _accept(r: Region, o: MatchOptions) -> bool:
