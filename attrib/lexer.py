@@ -165,38 +165,67 @@ def _keyword_hashes(syntax: Syntax) -> np.ndarray:
     return hashes if len(hashes) else np.zeros(1, dtype=_U64)
 
 
+_COMBINE = _U64(0x100000001B3)
+
+
+def _combine(norm: np.ndarray, at: np.ndarray, length: int) -> np.ndarray:
+    """One hash for the ``length`` tokens starting at each position in ``at``."""
+    h = norm[at].copy()
+    for j in range(1, length):
+        h = h * _COMBINE + norm[at + j]
+    return h
+
+
 @dataclass(frozen=True)
 class _Rules:
-    """Boilerplate rules of a language: token hashes of each rule's start, and the heads."""
+    """A language's boilerplate rules, grouped by length for vectorised matching.
 
-    rules: tuple[tuple[np.ndarray, bool], ...]  # (hashes of the leading tokens, line must end there)
-    heads: np.ndarray  # sorted hashes of every rule's first token
+    ``by_length`` holds (number of tokens, sorted hashes of prefix rules, sorted hashes of
+    whole-line rules); ``heads`` the sorted hashes of every rule's first token.
+    """
+
+    by_length: tuple[tuple[int, np.ndarray, np.ndarray], ...]
+    heads: np.ndarray
 
 
 @lru_cache(maxsize=None)
 def _boilerplate_rules(syntax: Syntax) -> _Rules | None:
     if not syntax.boilerplate:
         return None
-    rules = tuple((token_hashes(rule.rstrip("$")), rule.endswith("$")) for rule in syntax.boilerplate)
-    return _Rules(rules, np.unique(np.array([h[0] for h, _ in rules], dtype=_U64)))
+    groups: dict[int, tuple[list[int], list[int]]] = {}
+    heads = []
+    for rule in syntax.boilerplate:
+        tokens = token_hashes(rule.rstrip("$"))
+        heads.append(tokens[0])
+        h = int(_combine(tokens, np.zeros(1, dtype=np.int64), len(tokens))[0])
+        groups.setdefault(len(tokens), ([], []))[rule.endswith("$")].append(h)
+    by_length = tuple((n, np.unique(np.array(p, dtype=_U64)), np.unique(np.array(w, dtype=_U64)))
+                      for n, (p, w) in sorted(groups.items()))
+    return _Rules(by_length, np.unique(np.array(heads, dtype=_U64)))
+
+
+def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    if len(sorted_set) == 0:
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return sorted_set[at] == values
 
 
 def _boilerplate_lines(lexed: Lexed, rules: _Rules) -> np.ndarray:
     """Line numbers whose tokens start with a boilerplate rule (plus ``import (`` blocks)."""
     line, norm, n = lexed.line, lexed.norm, len(lexed)
     first = np.flatnonzero(np.diff(line, prepend=-1) != 0)
-    at = np.minimum(np.searchsorted(rules.heads, norm[first]), len(rules.heads) - 1)
-    first = first[rules.heads[at] == norm[first]]  # lines that start like some rule
+    first = first[_member(norm[first], rules.heads)]  # lines that start like some rule
     marked = []
-    for hashes, whole_line in rules.rules:
-        cand = first[norm[first] == hashes[0]]
-        for j in range(1, len(hashes)):
-            cand = cand[cand + j < n]
-            cand = cand[(line[cand + j] == line[cand]) & (norm[cand + j] == hashes[j])]
-        if whole_line:
-            end = cand + len(hashes)
-            cand = cand[(end >= n) | (line[np.minimum(end, n - 1)] != line[cand])]
-        marked.append(line[cand])
+    for length, prefix, whole in rules.by_length:
+        at = first[first + length <= n]
+        at = at[line[at + length - 1] == line[at]]
+        if len(at) == 0:
+            continue
+        h = _combine(norm, at, length)
+        end = np.minimum(at + length, n - 1)
+        ends_line = (at + length >= n) | (line[end] != line[at])
+        marked.append(line[at[_member(h, prefix) | (_member(h, whole) & ends_line)]])
     lines = np.unique(np.concatenate(marked)) if marked else np.zeros(0, dtype=np.int32)
     return _with_parenthesised_blocks(lexed, lines)
 
