@@ -80,8 +80,8 @@ def lex(text: str, lang: str | None) -> Lexed:
     ident = _IDENT_START[data[starts]] & (keywords[at] != norm)
     abst = np.where(ident, _IDENT_HASH, norm)
     lexed = Lexed(norm=norm, abst=abst, ident=ident, line=line, n_lines=len(newlines) + 1)
-    rules = _boilerplate_rules(syntax)
-    if rules is not None and len(lexed):
+    rules = _active_rules(syntax, text) if len(lexed) else None
+    if rules is not None:
         boiler = np.zeros(lexed.n_lines + 2, dtype=bool)
         boiler[_boilerplate_lines(lexed, rules)] = True
         lexed = lexed.select(~boiler[line])
@@ -178,7 +178,7 @@ def _combine(norm: np.ndarray, at: np.ndarray, length: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Rules:
-    """A language's boilerplate rules, grouped by length for vectorised matching.
+    """Boilerplate rules grouped by length for vectorised matching.
 
     ``by_length`` holds (number of tokens, sorted hashes of prefix rules, sorted hashes of
     whole-line rules); ``heads`` the sorted hashes of every rule's first token.
@@ -188,13 +188,25 @@ class _Rules:
     heads: np.ndarray
 
 
+def _active_rules(syntax: Syntax, text: str) -> _Rules | None:
+    """The rules that can apply to ``text``: those whose needle occurs in it."""
+    present = {needle for needle in set(_needles(syntax).values()) if needle in text}
+    active = tuple(rule for rule, needle in _needles(syntax).items() if needle in present)
+    return _compile_rules(active) if active else None
+
+
 @lru_cache(maxsize=None)
-def _boilerplate_rules(syntax: Syntax) -> _Rules | None:
-    if not syntax.boilerplate:
-        return None
+def _needles(syntax: Syntax) -> dict[str, str]:
+    """rule -> a literal that any line it matches contains ("::" for trove classifiers)."""
+    return {rule: "::" if ": :" in rule else max(re.findall(r"\w+", rule) or [rule.strip("$ ")], key=len)
+            for rule in syntax.boilerplate}
+
+
+@lru_cache(maxsize=256)
+def _compile_rules(rules: tuple[str, ...]) -> _Rules:
     groups: dict[int, tuple[list[int], list[int]]] = {}
     heads = []
-    for rule in syntax.boilerplate:
+    for rule in rules:
         tokens = token_hashes(rule.rstrip("$"))
         heads.append(tokens[0])
         h = int(_combine(tokens, np.zeros(1, dtype=np.int64), len(tokens))[0])
