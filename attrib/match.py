@@ -52,7 +52,7 @@ class MatchOptions:
     min_distinct_renamed: int = 24
     min_consistency: float = RENAME_CONSISTENCY
     max_candidates: int = 16
-    min_band_hits: int = 5
+    min_band_hits: int = 3
 
 
 DEFAULT_OPTIONS = MatchOptions()

@@ -30,8 +30,8 @@ class FingerprintParams:
 
     shingle: int = 5
     num_perm: int = 32
-    bands: int = 8
-    rows: int = 4
+    bands: int = 4
+    rows: int = 8
     window_tokens: int = 16
     stride_lines: int = 2
     seed: int = 1
