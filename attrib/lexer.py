@@ -131,17 +131,25 @@ def _split_and_hash(data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     ends = starts + 1
     ends[word[starts]] = np.flatnonzero(word & ~after) + 1
     # hash(s, e) = sum_{j=s}^{e-1} b_j * B^(e-1-j) = B^(e-1) * (P[e-1] - P[s-1]), P = prefix sums of b_j * B^-j
-    n = len(data)
-    powers = np.full(n, _BASE, dtype=_U64)
-    powers[0] = 1
-    np.cumprod(powers, out=powers)
-    inverse = np.full(n, _BASE_INV, dtype=_U64)
-    inverse[0] = 1
-    np.cumprod(inverse, out=inverse)
-    prefix = np.cumsum(data.astype(_U64) * inverse, dtype=_U64)
+    powers, inverse = _powers(len(data))
+    prefix = np.cumsum(data.astype(_U64) * inverse[:len(data)], dtype=_U64)
     below = np.where(starts > 0, prefix[np.maximum(starts - 1, 0)], _U64(0))
     raw = (prefix[ends - 1] - below) * powers[ends - 1]
     return starts, ends, _fmix64(raw ^ (ends - starts).astype(_U64) * _U64(0xC2B2AE3D27D4EB4F))
+
+
+_POWERS: list[np.ndarray] = [np.ones(1, dtype=_U64), np.ones(1, dtype=_U64)]
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """B^i and B^-i (mod 2**64) for i < n, grown on demand and kept."""
+    if len(_POWERS[0]) < n:
+        size = max(n, 2 * len(_POWERS[0]))
+        for i, base in enumerate((_BASE, _BASE_INV)):
+            table = np.full(size, base, dtype=_U64)
+            table[0] = 1
+            _POWERS[i] = np.cumprod(table, out=table)
+    return _POWERS[0], _POWERS[1]
 
 
 def _fmix64(h: np.ndarray) -> np.ndarray:
