@@ -42,7 +42,7 @@ class IndexStats:
 
 
 def run(files: Iterable[RawFile], store: Store, *, params: FingerprintParams = DEFAULT_PARAMS,
-        limits: Limits = Limits(), batch_bytes: int = 8_000_000, batch_files: int = 4000,
+        limits: Limits = Limits(), batch_bytes: int = 4_000_000, batch_files: int = 4000,
         on_progress: Callable[[IndexStats], None] | None = None) -> IndexStats:
     """Index ``files`` into ``store``; returns the counters. Safe to interrupt and re-run."""
     store.ensure_params(params)
