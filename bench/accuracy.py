@@ -22,7 +22,6 @@ import argparse
 import ast
 import builtins
 import hashlib
-import importlib
 import io
 import json
 import keyword
@@ -699,12 +698,8 @@ def run_index(data_dir: Path, db: Path, reuse: bool, fingerprint: str) -> dict:
             "stdout_tail": proc.stdout[-500:]}
 
 
-def load_matcher(spec: str | None, url: str):
-    """(attribute(text) -> list[Match], store) for attrib or a stand-in module:function."""
-    if spec:
-        mod, _, fn = spec.partition(":")
-        func = getattr(importlib.import_module(mod), fn)
-        return (lambda text: func(text, None, lang="Python")), None
+def load_matcher(url: str):
+    """(attribute(text) -> list[Match], store): attrib's own entry point, in-process."""
     from attrib.match import attribute
     from attrib.store import open_store
     store = open_store(url)
@@ -792,7 +787,6 @@ def main(argv: list[str] | None = None) -> int:
                     help="keep an index built from the same corpus by an earlier run")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "accuracy.json")
     ap.add_argument("--no-baseline", action="store_true")
-    ap.add_argument("--matcher", help=argparse.SUPPRESS)  # module:function stand-in (debug)
     ap.add_argument("--examples", type=int, default=10, help="misses kept per cell")
     args = ap.parse_args(argv)
 
@@ -821,29 +815,25 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {corpus_info['indexed_files']} files, {corpus_info['indexed_bytes'] / 1e6:.1f} MB "
           f"indexed; {corpus_info['held_out_files']} files held out", flush=True)
 
-    index_info: dict = {}
-    if not args.matcher:
-        print("indexing through the CLI ...", flush=True)
-        index_info = run_index(data_dir, work / "index.db", args.reuse_index, fp)
-        print(f"  {'reused' if index_info['reused'] else str(index_info['seconds']) + ' s'}",
-              flush=True)
+    print("indexing through the CLI ...", flush=True)
+    index_info = run_index(data_dir, work / "index.db", args.reuse_index, fp)
+    print(f"  {'reused' if index_info['reused'] else str(index_info['seconds']) + ' s'}", flush=True)
 
     under_test = git_state()  # before importing the matcher: the code that runs
-    matcher, store = load_matcher(args.matcher, f"sqlite:///{work / 'index.db'}")
+    matcher, store = load_matcher(f"sqlite:///{work / 'index.db'}")
     all_indexed = indexed
-    if store is not None:
-        # Queries come only from files the index holds (the indexer may skip some: size,
-        # line length, ...); the baseline indexes the same files.
-        known = store.known([f.sha for f in indexed])
-        indexed = [f for f in indexed if f.sha in known]
-        skipped = len(all_indexed) - len(indexed)
-        index_info["files_in_store"] = len(indexed)
-        index_info["files_skipped"] = skipped
-        index_info["skipped_paths"] = sorted(f"{f.package}:{f.path}" for f in all_indexed
-                                             if f.sha not in known)[:50]
-        if skipped:
-            print(f"  the index holds {len(indexed)} of {len(all_indexed)} files "
-                  f"({skipped} skipped by the indexer)", flush=True)
+    # Queries come only from files the index holds (the indexer may skip some: size,
+    # line length, ...); the baseline indexes the same files.
+    known = store.known([f.sha for f in indexed])
+    indexed = [f for f in indexed if f.sha in known]
+    skipped = len(all_indexed) - len(indexed)
+    index_info["files_in_store"] = len(indexed)
+    index_info["files_skipped"] = skipped
+    index_info["skipped_paths"] = sorted(f"{f.package}:{f.path}" for f in all_indexed
+                                         if f.sha not in known)[:50]
+    if skipped:
+        print(f"  the index holds {len(indexed)} of {len(all_indexed)} files "
+              f"({skipped} skipped by the indexer)", flush=True)
 
     t0 = time.perf_counter()
     ctext = CorpusText(all_indexed)
@@ -902,7 +892,7 @@ def main(argv: list[str] | None = None) -> int:
         "config": {"quick": args.quick, "seed": args.seed, "per_cell": per_cell,
                    "negatives": n_neg, "lengths": LENGTHS, "mutations": MUTATIONS,
                    "baseline": f"exact >= {BASELINE_CHARS} chars after collapsing whitespace",
-                   "matcher": args.matcher or "attrib.match.attribute"},
+                   "matcher": "attrib.match.attribute"},
         "machine": {"python": platform.python_version(), "platform": platform.platform(),
                     "cpus": __import__("os").cpu_count()},
         "attrib_version": under_test,

@@ -28,6 +28,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.filters import git_blob_sha  # the same blob id the indexer computes
+
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / "data" / "sdists"
 
@@ -119,10 +121,6 @@ COLUMNS = [
     "max_forks_repo_forks_event_min_datetime", "max_forks_repo_forks_event_max_datetime",
     "content", "avg_line_length", "max_line_length", "alphanum_fraction",
 ]
-
-
-def git_blob_sha(data: bytes) -> str:
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def download(pkg: Package, cache: Path = CACHE) -> Path:
