@@ -78,14 +78,18 @@ def attribute(text: str, store: Store, *, lang: str | None = None, path: str | N
     stored = store.files(list(candidates))
     found: list[tuple[Region, StoredFile]] = []
     q_lines = _lines(text)
-    reach = int(query.line[-1] - query.line[0]) + 8  # a copy cannot reach further from a hit
-    for file_id, (first_hit, last_hit) in candidates.items():
+    for file_id, hit in candidates.items():
         f = stored.get(file_id)
         if f is None:
             continue
         source = _lexed(f)
-        near = source.select((source.line >= first_hit - reach) & (source.line <= last_hit + reach))
-        regions = align(query, near, params.shingle, min_tokens=options.min_tokens,
+        # Align only around the hits: a copy reaches at most a window or so past its
+        # first and last hit windows (REACH lines; twice that in the source, which may be
+        # laid out differently).
+        q_near = query.select((query.line >= hit.q_first - REACH) & (query.line <= hit.q_last + REACH))
+        s_near = source.select((source.line >= hit.s_first - 2 * REACH - (hit.q_last - hit.q_first))
+                               & (source.line <= hit.s_last + 2 * REACH + (hit.q_last - hit.q_first)))
+        regions = align(q_near, s_near, params.shingle, min_tokens=options.min_tokens,
                         min_tokens_renamed=options.min_tokens_renamed)
         accepted = [r for r in regions if _accept(r, options)]
         if accepted:
@@ -99,22 +103,36 @@ def _lines(text: str) -> list[str]:
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
-def _candidates(query: Lexed, store: Store, options: MatchOptions) -> dict[int, tuple[int, int]]:
-    """Files whose windows share band keys with the query's, strongest evidence first.
+REACH = 12  # lines a copy may extend past the windows that found it
 
-    Maps each file id to the first and last line of its windows that were hit.
+
+@dataclass(frozen=True)
+class _Hit:
+    """Where a candidate file was hit: first and last line of the windows, on both sides."""
+
+    q_first: int
+    q_last: int
+    s_first: int
+    s_last: int
+
+
+def _candidates(query: Lexed, store: Store, options: MatchOptions) -> dict[int, _Hit]:
+    """Files whose windows share band keys with the query's, strongest evidence first.
 
     A (query window, stored window) pair counts when it shares ``min_band_hits`` bands;
     a file scores 2 per such query window of the exact stream and 1 per window of the
     abstracted stream.
     """
-    keys, owners, weights = [], [], []
+    keys, owners, weights, starts, ends = [], [], [], [], []
     for weight, stream in zip((2, 1), STREAMS):
         w = windows(query, stream, DEFAULT_PARAMS, stride=1)
         keys.append(w.keys.ravel())
         owners.append(np.repeat(np.arange(len(w)) + sum(map(len, weights)), DEFAULT_PARAMS.bands))
         weights.append(np.full(len(w), weight))
+        starts.append(w.start_line)
+        ends.append(w.end_line)
     qkeys, qowner, qweight = np.concatenate(keys), np.concatenate(owners), np.concatenate(weights)
+    qstart, qend = np.concatenate(starts), np.concatenate(ends)
     hits = store.lookup(qkeys)
     if len(hits) == 0:
         return {}
@@ -141,12 +159,14 @@ def _candidates(query: Lexed, store: Store, options: MatchOptions) -> dict[int, 
     once = np.r_[True, (s_window[1:] != s_window[:-1]) | (s_file[1:] != s_file[:-1])]
     files, inverse = np.unique(s_file, return_inverse=True)
     score = np.bincount(inverse[once], weights=qweight[s_window[once]], minlength=len(files))
-    first = np.full(len(files), np.iinfo(np.int64).max)
-    last = np.zeros(len(files), dtype=np.int64)
-    np.minimum.at(first, inverse, s_line)
-    np.maximum.at(last, inverse, s_line)
+    spans = []
+    for values, reduce in ((qstart[s_window], np.minimum), (qend[s_window], np.maximum),
+                           (s_line, np.minimum), (s_line, np.maximum)):
+        out = np.full(len(files), values[0])
+        reduce.at(out, inverse, values)
+        spans.append(out)
     best = np.argsort(-score, kind="stable")[: options.max_candidates]
-    return {int(files[i]): (int(first[i]), int(last[i])) for i in best}
+    return {int(files[i]): _Hit(*(int(x[i]) for x in spans)) for i in best}
 
 
 def _accept(r: Region, o: MatchOptions) -> bool:
