@@ -26,6 +26,7 @@ from .lexer import Lexed
 
 MAX_REPEATS = 32  # a shingle occurring more often than this in the source is skipped as noise
 RENAME_CONSISTENCY = 0.9  # identifiers mapping one-to-one at least this often read as a renaming
+EXACT_RATIO = 0.9  # a region this share of whose aligned tokens are identical is a copy, not a renaming
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class Region:
     lines: int  # query lines with aligned tokens
     distinct: int  # distinct shingles aligned: low for repetitive code
     distinct_abst: int  # the same with identifiers abstracted: low for look-alike structure
-    consistency: float  # share of renamed identifiers that map one-to-one
+    consistency: float  # share of renamed identifiers that map one-to-one (1.0 for an exact copy)
     identical: bool  # same token sequence on both sides (whitespace and comments aside)
 
     @property
@@ -233,7 +234,7 @@ def _measure(q: Lexed, s: Lexed, nq: np.ndarray, aq: np.ndarray, chain: list[Run
     if len(exact_edges):
         a2, b2 = int(lines[exact_edges[0]]), int(lines[exact_edges[-1]])
         inner = (qlines >= a2) & (qlines <= b2)
-        if (a2, b2) != (a, b) and np.count_nonzero(same & inner) >= 0.9 * np.count_nonzero(inner):
+        if (a2, b2) != (a, b) and np.count_nonzero(same & inner) >= EXACT_RATIO * np.count_nonzero(inner):
             within = (qlines >= a) & (qlines <= b)
             renamed = _consistency(q.norm[qpos[within]], s.norm[spos[within]],
                                    (q.ident[qpos] & s.ident[spos])[within])
@@ -251,7 +252,8 @@ def _measure(q: Lexed, s: Lexed, nq: np.ndarray, aq: np.ndarray, chain: list[Run
         aligned=len(qpos), exact=exact, q_tokens=len(q_seg), s_tokens=len(s_seg),
         lines=len(np.unique(q.line[qpos])), distinct=len(np.unique(nq[starts])),
         distinct_abst=len(np.unique(aq[starts])),
-        consistency=_consistency(q.norm[qpos], s.norm[spos], q.ident[qpos] & s.ident[spos]),
+        consistency=(1.0 if exact >= EXACT_RATIO * len(qpos)
+                     else _consistency(q.norm[qpos], s.norm[spos], q.ident[qpos] & s.ident[spos])),
         identical=len(q_seg) == len(s_seg) and bool(np.array_equal(q_seg, s_seg)))
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .align import RENAME_CONSISTENCY, Region, align, extend_edges
+from .align import EXACT_RATIO, RENAME_CONSISTENCY, Region, align, extend_edges
 from .errors import StoreError
 from .fingerprint import STREAMS, windows
 from .languages import from_path
@@ -46,7 +46,7 @@ class MatchOptions:
     min_lines: int = 3
     min_tokens: int = 16
     min_distinct: int = 10
-    exact_ratio: float = 0.9
+    exact_ratio: float = EXACT_RATIO
     min_tokens_renamed: int = 40
     min_lines_renamed: int = 4
     min_distinct_renamed: int = 24
