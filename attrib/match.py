@@ -120,8 +120,7 @@ def _candidates(query: Lexed, store: Store, options: MatchOptions) -> dict[int, 
     """Files whose windows share band keys with the query's, strongest evidence first.
 
     A (query window, stored window) pair counts when it shares ``min_band_hits`` bands;
-    a file scores 2 per such query window of the exact stream and 1 per window of the
-    abstracted stream.
+    per such query window a file scores the shared bands, doubled for the exact stream.
     """
     keys, owners, weights, starts, ends = [], [], [], [], []
     for weight, stream in zip((2, 1), STREAMS):
@@ -151,22 +150,25 @@ def _candidates(query: Lexed, store: Store, options: MatchOptions) -> dict[int, 
     new_pair = np.r_[True, (window[1:] != window[:-1]) | (file_ids[1:] != file_ids[:-1]) | (lines[1:] != lines[:-1])]
     starts = np.flatnonzero(new_pair)
     band_hits = np.diff(np.r_[starts, len(window)])
-    strong = starts[band_hits >= options.min_band_hits]
+    keep = band_hits >= options.min_band_hits
+    strong, strength = starts[keep], band_hits[keep]
     if len(strong) == 0:
         return {}
     s_window, s_file, s_line = window[strong], file_ids[strong], lines[strong]
-    # A file scores once per query window that strongly hits it, weighted by stream.
-    once = np.r_[True, (s_window[1:] != s_window[:-1]) | (s_file[1:] != s_file[:-1])]
+    # A file scores, per query window that strongly hits it, the bands of its best stored
+    # window times the stream's weight: an identical copy outranks near copies of it.
+    once = np.flatnonzero(np.r_[True, (s_window[1:] != s_window[:-1]) | (s_file[1:] != s_file[:-1])])
+    best_bands = np.maximum.reduceat(strength, once)
     files, inverse = np.unique(s_file, return_inverse=True)
-    score = np.bincount(inverse[once], weights=qweight[s_window[once]], minlength=len(files))
+    score = np.bincount(inverse[once], weights=qweight[s_window[once]] * best_bands, minlength=len(files))
     spans = []
     for values, reduce in ((qstart[s_window], np.minimum), (qend[s_window], np.maximum),
                            (s_line, np.minimum), (s_line, np.maximum)):
         out = np.full(len(files), values[0])
         reduce.at(out, inverse, values)
         spans.append(out)
-    best = np.argsort(-score, kind="stable")[: options.max_candidates]
-    return {int(files[i]): _Hit(*(int(x[i]) for x in spans)) for i in best}
+    order = np.argsort(-score, kind="stable")[: options.max_candidates]
+    return {int(files[i]): _Hit(*(int(x[i]) for x in spans)) for i in order}
 
 
 def _accept(r: Region, o: MatchOptions) -> bool:
