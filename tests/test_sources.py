@@ -545,9 +545,9 @@ def test_git_repository(repo):
     source = open_source(str(repo))
     head = git(repo, "rev-parse", "HEAD")
     items = {r.path: r for r in source}
-    assert set(items) == {".gitignore", "LICENSE", "data.bin", "docs/read me.md",
-                          "src/[id].tsx", "src/app.py", "src/gpl_part.c"}
-    assert source.estimated_total() == 7
+    # only code: LICENSE, .gitignore and data.bin name no language
+    assert set(items) == {"docs/read me.md", "src/[id].tsx", "src/app.py", "src/gpl_part.c"}
+    assert source.estimated_total() == 4
     assert source.describe() == f"git repository acme/widgets @ {head[:12]}"
     app = items["src/app.py"]
     assert app.data == b"def main():\n    return 42\n"
@@ -609,9 +609,9 @@ def test_plain_directory_walk(tmp_path):
         write(root / skipped, "skipped\n")
     source = open_source(str(root))
     items = list(source)
-    assert [r.path for r in items] == ["COPYING", "pkg/mod.py", "pkg/util.rs"]
+    assert [r.path for r in items] == ["pkg/mod.py", "pkg/util.rs"]  # COPYING is not code
     assert {(r.repo, r.commit, r.sha, r.licenses) for r in items} == {("project", "", None, ("GPL-3.0",))}
-    assert items[2].lang == "Rust" and items[1].data == b"x = 1\n"
+    assert items[1].lang == "Rust" and items[0].data == b"x = 1\n"
     assert source.estimated_total() is None and source.describe() == f"directory {root.resolve()}"
 
 

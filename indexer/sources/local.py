@@ -83,7 +83,9 @@ class LocalSource:
             return
         for entry in self.list_files():
             lang = from_path(entry.path)
-            if self.langs and (lang is None or lang_key(lang) not in self.langs):
+            if lang is None:  # not code (LICENSE, README without extension, data files)
+                continue
+            if self.langs and lang_key(lang) not in self.langs:
                 continue
             data = read_file(entry.disk)
             if data is None:
@@ -119,7 +121,7 @@ def open_local(path: Path, *, repo: str | None = None, commit: str | None = None
     list_files: Callable[[], Iterator[Entry]]
     is_git = bool(top and (entries or path.is_dir()))  # a work tree, or a tracked file in one
     if top and is_git:
-        wanted = [e for e in entries if not langs or _lang_key_of(e.path) in langs]
+        wanted = [e for e in entries if _lang_key_of(e.path) and (not langs or _lang_key_of(e.path) in langs)]
         list_files, total, root = partial(iter, wanted), len(wanted), top
         found_repo = repo_name_from_remote(_git(top, "remote", "get-url", "origin") or "") or top.name
         found_commit = (_git(top, "rev-parse", "--verify", "--quiet", "HEAD") or "").strip()
