@@ -555,7 +555,6 @@ def test_git_repository(repo):
     assert app.sha == git(repo, "hash-object", "src/app.py"), "blob sha straight from the index"
     assert items["src/gpl_part.c"].licenses == ("GPL-2.0-only",), "SPDX header overrides"
     assert items["src/[id].tsx"].lang == "TypeScript"
-    assert items["data.bin"].data == b"\x00\x01\x02binary", "binary filtering is the pipeline's job"
 
 
 def test_git_edge_cases(repo):
