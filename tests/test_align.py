@@ -1,0 +1,85 @@
+"""Unit tests of token alignment (attrib.align) on small real-looking code."""
+from attrib.align import align, extend_edges
+from attrib.lexer import lex
+
+SOURCE = '''import os
+
+
+def read_config(path, defaults=None):
+    """Read a key=value file into a dict."""
+    config = dict(defaults or {})
+    with open(path) as handle:
+        for number, line in enumerate(handle, 1):
+            line = line.strip()
+            if not line or line.startswith(";"):
+                continue
+            key, sep, value = line.partition("=")
+            if not sep:
+                raise ValueError(f"{path}:{number}: expected key=value")
+            config[key.strip()] = value.strip()
+    return config
+'''
+BODY = SOURCE.splitlines()[6:16]  # lines 7-16: the loop and the return
+
+
+def regions(query: str, source: str = SOURCE):
+    return align(lex(query, "Python"), lex(source, "Python"), 5, min_tokens=16)
+
+
+def test_identical_text_is_one_identical_region():
+    (r,) = regions(SOURCE)
+    assert r.identical and r.similarity == 1.0 and r.consistency == 1.0
+    assert (r.q_start_line, r.q_end_line) == (r.s_start_line, r.s_end_line) == (4, 16)
+
+
+def test_embedded_copy_gets_exact_lines_on_both_sides():
+    before = ["total = 0", "for item in basket:", "    total += item.price * item.count"]
+    after = ["print('done', total)", "sys.exit(0)"]
+    query = "\n".join(before + BODY + after)
+    (r,) = regions(query)
+    assert (r.q_start_line, r.q_end_line) == (4, 13)
+    assert (r.s_start_line, r.s_end_line) == (7, 16)
+    assert r.identical
+
+
+def test_reindented_copy_without_comments_is_still_identical():
+    query = "\n".join(line[4:].replace("    ", "\t") for line in BODY)
+    (r,) = regions(query)
+    assert r.identical and (r.s_start_line, r.s_end_line) == (7, 16)
+
+
+def test_renamed_copy_aligns_as_a_consistent_renaming():
+    query = "\n".join(BODY).replace("config", "settings").replace("handle", "fh").replace("line", "row")
+    (r,) = regions(query)
+    assert not r.identical and r.exact_ratio < 0.9
+    assert r.consistency == 1.0
+    assert (r.s_start_line, r.s_end_line) == (7, 16)
+
+
+def test_inconsistent_renaming_is_not_a_copy():
+    # The same names renamed differently from line to line: look-alike structure, not a
+    # renamed copy, so nothing beyond the lines that are identical anyway remains.
+    names = ("line", "config", "key", "value", "sep", "handle", "path", "number")
+    lines = []
+    for i, line in enumerate(BODY):
+        for j, name in enumerate(names):
+            line = line.replace(name, f"n{(i + j) % 5}")
+        lines.append(line)
+    assert all(r.lines <= 1 for r in align(lex("\n".join(lines), "Python"), lex(SOURCE, "Python"), 5))
+
+
+def test_unrelated_code_does_not_align():
+    other = '''def area(shapes):
+    return sum(s.width * s.height for s in shapes if s.visible)
+'''
+    assert regions(other) == []
+
+
+def test_edges_widen_over_identical_comments_and_imports():
+    source = "# Copyright 2020 Example\n# SPDX-License-Identifier: MIT\n" + SOURCE
+    query = "x = 1\n# Copyright 2020 Example\n# SPDX-License-Identifier: MIT\n" + SOURCE
+    q, s = lex(query, "Python"), lex(source, "Python")
+    (r,) = align(q, s, 5, min_tokens=16)
+    wide = extend_edges(r, q, s, query.split("\n"), source.split("\n"))
+    assert (wide.q_start_line, wide.s_start_line) == (2, 1)  # comments and the import line joined
+    assert (wide.q_end_line, wide.s_end_line) == (r.q_end_line, r.s_end_line)
