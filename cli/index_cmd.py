@@ -80,7 +80,9 @@ def _run_one(source, store, limits: Limits, console) -> pipeline.IndexStats:
                MofNCompleteColumn() if total else TextColumn("{task.completed:,} files"),
                TextColumn("{task.fields[mb]:.1f} MB · {task.fields[rate]:.1f} MB/s"),
                TimeElapsedColumn(), TimeRemainingColumn()]
-    with Progress(*columns, console=console, transient=False, disable=console.quiet) as progress:
+    # A live bar only on a terminal; logs and pipes get the summary lines alone.
+    with Progress(*columns, console=console, transient=False,
+                  disable=console.quiet or not console.is_terminal) as progress:
         task = progress.add_task(source.describe(), total=total, mb=0.0, rate=0.0)
 
         def update(stats: pipeline.IndexStats) -> None:
