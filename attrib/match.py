@@ -82,19 +82,18 @@ def attribute(text: str, store: Store, *, lang: str | None = None, path: str | N
         f = stored.get(file_id)
         if f is None:
             continue
-        source = _lexed(f)
         # Align only around the hits: a copy reaches at most a window or so past its
         # first and last hit windows (REACH lines; twice that in the source, which may be
         # laid out differently).
         q_near = query.select((query.line >= hit.q_first - REACH) & (query.line <= hit.q_last + REACH))
-        s_near = source.select((source.line >= hit.s_first - 2 * REACH - (hit.q_last - hit.q_first))
-                               & (source.line <= hit.s_last + 2 * REACH + (hit.q_last - hit.q_first)))
+        margin = 2 * REACH + (hit.q_last - hit.q_first)
+        s_lines = _lines(f.content)
+        source = _lexed(f, s_lines, hit.s_first - margin, hit.s_last + margin)
+        s_near = source.select((source.line >= hit.s_first - margin) & (source.line <= hit.s_last + margin))
         regions = align(q_near, s_near, params.shingle, min_tokens=options.min_tokens,
                         min_tokens_renamed=options.min_tokens_renamed)
         accepted = [r for r in regions if _accept(r, options)]
-        if accepted:
-            s_lines = _lines(f.content)
-            found.extend((extend_edges(r, query, source, q_lines, s_lines), f) for r in accepted)
+        found.extend((extend_edges(r, query, source, q_lines, s_lines), f) for r in accepted)
     return _group(found)
 
 
@@ -214,11 +213,20 @@ def _span(r: Region, f: StoredFile, p) -> SourceSpan:
 _LEXED: OrderedDict[tuple[str, str | None], Lexed] = OrderedDict()
 _LEXED_MAX_TOKENS = 4_000_000  # about 90 MB of token arrays
 _lexed_tokens = 0
+SLICE_MARGIN = 40  # lines lexed beyond a slice, so comments and strings open before it settle
 
 
-def _lexed(f: StoredFile) -> Lexed:
-    """Lex a stored file, remembering recent ones (scans keep hitting the same files)."""
+def _lexed(f: StoredFile, lines: list[str], first: int, last: int) -> Lexed:
+    """The stored file lexed at least over lines ``first..last`` (file line numbers).
+
+    Files much longer than the range are lexed over the range only (plus a margin);
+    others are lexed whole and remembered, since scans keep hitting the same files.
+    """
     global _lexed_tokens
+    first, last = max(1, first - SLICE_MARGIN), min(len(lines), last + SLICE_MARGIN)
+    if len(lines) > 3 * (last - first + 1):
+        piece = lex("\n".join(lines[first - 1:last]), f.lang)
+        return Lexed(piece.norm, piece.abst, piece.ident, piece.line + np.int32(first - 1), len(lines))
     key = (f.sha, f.lang)
     hit = _LEXED.get(key)
     if hit is not None:
