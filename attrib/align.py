@@ -44,7 +44,7 @@ class Region:
     lines: int  # query lines with aligned tokens
     distinct: int  # distinct shingles aligned: low for repetitive code
     distinct_abst: int  # the same with identifiers abstracted: low for look-alike structure
-    consistency: float  # share of renamed identifiers that map one-to-one (1.0 for an exact copy)
+    consistency: float  # share of renamed identifiers mapping one-to-one (1.0: exact copy; 0.0: too short to tell)
     identical: bool  # same token sequence on both sides (whitespace and comments aside)
 
     @property
@@ -80,7 +80,7 @@ def align(query: Lexed, source: Lexed, k: int, *, min_tokens: int = 1, min_token
     runs = _select(*_runs(qi, sj, weight, gap=k), k)
     chains = _join_neighbours(_chain(runs, max_gap if max_gap is not None else 3 * k), query, source, k)
     chains = [c for c in chains if c[-1][1] + k - c[0][0] >= min_tokens]
-    measured = (_measure(query, source, nq, aq, c, k) for c in chains)
+    measured = (_measure(query, source, nq, aq, c, k, renamed_from=min_tokens_renamed) for c in chains)
     regions = sorted((r for r in measured if r is not None and r.aligned >= min_tokens), key=lambda r: -r.aligned)
     kept: list[Region] = []
     for r in regions:
@@ -201,7 +201,9 @@ def _chain(runs: list[Run], max_gap: int) -> list[list[Run]]:
     return chains
 
 
-def _measure(q: Lexed, s: Lexed, nq: np.ndarray, aq: np.ndarray, chain: list[Run], k: int) -> Region | None:
+def _measure(q: Lexed, s: Lexed, nq: np.ndarray, aq: np.ndarray, chain: list[Run], k: int,
+             renamed_from: int = 1) -> Region | None:
+    """The region a chain of runs covers; a renaming is only measured from ``renamed_from`` tokens."""
     chain = sorted(chain, key=lambda r: -r[3])  # where runs overlap, the best one decides
     qpos = np.concatenate([np.arange(a, b + k) for a, b, _, _ in chain])
     spos = np.concatenate([np.arange(a, b + k) + d for a, b, d, _ in chain])
@@ -236,8 +238,9 @@ def _measure(q: Lexed, s: Lexed, nq: np.ndarray, aq: np.ndarray, chain: list[Run
         inner = (qlines >= a2) & (qlines <= b2)
         if (a2, b2) != (a, b) and np.count_nonzero(same & inner) >= EXACT_RATIO * np.count_nonzero(inner):
             within = (qlines >= a) & (qlines <= b)
-            renamed = _consistency(q.norm[qpos[within]], s.norm[spos[within]],
-                                   (q.ident[qpos] & s.ident[spos])[within])
+            renamed = (_consistency(q.norm[qpos[within]], s.norm[spos[within]],
+                                    (q.ident[qpos] & s.ident[spos])[within])
+                       if np.count_nonzero(within) >= renamed_from else 0.0)
             if renamed < RENAME_CONSISTENCY:
                 a, b = a2, b2
     inside = (qlines >= a) & (qlines <= b)
@@ -250,10 +253,11 @@ def _measure(q: Lexed, s: Lexed, nq: np.ndarray, aq: np.ndarray, chain: list[Run
     return Region(
         q_start_line=a, q_end_line=b, s_start_line=sa, s_end_line=sb,
         aligned=len(qpos), exact=exact, q_tokens=len(q_seg), s_tokens=len(s_seg),
-        lines=len(np.unique(q.line[qpos])), distinct=len(np.unique(nq[starts])),
+        lines=int(np.count_nonzero((lines >= a) & (lines <= b))), distinct=len(np.unique(nq[starts])),
         distinct_abst=len(np.unique(aq[starts])),
         consistency=(1.0 if exact >= EXACT_RATIO * len(qpos)
-                     else _consistency(q.norm[qpos], s.norm[spos], q.ident[qpos] & s.ident[spos])),
+                     else _consistency(q.norm[qpos], s.norm[spos], q.ident[qpos] & s.ident[spos])
+                     if len(qpos) >= renamed_from else 0.0),
         identical=len(q_seg) == len(s_seg) and bool(np.array_equal(q_seg, s_seg)))
 
 
