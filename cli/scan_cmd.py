@@ -1,7 +1,6 @@
 """``attrib scan``: attribute files, directories or standard input."""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Iterator
@@ -16,11 +15,9 @@ from attrib.match import attribute
 from attrib.report import FileResult, build_report
 from indexer.filters import Limits, Skipped, decode
 from indexer.sources.base import RawFile
+from indexer.sources.local import walk_directory
 
 from .context import Context
-
-_SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", "dist", "build"}
-
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...|-")
@@ -102,22 +99,16 @@ def _inputs(paths: tuple[str, ...], lang: str | None) -> Iterator[tuple[str, Raw
             continue
         path = Path(p)
         if path.is_dir():
-            for f in _walk(path):
-                guessed = from_path(f.name)
+            for entry in walk_directory(path):
+                guessed = from_path(entry.path)
                 if guessed is None and lang is None:
                     continue  # not source code
-                yield str(f), RawFile(_read(f), repo="", path=str(f), lang=guessed or lang), False
+                name = str(entry.disk)
+                yield name, RawFile(_read(entry.disk), repo="", path=name, lang=guessed or lang), False
         elif path.is_file():
             yield str(path), RawFile(_read(path), repo="", path=str(path), lang=from_path(path.name) or lang), True
         else:
             raise InputError(f"no such file or directory: {p}")
-
-
-def _walk(root: Path) -> Iterator[Path]:
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
-        for name in sorted(filenames):
-            yield Path(dirpath) / name
 
 
 def _read(path: Path) -> bytes:
