@@ -79,7 +79,8 @@ def align(query: Lexed, source: Lexed, k: int, *, min_tokens: int = 1, min_token
         return []
     runs = _select(*_runs(qi, sj, weight, gap=k), k)
     chains = _join_neighbours(_chain(runs, max_gap if max_gap is not None else 3 * k), query, source, k)
-    chains = [c for c in chains if c[-1][1] + k - c[0][0] >= min_tokens]
+    # A chain aligns at most the tokens its runs cover: skip those that cannot reach min_tokens.
+    chains = [c for c in chains if sum(b + k - a for a, b, _, _ in c) >= min_tokens]
     measured = (_measure(query, source, nq, aq, c, k, renamed_from=min_tokens_renamed) for c in chains)
     regions = sorted((r for r in measured if r is not None and r.aligned >= min_tokens), key=lambda r: -r.aligned)
     kept: list[Region] = []

@@ -4,8 +4,8 @@
 and the web API all call, so they give the same answer for the same code:
 
 1. cut the query into windows (one per line) and MinHash them, like the index;
-2. look their LSH band keys up in the store; rank candidate files by how many
-   query windows hit them;
+2. look their LSH band keys up in the store; rank candidate files by the bands their
+   windows share with the query's;
 3. align the query against each candidate's stored text (:mod:`attrib.align`) to get
    exact line ranges and a similarity, and keep only regions that are real copies:
    long enough, varied enough (not boilerplate or repetition) and -- when identifiers
