@@ -35,8 +35,9 @@ class MatchOptions:
     """Thresholds that decide what counts as a copy.
 
     A stored file is a candidate when one of its windows shares ``min_band_hits`` of
-    the LSH bands with a query window (the ``max_candidates`` with most such windows
-    are verified). A region is reported when it covers at least ``min_lines`` lines and
+    the LSH bands with a query window of the exact stream, or with
+    ``min_renamed_windows`` query windows of the abstracted stream (the
+    ``max_candidates`` best are verified). A region is reported when it covers at least ``min_lines`` lines and
     ``min_tokens`` aligned tokens with ``min_distinct`` different shingles. When fewer
     than ``exact_ratio`` of its tokens are identical (a renamed copy), it must also be
     longer (``min_tokens_renamed``, ``min_lines_renamed``, ``min_distinct_renamed``)
@@ -53,6 +54,7 @@ class MatchOptions:
     min_consistency: float = RENAME_CONSISTENCY
     max_candidates: int = 16
     min_band_hits: int = 3
+    min_renamed_windows: int = 2
 
 
 DEFAULT_OPTIONS = MatchOptions()
@@ -160,6 +162,13 @@ def _candidates(query: Lexed, store: Store, options: MatchOptions) -> dict[int, 
     best_bands = np.maximum.reduceat(strength, once)
     files, inverse = np.unique(s_file, return_inverse=True)
     score = np.bincount(inverse[once], weights=qweight[s_window[once]] * best_bands, minlength=len(files))
+    # Look-alike structure alone is weak evidence: without an exact window, a file needs
+    # several abstract ones, or one that shares every band.
+    exact_windows = np.bincount(inverse[once], weights=qweight[s_window[once]] == 2, minlength=len(files))
+    abstract_windows = np.bincount(inverse[once], weights=qweight[s_window[once]] == 1, minlength=len(files))
+    full = np.zeros(len(files))
+    np.maximum.at(full, inverse[once], (best_bands == DEFAULT_PARAMS.bands).astype(float))
+    score[(exact_windows == 0) & (abstract_windows < options.min_renamed_windows) & (full == 0)] = 0
     spans = []
     for values, reduce in ((qstart[s_window], np.minimum), (qend[s_window], np.maximum),
                            (s_line, np.minimum), (s_line, np.maximum)):
@@ -167,6 +176,7 @@ def _candidates(query: Lexed, store: Store, options: MatchOptions) -> dict[int, 
         reduce.at(out, inverse, values)
         spans.append(out)
     order = np.argsort(-score, kind="stable")[: options.max_candidates]
+    order = order[score[order] > 0]
     return {int(files[i]): _Hit(*(int(x[i]) for x in spans)) for i in order}
 
 
