@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 import pytest
 from jsonschema import Draft202012Validator
 
-from realcode import click_files
+from realcode import MIT_TEXT, click_files
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "stack-sample"
@@ -37,28 +37,6 @@ SNIPPET = ROOT / "examples" / "snippet.py"
 SCHEMA = json.loads((ROOT / "tests" / "data" / "report-v1.schema.json").read_text())
 SHA40 = re.compile(r"^[0-9a-f]{40}$")
 
-MIT_LICENSE = """MIT License
-
-Copyright (c) 2024 Acme
-
-Permission is hereby granted, free of charge, to any person obtaining a copy
-of this software and associated documentation files (the "Software"), to deal
-in the Software without restriction, including without limitation the rights
-to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
-copies of the Software, and to permit persons to whom the Software is
-furnished to do so, subject to the following conditions:
-
-The above copyright notice and this permission notice shall be included in all
-copies or substantial portions of the Software.
-
-THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
-OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
-SOFTWARE.
-"""
 FORK_REMOTE = "https://github.com/acme/clickfork.git"
 FORK_REPO = "acme/clickfork"
 
@@ -258,7 +236,7 @@ def click_repo(work) -> tuple[Path, str]:
     (repo / "src" / "click").mkdir(parents=True)
     for f in click_files():
         shutil.copy(f, repo / "src" / "click" / f.name)
-    (repo / "LICENSE").write_text(MIT_LICENSE)
+    (repo / "LICENSE").write_text(MIT_TEXT)
     git(repo, "init", "-q")
     git(repo, "remote", "add", "origin", FORK_REMOTE)
     git(repo, "add", ".")

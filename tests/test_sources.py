@@ -20,6 +20,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from realcode import MIT_TEXT
+
 from attrib.errors import InputError
 from indexer.sources import Source, open_source
 from indexer.sources.base import RawFile
@@ -303,23 +305,6 @@ def test_bad_dataset_id():
 # ---------------------------------------------------------------------------------------
 # Local directories and git repositories
 
-MIT_TEXT = """MIT License
-
-Copyright (c) 2023 Acme Corp
-
-Permission is hereby granted, free of charge, to any person obtaining a copy
-of this software and associated documentation files (the "Software"), to deal
-in the Software without restriction, including without limitation the rights
-to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
-copies of the Software, and to permit persons to whom the Software is
-furnished to do so, subject to the following conditions:
-
-The above copyright notice and this permission notice shall be included in all
-copies or substantial portions of the Software.
-
-THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY.
-"""
 
 APACHE_TEXT = """
                                  Apache License
