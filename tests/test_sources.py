@@ -20,12 +20,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from realcode import MIT_TEXT
-
 from attrib.errors import InputError
+from attrib.languages import from_path, lang_key
 from indexer.sources import Source, open_source
 from indexer.sources.base import RawFile
-from attrib.languages import from_path, lang_key
 from indexer.sources.licenses import (
     declared_ids,
     detect_repo_licenses,
@@ -35,6 +33,7 @@ from indexer.sources.licenses import (
     spdx_header,
 )
 from indexer.sources.local import repo_name_from_remote
+from realcode import MIT_TEXT
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
