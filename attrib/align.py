@@ -3,15 +3,18 @@
 Candidates from the LSH lookup only say "these windows look alike". Alignment checks
 it against the real source and finds the exact extent of each copy:
 
-1. every abstract shingle of the query is looked up among the source's shingles;
-2. hits on the same diagonal (source position - query position) form *runs*; runs
-   with nearby diagonals chain into one *region* (this tolerates small edits);
-3. each region is measured: tokens aligned, tokens identical, whether renamed
-   identifiers map consistently (a renamed copy maps each name to one other name; a
-   coincidental look-alike does not), and how varied its content is;
-4. the region becomes line ranges on both sides, from the first to the last query
-   line that is fully aligned, so unrelated code around an embedded copy is not
-   reported.
+1. every shingle of the query is looked up among the source's, both as written
+   (weight 2) and with identifiers abstracted (weight 1, so renamed copies align);
+   shingles repeated all over the source only count on diagonals others support;
+2. hits on one diagonal (source position - query position) form *runs*; where runs
+   compete for the same query tokens the best one wins; runs that follow each other
+   on both sides chain, and chains a few lines apart join (this tolerates edits);
+3. each chain is measured: tokens aligned, tokens identical, how varied it is, and
+   whether differing identifiers map one-to-one (a renamed copy) or not (look-alikes);
+4. the result becomes line ranges on both sides, from the first to the last query line
+   that is fully aligned -- for a copy, identical -- so unrelated code around an
+   embedded copy is not reported; :func:`extend_edges` then takes in identical
+   comment and import lines next to it.
 
 Pure functions over :class:`attrib.lexer.Lexed`; no I/O.
 """
