@@ -60,7 +60,7 @@ class SQLiteStore(Store):
         self.name = self.path.stem
         if not self.path.exists():
             if not create:
-                raise StoreError(f"no index at {self.path}: build one with `attrib index SOURCE --store {self.path}`")
+                raise StoreError(f"no index at {self.path}: build one with `attrib --store {self.path} index SOURCE`")
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as e:
