@@ -59,8 +59,7 @@ class Region:
         return 1.0 if self.identical else min(self.exact / max(self.q_tokens, self.s_tokens, 1), 0.999)
 
 
-def align(query: Lexed, source: Lexed, k: int, *, min_tokens: int = 1, min_tokens_renamed: int = 1,
-          max_gap: int | None = None) -> list[Region]:
+def align(query: Lexed, source: Lexed, k: int, *, min_tokens: int = 1, min_tokens_renamed: int = 1) -> list[Region]:
     """Aligned regions between ``query`` and ``source``, largest first, not overlapping in the query.
 
     Regions with fewer than ``min_tokens`` aligned tokens are dropped; a source that
@@ -81,7 +80,7 @@ def align(query: Lexed, source: Lexed, k: int, *, min_tokens: int = 1, min_token
     if len(qi) == 0:
         return []
     runs = _select(*_runs(qi, sj, weight, gap=k), k)
-    chains = _join_neighbours(_chain(runs, max_gap if max_gap is not None else 3 * k), query, source, k)
+    chains = _join_neighbours(_chain(runs, max_gap=3 * k), query, source, k)
     # A chain aligns at most the tokens its runs cover: skip those that cannot reach min_tokens.
     chains = [c for c in chains if sum(b + k - a for a, b, _, _ in c) >= min_tokens]
     measured = (_measure(query, source, nq, aq, c, k, renamed_from=min_tokens_renamed) for c in chains)

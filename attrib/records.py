@@ -27,9 +27,6 @@ class SourceFile:
     stars: int | None = None
     size: int = 0
 
-    def url(self, start_line: int | None = None, end_line: int | None = None) -> str:
-        return permalink(self.repo, self.commit, self.path, start_line, end_line)
-
 
 @dataclass(frozen=True)
 class Provenance:
