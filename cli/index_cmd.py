@@ -8,7 +8,6 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColum
 from attrib.errors import InputError
 from indexer import pipeline
 from indexer.filters import Limits
-from attrib.store import remove_store, store_exists
 from indexer.sources import open_source
 
 from .context import Context
@@ -58,7 +57,7 @@ def index(ctx: Context, sources: tuple[str, ...], langs: tuple[str, ...], limit:
     limits = Limits(max_file_bytes=max_file_size, max_line_chars=max_line_length)
     opened = [open_source(s, langs=list(langs) or None, limit=limit, repo=repo, commit=commit,
                           licenses=tuple(licenses) or None) for s in sources]
-    existed = store_exists(ctx.url)
+    existed = ctx.store_exists()
     store = ctx.open_store(create=True)
     totals = pipeline.IndexStats()
     try:
@@ -68,7 +67,7 @@ def index(ctx: Context, sources: tuple[str, ...], langs: tuple[str, ...], limit:
     finally:
         store.close()
         if not existed and totals.indexed + totals.already == 0:
-            remove_store(ctx.url)  # do not leave an empty index behind
+            ctx.remove_store()  # do not leave an empty index behind
     _summary(totals, ctx, console)
     if totals.indexed + totals.already == 0:
         raise InputError("nothing was indexed: " + (_skips(totals) or "the sources hold no files"))

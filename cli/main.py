@@ -13,6 +13,7 @@ import click
 
 from attrib import __version__
 from attrib.errors import AttribError
+from attrib.store import Credentials
 
 from .context import Context
 from .index_cmd import index
@@ -20,8 +21,8 @@ from .scan_cmd import scan
 from .stats_cmd import stats
 
 STORE_HELP = ("Index location: a file path or sqlite:///PATH (embedded store), or "
-              "http(s)://HOST:PORT[/INDEX] (Elasticsearch). Default: $ATTRIB_STORE, else "
-              "~/.local/share/attrib/index.db.")
+              "http(s)://HOST:PORT[/INDEX] (Elasticsearch; ?shards=N&replicas=N apply when it is "
+              "created). Default: $ATTRIB_STORE, else ~/.local/share/attrib/index.db.")
 
 
 class AttribGroup(click.Group):
@@ -41,10 +42,18 @@ class AttribGroup(click.Group):
 
 @click.group(cls=AttribGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--store", "store_url", envvar="ATTRIB_STORE", metavar="URL", help=STORE_HELP)
+@click.option("--es-user", envvar="ATTRIB_ES_USER", metavar="USER", help="Elasticsearch user [$ATTRIB_ES_USER].")
+@click.option("--es-password", envvar="ATTRIB_ES_PASSWORD", metavar="PASSWORD",
+              help="Elasticsearch password [$ATTRIB_ES_PASSWORD; prefer the variable: flags show in `ps`].")
+@click.option("--es-api-key", envvar="ATTRIB_ES_API_KEY", metavar="KEY",
+              help="Elasticsearch API key, instead of user and password [$ATTRIB_ES_API_KEY].")
+@click.option("--es-ca-cert", envvar="ATTRIB_ES_CA_CERT", metavar="FILE",
+              help="CA certificate to verify an https Elasticsearch [$ATTRIB_ES_CA_CERT].")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or summaries, only results and errors.")
 @click.version_option(__version__, prog_name="attrib")
 @click.pass_context
-def cli(ctx: click.Context, store_url: str | None, quiet: bool) -> None:
+def cli(ctx: click.Context, store_url: str | None, es_user: str | None, es_password: str | None,
+        es_api_key: str | None, es_ca_cert: str | None, quiet: bool) -> None:
     """Find where code came from, and under what license.
 
     \b
@@ -59,7 +68,8 @@ def cli(ctx: click.Context, store_url: str | None, quiet: bool) -> None:
       attrib scan examples/snippet.py         # where did this code come from?
       attrib stats                            # what the index holds
     """
-    ctx.obj = Context(store_url=store_url, quiet=quiet)
+    ctx.obj = Context(store_url=store_url, quiet=quiet,
+                      credentials=Credentials(es_user, es_password, es_api_key, es_ca_cert))
 
 
 cli.add_command(index)

@@ -2,20 +2,32 @@
 
 * a path, or ``sqlite:///relative.db`` / ``sqlite:////absolute.db`` -> the embedded
   SQLite store (the default, zero set-up);
-* ``http(s)://host:port[/index]`` -> Elasticsearch.
+* ``http(s)://host:port[/index]`` -> Elasticsearch (:mod:`.elastic`; credentials from
+  ``credentials`` or the ``ATTRIB_ES_*`` environment, see :mod:`.es_client`).
 
 With no URL, ``$ATTRIB_STORE`` is used, else :func:`default_location`.
 """
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import StoreError
 from .base import IndexEntry, Postings, Store, StoredFile, StoreStats
 
 __all__ = ["open_store", "store_exists", "remove_store", "default_location", "resolve_url", "Store",
-           "IndexEntry", "Postings", "StoredFile", "StoreStats"]
+           "Credentials", "IndexEntry", "Postings", "StoredFile", "StoreStats"]
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Elasticsearch login given on the command line (None: use the environment)."""
+
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    api_key: str | None = field(default=None, repr=False)
+    ca_cert: str | None = None
 
 
 def default_location() -> Path:
@@ -29,30 +41,56 @@ def resolve_url(url: str | None) -> str:
     return url or os.environ.get("ATTRIB_STORE") or str(default_location())
 
 
-def open_store(url: str | None = None, *, create: bool = False) -> Store:
+def is_elastic(url: str) -> bool:
+    return url.startswith(("http://", "https://"))
+
+
+def open_store(url: str | None = None, *, create: bool = False, credentials: Credentials = Credentials()) -> Store:
     """Open the store at ``url`` (see the module docs). ``create`` allows a new empty one."""
+    url = resolve_url(url)
+    if is_elastic(url):
+        from .elastic import ElasticStore
+        from .es_client import Connection
+
+        conn = Connection.parse(url, user=credentials.user, password=credentials.password,
+                                api_key=credentials.api_key, ca_cert=credentials.ca_cert)
+        return ElasticStore(conn, create=create)
     from .sqlite import SQLiteStore
 
-    return SQLiteStore(_sqlite_path(resolve_url(url)), create=create)
+    return SQLiteStore(_sqlite_path(url), create=create)
 
 
-def store_exists(url: str | None = None) -> bool:
+def store_exists(url: str | None = None, *, credentials: Credentials = Credentials()) -> bool:
     """Whether an index is already there (before ``open_store(create=True)`` makes one)."""
-    return Path(_sqlite_path(resolve_url(url))).expanduser().exists()
+    url = resolve_url(url)
+    if is_elastic(url):
+        try:
+            open_store(url, credentials=credentials).close()
+        except StoreError as e:
+            if str(e).startswith("no index at"):
+                return False
+            raise
+        return True
+    return Path(_sqlite_path(url)).expanduser().exists()
 
 
-def remove_store(url: str | None = None) -> None:
-    """Delete an embedded index file (used to undo creating an empty one)."""
-    path = Path(_sqlite_path(resolve_url(url))).expanduser()
+def remove_store(url: str | None = None, *, credentials: Credentials = Credentials()) -> None:
+    """Delete an index (used to undo creating an empty one)."""
+    url = resolve_url(url)
+    if is_elastic(url):
+        store = open_store(url, credentials=credentials)
+        try:
+            store.delete()  # type: ignore[attr-defined]
+        finally:
+            store.close()
+        return
+    path = Path(_sqlite_path(url)).expanduser()
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def _sqlite_path(url: str) -> str:
-    """The file path of an embedded store URL; other schemes are refused clearly."""
-    if url.startswith(("http://", "https://")):
-        raise StoreError(f"cannot open {url}: the Elasticsearch store is not available in this version; "
-                         "use a SQLite path")
+    """The file path of an embedded store URL; unknown schemes are refused clearly."""
     if url.startswith("sqlite://"):
         path = url[len("sqlite://"):]
         if not path.startswith("/") or not path[1:]:

@@ -26,6 +26,13 @@ class IndexEntry:
     lines: np.ndarray
 
 
+def check_entries(entries: Sequence[IndexEntry]) -> None:
+    """Refuse a malformed batch before anything of it is written."""
+    for e in entries:
+        if np.shape(e.keys) != np.shape(e.lines) or np.ndim(e.keys) != 1:
+            raise ValueError(f"{e.file.path}: {np.shape(e.keys)} keys but {np.shape(e.lines)} lines")
+
+
 @dataclass(frozen=True)
 class StoredFile:
     """A blob as the store keeps it, with every place it was seen (best first)."""
@@ -92,8 +99,9 @@ class Store(ABC):
     def add(self, entries: Sequence[IndexEntry], seen: Sequence[tuple[str, Provenance]] = ()) -> None:
         """Store new blobs and extra provenance of known ones, atomically.
 
-        After an interruption either the whole batch is stored or none of it, so a re-run
-        that skips ``known`` blobs neither loses nor duplicates anything.
+        A blob becomes ``known`` only once everything about it is stored, so after an
+        interruption a re-run that skips ``known`` blobs neither loses nor duplicates
+        anything. A malformed batch raises ValueError before anything is written.
         """
 
     @abstractmethod

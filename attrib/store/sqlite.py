@@ -28,7 +28,7 @@ import numpy as np
 from ..errors import StoreError
 from ..params import FingerprintParams, check_compatible, from_record
 from ..records import Provenance
-from .base import IndexEntry, Postings, Store, StoredFile, StoreStats
+from .base import IndexEntry, Postings, Store, StoredFile, StoreStats, check_entries
 
 SCHEMA_VERSION = 1
 _LINE_BITS = 24
@@ -121,6 +121,7 @@ class SQLiteStore(Store):
         return found
 
     def add(self, entries: Sequence[IndexEntry], seen: Sequence[tuple[str, Provenance]] = ()) -> None:
+        check_entries(entries)
         keys, refs = [], []
         with self._tx():
             ids: dict[str, int] = {}

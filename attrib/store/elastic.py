@@ -1,0 +1,425 @@
+"""The Elasticsearch store: the same :class:`Store` at The Stack's scale.
+
+Layout: an attrib index named ``NAME`` (``http://host:9200/NAME``) is four
+Elasticsearch indices, each designed for its one workload:
+
+``NAME-meta``
+    one record: schema version, fingerprint parameters, replica count. Read when the
+    store is opened and again, inside the same request, before every lookup, so a
+    query never runs against an index built with other parameters.
+``NAME-files``
+    one document per blob, ``_id`` = blob sha: the content (kept for verification and
+    display, not indexed, ``best_compression``), language, size, and ``fid`` -- a
+    63-bit number derived from the sha that the matcher uses as the file id.
+``NAME-sources``
+    one document per place a blob was seen (repo, path, commit, licenses, stars),
+    ``_id`` = a hash of those, so recording the same place twice is a no-op.
+``NAME-postings``
+    the inverted index. A document holds up to :data:`CHUNK` consecutive postings of
+    one file: their band keys as ``keyword`` terms in ``k`` (indexed, not kept in
+    ``_source``) and, packed in ``w``, the keys with the window line of each. A lookup
+    is a ``bool``/``should`` of ``term`` queries -- BM25 ranks the chunks that share the
+    most (and the rarest) keys first -- and the packed arrays of the hits give the exact
+    (key, file, line) postings, like the embedded store's.
+
+Every ``_id`` is deterministic, so indexing the same blob twice rewrites the same
+documents: re-runs never duplicate. A blob's ``-files`` document is written only after
+all its postings and sources were acknowledged, and ``known()`` looks at ``-files``
+(realtime ``mget``): a run interrupted anywhere leaves blobs either complete or
+unknown, and the re-run redoes the unknown ones. While loading, refresh is off and
+replicas are 0; both are restored when the store is closed.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from typing import Iterable, Iterator, Sequence
+
+import numpy as np
+
+from ..errors import ParamsMismatch, StoreError
+from ..params import FingerprintParams, check_compatible, from_record
+from ..records import Provenance
+from .base import IndexEntry, Postings, Store, StoredFile, StoreStats, check_entries
+from .es_client import Connection, call, explain
+
+SCHEMA_VERSION = 1
+CHUNK = 64  # postings per postings document (about 8 windows: 16 lines of a file)
+QUERY_TERMS = 1024  # term clauses per search (well under the cluster's clause limit)
+HITS_PER_SEARCH = 1000  # best-ranked postings documents kept per search
+META_ID = "index"
+BULK_DOCS = 1000
+BULK_BYTES = 8 << 20
+
+_KEYWORD = {"type": "keyword"}
+_STORED = {"index": False, "doc_values": False}
+MAPPINGS = {
+    "meta": {"dynamic": False, "properties": {"schema_version": {"type": "integer"}}},
+    "files": {"dynamic": "strict", "properties": {
+        "fid": {"type": "long"}, "sha": _KEYWORD, "lang": _KEYWORD, "size": {"type": "long"},
+        "lines": {"type": "integer"}, "content": {"type": "text", "index": False}}},
+    "sources": {"dynamic": "strict", "properties": {
+        "fid": {"type": "long"}, "sha": _KEYWORD, "repo": _KEYWORD, "path": _KEYWORD, "commit": _KEYWORD,
+        "licenses": _KEYWORD, "stars": {"type": "integer"}}},
+    "postings": {"dynamic": "strict", "_source": {"excludes": ["k"]}, "properties": {
+        "f": {"type": "long", **_STORED}, "k": {"type": "keyword", "doc_values": False},
+        "w": {"type": "binary"}, "n": {"type": "integer"}}},
+}
+
+
+def file_id(sha: str) -> int:
+    """The matcher's id of a blob: 63 bits of a hash of its sha (stable everywhere)."""
+    return int.from_bytes(hashlib.blake2b(sha.encode(), digest_size=8).digest(), "big") >> 1
+
+
+def key_terms(keys: np.ndarray) -> list[str]:
+    """Band keys as 12-character keyword terms (base64 of 9 bytes: no padding, vectorised)."""
+    raw = np.zeros((len(keys), 9), dtype=np.uint8)
+    raw[:, 1:] = np.asarray(keys, dtype=">i8").view(np.uint8).reshape(-1, 8)
+    text = base64.b64encode(raw.tobytes())
+    return np.frombuffer(text, dtype="S12").astype(str).tolist()
+
+
+def pack(keys: np.ndarray, lines: np.ndarray) -> str:
+    """Postings as one base64 value: little-endian int64 keys, then uint32 lines."""
+    return base64.b64encode(keys.astype("<i8").tobytes() + lines.astype("<u4").tobytes()).decode()
+
+
+def unpack(value: str) -> tuple[np.ndarray, np.ndarray]:
+    raw = base64.b64decode(value)
+    n = len(raw) // 12
+    return (np.frombuffer(raw, dtype="<i8", count=n).astype(np.int64),
+            np.frombuffer(raw, dtype="<u4", offset=8 * n).astype(np.int64))
+
+
+class ElasticStore(Store):
+    """An attrib index in an Elasticsearch 8 cluster. ``create=False`` refuses a missing one."""
+
+    def __init__(self, conn: Connection, *, create: bool = False) -> None:
+        self.conn = conn
+        self.location = conn.location
+        self.name = conn.index
+        self._es = conn.client()
+        self._ix = {part: f"{conn.index}-{part}" for part in MAPPINGS}
+        self._loading = False
+        self._dirty = False
+        meta = self._read_meta(retry_seconds=2.0)
+        if meta is None:
+            if not create:
+                raise StoreError(f"no index at {self.location}: build one with "
+                                 f"`attrib --store {self.location} index SOURCE`")
+            self._create()
+            meta = self._read_meta()
+        assert meta is not None
+        version = meta.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise StoreError(f"{self.location} has index schema version {version}; this attrib reads version "
+                             f"{SCHEMA_VERSION}. Re-index with this version of attrib.")
+        self._meta = meta
+
+    # -- schema and parameters -------------------------------------------------
+    def _call(self, what: str, request, **kw):
+        return call(self.conn, what, request, **kw)
+
+    def _read_meta(self, **kw) -> dict | None:
+        from elasticsearch import NotFoundError
+
+        def get():
+            try:
+                return self._es.get(index=self._ix["meta"], id=META_ID)
+            except NotFoundError:
+                return None
+
+        doc = self._call(f"opening {self.location}", get, **kw)
+        if doc is None:
+            return None
+        return {**doc["_source"], "_seq_no": doc["_seq_no"], "_primary_term": doc["_primary_term"]}
+
+    def _create(self) -> None:
+        """Make the four indices (meta last: its record means the store exists)."""
+        from elasticsearch import BadRequestError, ConflictError
+
+        health = self._call("reading the cluster health", lambda: self._es.cluster.health())
+        replicas = self.conn.replicas if self.conn.replicas is not None else min(1, health["number_of_data_nodes"] - 1)
+        shards = self.conn.shards or 1
+        for part in ("files", "sources", "postings", "meta"):
+            settings = {"number_of_shards": 1 if part == "meta" else shards, "number_of_replicas": replicas}
+            if part == "files":
+                settings["codec"] = "best_compression"
+            self._call(f"creating {self._ix[part]}", _tolerating(
+                BadRequestError, lambda part=part, settings=settings: self._es.indices.create(
+                    index=self._ix[part], settings=settings, mappings=MAPPINGS[part])))
+        # Another indexer may have created the store meanwhile: then its record stands.
+        self._call("recording the index metadata", _tolerating(ConflictError, lambda: self._es.create(
+            index=self._ix["meta"], id=META_ID, refresh="wait_for",
+            document={"schema_version": SCHEMA_VERSION, "replicas": replicas, "params": None})))
+
+    def params(self) -> FingerprintParams | None:
+        raw = self._meta.get("params")
+        return from_record(raw, self.location) if raw else None
+
+    def ensure_params(self, params: FingerprintParams) -> None:
+        current = self.params()
+        if current is not None:
+            check_compatible(current, params, self.location)
+            return
+        from elasticsearch import ConflictError
+
+        doc = {k: v for k, v in self._meta.items() if not k.startswith("_")}
+        doc["params"] = json.dumps(params.to_dict())
+        try:  # compare-and-set: two indexers starting at once cannot record different params
+            self._es.index(index=self._ix["meta"], id=META_ID, document=doc, refresh="wait_for",
+                           if_seq_no=self._meta["_seq_no"], if_primary_term=self._meta["_primary_term"])
+        except ConflictError:
+            pass
+        except Exception as e:  # noqa: BLE001 - turned into one clear line
+            raise explain(self.conn, "recording the fingerprint parameters", e) from None
+        self._meta = self._read_meta() or self._meta
+        check_compatible(self.params() or params, params, self.location)
+
+    # -- writing ---------------------------------------------------------------
+    def known(self, shas: Sequence[str]) -> set[str]:
+        shas = list(dict.fromkeys(shas))
+        found: set[str] = set()
+        for i in range(0, len(shas), 1000):
+            part = shas[i:i + 1000]
+            resp = self._call("checking which files are indexed", lambda: self._es.mget(
+                index=self._ix["files"], ids=part, source=False))
+            found.update(d["_id"] for d in resp["docs"] if d.get("found"))
+        return found
+
+    def add(self, entries: Sequence[IndexEntry], seen: Sequence[tuple[str, Provenance]] = ()) -> None:
+        check_entries(entries)
+        batch = {e.file.sha for e in entries}
+        if seen:
+            extra = {sha for sha, _ in seen} - batch
+            stored = self.known(sorted(extra)) if extra else set()
+            seen = [(sha, p) for sha, p in seen if sha in batch or sha in stored]
+        if not entries and not seen:
+            return
+        self._start_loading()
+        places = [(e.file.sha, Provenance(e.file.repo, e.file.path, e.file.commit, e.file.licenses, e.file.stars))
+                  for e in entries] + list(seen)
+        failed = self._bulk("storing fingerprints and sources",
+                            [*self._postings_docs(entries), *self._source_docs(places)])
+        complete = [e for e in entries if e.file.sha not in failed.shas]
+        failed.merge(self._bulk("storing files", self._file_docs(complete)))
+        self._dirty = True
+        if failed.count:
+            raise StoreError(f"{failed.count} documents were not stored at {self.location} ({failed.reason}); "
+                             f"{len(failed.shas)} files were left unindexed: re-run the same command to retry them")
+
+    def _postings_docs(self, entries: Iterable[IndexEntry]) -> Iterator[dict]:
+        for e in entries:
+            fid = file_id(e.file.sha)
+            order = np.argsort(e.lines, kind="stable")  # a chunk covers neighbouring lines
+            keys, lines = np.asarray(e.keys, dtype=np.int64)[order], np.asarray(e.lines)[order]
+            for n, start in enumerate(range(0, len(keys), CHUNK)):
+                k, ln = keys[start:start + CHUNK], lines[start:start + CHUNK]
+                yield {"_index": self._ix["postings"], "_id": f"{e.file.sha}:{n}", "_sha": e.file.sha,
+                       "_source": {"f": fid, "k": key_terms(np.unique(k)), "w": pack(k, ln), "n": len(k)}}
+
+    def _source_docs(self, places: Iterable[tuple[str, Provenance]]) -> Iterator[dict]:
+        for sha, p in places:
+            pid = hashlib.sha1("\0".join((sha, p.repo, p.path, p.commit)).encode()).hexdigest()
+            yield {"_index": self._ix["sources"], "_id": pid, "_sha": sha, "_source": {
+                "fid": file_id(sha), "sha": sha, "repo": p.repo, "path": p.path, "commit": p.commit,
+                "licenses": list(p.licenses), "stars": p.stars}}
+
+    def _file_docs(self, entries: Iterable[IndexEntry]) -> Iterator[dict]:
+        for e in entries:
+            f = e.file
+            yield {"_index": self._ix["files"], "_id": f.sha, "_sha": f.sha, "_source": {
+                "fid": file_id(f.sha), "sha": f.sha, "lang": f.lang, "size": f.size,
+                "lines": f.content.count("\n") + 1, "content": f.content}}
+
+    def _bulk(self, what: str, docs: list[dict] | Iterator[dict]) -> "_Failures":
+        """Bulk-load through the client's helper: 429s back off and retry per document;
+        a lost connection retries the whole (idempotent) batch; other failures are counted."""
+        from elasticsearch.helpers import streaming_bulk
+
+        docs = list(docs)
+        sha_of = {(d["_index"], d["_id"]): d.pop("_sha") for d in docs}
+
+        def load() -> _Failures:
+            failures = _Failures()
+            for ok, item in streaming_bulk(self._es, docs, chunk_size=BULK_DOCS, max_chunk_bytes=BULK_BYTES,
+                                           max_retries=12, initial_backoff=0.5, max_backoff=16,
+                                           raise_on_error=False, raise_on_exception=False, yield_ok=False):
+                op = next(iter(item.values()))
+                failures.add(sha_of.get((op.get("_index"), op.get("_id")), "?"), op)
+            return failures
+
+        return self._call(what, load)
+
+    def _start_loading(self) -> None:
+        """Refresh off and no replicas while loading (restored by :meth:`close`)."""
+        if self._loading:
+            return
+        self._put_settings("preparing the indices for loading",
+                           {"refresh_interval": "-1", "number_of_replicas": 0})
+        self._loading = True
+
+    def _put_settings(self, what: str, settings: dict) -> None:
+        names = ",".join(self._ix[p] for p in ("files", "sources", "postings"))
+        self._call(what, lambda: self._es.indices.put_settings(index=names, settings={"index": settings}))
+
+    def _refresh(self) -> None:
+        if self._dirty:
+            names = ",".join(self._ix[p] for p in ("files", "sources", "postings"))
+            self._call("refreshing the indices", lambda: self._es.indices.refresh(index=names))
+            self._dirty = False
+
+    # -- reading ---------------------------------------------------------------
+    def lookup(self, keys: np.ndarray) -> Postings:
+        self._refresh()
+        query = np.unique(np.asarray(keys, dtype=np.int64))
+        terms = key_terms(query)
+        searches: list[dict] = [{"index": self._ix["meta"]}, {"query": {"ids": {"values": [META_ID]}}, "size": 1}]
+        for i in range(0, len(terms), QUERY_TERMS):
+            should = [{"term": {"k": t}} for t in terms[i:i + QUERY_TERMS]]
+            searches += [{"index": self._ix["postings"]},
+                         {"query": {"bool": {"should": should}}, "size": HITS_PER_SEARCH,
+                          "_source": ["f", "w"], "track_total_hits": False}]
+        responses = self._msearch("looking up fingerprints", searches)
+        self._check_meta(responses[0])
+        out_keys, out_files, out_lines, seen = [], [], [], set()
+        for resp in responses[1:]:
+            for hit in resp["hits"]["hits"]:
+                if hit["_id"] in seen:
+                    continue
+                seen.add(hit["_id"])
+                k, ln = unpack(hit["_source"]["w"])
+                mask = np.isin(k, query, assume_unique=False)
+                out_keys.append(k[mask])
+                out_lines.append(ln[mask])
+                out_files.append(np.full(int(mask.sum()), hit["_source"]["f"], dtype=np.int64))
+        if not out_keys:
+            empty = np.zeros(0, dtype=np.int64)
+            return Postings(empty, empty, empty)
+        return Postings(np.concatenate(out_keys), np.concatenate(out_files), np.concatenate(out_lines))
+
+    def _msearch(self, what: str, searches: list[dict]) -> list[dict]:
+        resp = self._call(what, lambda: self._es.msearch(searches=searches))
+        for r in resp["responses"]:
+            if "error" in r:
+                err = r["error"]
+                cause = (err.get("root_cause") or [err])[0] if isinstance(err, dict) else {"reason": err}
+                if cause.get("type") == "index_not_found_exception":
+                    raise StoreError(f"the index at {self.location} was deleted while in use")
+                raise StoreError(f"Elasticsearch at {self.conn.url} failed {what}: "
+                                 f"{cause.get('type', '')} {cause.get('reason', '')}".rstrip())
+        return resp["responses"]
+
+    def _check_meta(self, resp: dict) -> None:
+        hits = resp["hits"]["hits"]
+        if not hits:
+            raise StoreError(f"the index at {self.location} lost its metadata record: re-index it")
+        raw = hits[0]["_source"].get("params")
+        if raw != self._meta.get("params"):
+            mine = self.params()
+            self._meta = {**self._meta, "params": raw}
+            theirs = self.params()
+            if mine is None or theirs is None:
+                raise ParamsMismatch(f"the fingerprint parameters of {self.location} changed while in use")
+            check_compatible(theirs, mine, self.location)
+
+    def files(self, ids: Sequence[int]) -> dict[int, StoredFile]:
+        self._refresh()
+        ids = sorted({int(i) for i in ids})
+        out: dict[int, StoredFile] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            files, sources = self._msearch("reading source files", [
+                {"index": self._ix["files"]},
+                {"query": {"terms": {"fid": part}}, "size": len(part), "track_total_hits": False},
+                {"index": self._ix["sources"]},
+                {"query": {"terms": {"fid": part}}, "size": 10_000, "track_total_hits": False}])
+            provs: dict[int, list[Provenance]] = {}
+            for hit in sources["hits"]["hits"]:
+                s = hit["_source"]
+                provs.setdefault(s["fid"], []).append(
+                    Provenance(s["repo"], s["path"], s["commit"], tuple(s["licenses"]), s.get("stars")))
+            for hit in files["hits"]["hits"]:
+                s = hit["_source"]
+                seen = sorted(provs.get(s["fid"], []), key=lambda p: (-(p.stars or 0), p.repo, p.path))
+                out[s["fid"]] = StoredFile(s["fid"], s["sha"], s.get("lang"), s["size"], s["content"], tuple(seen))
+        return out
+
+    def stats(self) -> StoreStats:
+        self._refresh()
+        files, sources, postings = self._msearch("reading index statistics", [
+            {"index": self._ix["files"]},
+            {"size": 0, "track_total_hits": True, "aggs": {
+                "bytes": {"sum": {"field": "size"}}, "langs": {"terms": {"field": "lang", "size": 200,
+                                                                         "missing": "?"}}}},
+            {"index": self._ix["sources"]},
+            {"size": 0, "track_total_hits": True, "aggs": {
+                "repos": {"cardinality": {"field": "repo", "precision_threshold": 40000}},
+                "top": {"terms": {"field": "repo", "size": 20, "order": [{"_count": "desc"}, {"_key": "asc"}]}},
+                "licenses": {"terms": {"field": "licenses", "size": 500, "missing": "(none)"}}}},
+            {"index": self._ix["postings"]},
+            {"size": 0, "track_total_hits": False, "aggs": {"n": {"sum": {"field": "n"}}}}])
+        fa, sa = files["aggregations"], sources["aggregations"]
+        params = self.params()
+        return StoreStats(
+            name=self.name, location=self.location, files=files["hits"]["total"]["value"],
+            sources=sources["hits"]["total"]["value"], repos=int(sa["repos"]["value"]),
+            bytes=int(fa["bytes"]["value"]), postings=int(postings["aggregations"]["n"]["value"]),
+            languages={b["key"]: b["doc_count"] for b in fa["langs"]["buckets"]},
+            top_repos={b["key"]: b["doc_count"] for b in sa["top"]["buckets"]},
+            licenses={b["key"]: b["doc_count"] for b in sa["licenses"]["buckets"]},
+            params=params.to_dict() if params else {}, schema_version=SCHEMA_VERSION)
+
+    def delete(self) -> None:
+        """Remove the whole attrib index (its four Elasticsearch indices)."""
+        names = ",".join(self._ix.values())
+        self._call(f"deleting {self.location}", lambda: self._es.indices.delete(
+            index=names, ignore_unavailable=True))
+
+    def close(self) -> None:
+        try:
+            if self._loading:
+                replicas = int(self._meta.get("replicas") or 0)
+                self._put_settings("restoring the index settings after loading",
+                                   {"refresh_interval": None, "number_of_replicas": replicas})
+                self._loading, self._dirty = False, True
+                self._refresh()
+        finally:
+            self._es.close()
+
+
+def _tolerating(error: type, request):
+    """``request`` with ``error`` (e.g. "already exists") treated as success."""
+    def run():
+        try:
+            return request()
+        except error as e:
+            if isinstance(e, error) and getattr(e, "error", "") in ("resource_already_exists_exception",
+                                                                     "version_conflict_engine_exception"):
+                return None
+            raise
+    return run
+
+
+class _Failures:
+    """Bulk items Elasticsearch did not store: how many, which files, the first reason."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.shas: set[str] = set()
+        self.reason = ""
+
+    def add(self, sha: str, op: dict) -> None:
+        self.count += 1
+        self.shas.add(sha)
+        if not self.reason:
+            err = op.get("error") or {}
+            self.reason = f"{op.get('status')} {err.get('type', '')}: {err.get('reason', '')}" if isinstance(
+                err, dict) else f"{op.get('status')} {err}"
+
+    def merge(self, other: "_Failures") -> None:
+        self.count += other.count
+        self.shas |= other.shas
+        self.reason = self.reason or other.reason
