@@ -18,6 +18,22 @@ def click_store(tmp_path_factory):
     store.close()
 
 
+@pytest.fixture(scope="session")
+def es_node():
+    """The suite's real Elasticsearch node (see tests/elastic.py)."""
+    from elastic import shared_node
+
+    return shared_node()
+
+
+@pytest.fixture
+def es_store_url(es_node):
+    """A fresh, empty attrib index name on the shared node, deleted afterwards."""
+    url = es_node.store_url()
+    yield url
+    es_node.delete_index(url)
+
+
 @pytest.fixture
 def clean_env(monkeypatch, tmp_path):
     """No ATTRIB_STORE from the environment; a private XDG data dir."""
