@@ -12,7 +12,9 @@ kill and restart (fault tests), through the same script.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,8 +71,11 @@ def shared_node() -> Node:
 class PrivateNode:
     """A node of its own (home and port) that a test may kill and restart."""
 
-    def __init__(self, home: Path, port: int, settings: dict[str, str] | None = None) -> None:
-        self.home, self.port = home, port
+    def __init__(self, port: int, settings: dict[str, str] | None = None) -> None:
+        # Not under pytest's private temporary directory: as root, the node runs as
+        # `nobody`, who must be able to enter its home.
+        self.home = Path(tempfile.mkdtemp(prefix="attrib-es-"))
+        self.port = port
         self.settings = settings or {}
         self.node: Node | None = None
 
@@ -92,4 +97,6 @@ class PrivateNode:
         self._script("kill")
 
     def stop(self) -> None:
+        """Stop the node and delete its home."""
         self._script("stop")
+        shutil.rmtree(self.home, ignore_errors=True)
