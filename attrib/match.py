@@ -133,7 +133,7 @@ def _candidates(query: Lexed, store: Store, options: MatchOptions) -> dict[int, 
         ends.append(w.end_line)
     qkeys, qowner, qweight = np.concatenate(keys), np.concatenate(owners), np.concatenate(weights)
     qstart, qend = np.concatenate(starts), np.concatenate(ends)
-    hits = store.lookup(qkeys)
+    hits = store.lookup(qkeys, min_shared=options.min_band_hits)
     if len(hits) == 0:
         return {}
     order = np.argsort(qkeys, kind="stable")

@@ -52,6 +52,25 @@ def test_lookup_returns_every_posting_of_a_key(new_store):
     assert stored.content == "print('x')\n" and stored.provenance[0].repo == "me/x"
 
 
+def test_lookup_can_ask_for_windows_sharing_several_keys(new_store):
+    def entry(name, keys, lines):
+        return IndexEntry(raw_file(name), np.array(keys, dtype=np.int64), np.array(lines, dtype=np.int64))
+
+    new_store.add([entry("a", [1, 2, 3, 1, 9], [5, 5, 5, 9, 9]), entry("b", [1, 2], [3, 3]), entry("c", [3], [1])])
+    query = np.array([3, 2, 1, 2], dtype=np.int64)
+
+    def windows(min_shared):
+        hits = new_store.lookup(query, min_shared=min_shared)
+        names = {fid: f.provenance[0].path for fid, f in new_store.files(set(hits.file_ids.tolist())).items()}
+        return sorted((names[f], line, key) for f, line, key in zip(*(h.tolist() for h in (
+            hits.file_ids, hits.lines, hits.keys))))
+
+    assert windows(1) == [("a.py", 5, 1), ("a.py", 5, 2), ("a.py", 5, 3), ("a.py", 9, 1), ("b.py", 3, 1),
+                          ("b.py", 3, 2), ("c.py", 1, 3)]
+    assert windows(2) == [("a.py", 5, 1), ("a.py", 5, 2), ("a.py", 5, 3), ("b.py", 3, 1), ("b.py", 3, 2)]
+    assert windows(3) == [("a.py", 5, 1), ("a.py", 5, 2), ("a.py", 5, 3)]
+
+
 def test_many_batches_are_all_found(new_store):
     for i in range(20):
         new_store.add([IndexEntry(raw_file(str(i)), np.arange(10, dtype=np.int64) + i, np.ones(10, dtype=np.int64))])

@@ -57,6 +57,16 @@ class Postings:
         return len(self.keys)
 
 
+def keep_shared(postings: Postings, min_shared: int) -> Postings:
+    """Only the postings of windows (file, line) holding ``min_shared`` distinct keys."""
+    if min_shared <= 1 or len(postings) == 0:
+        return postings
+    triples = np.unique(np.stack([postings.file_ids, postings.lines, postings.keys]), axis=1)
+    windows, inverse, counts = np.unique(triples[:2], axis=1, return_inverse=True, return_counts=True)
+    keep = counts[inverse.ravel()] >= min_shared
+    return Postings(triples[2][keep], triples[0][keep], triples[1][keep])
+
+
 @dataclass(frozen=True)
 class StoreStats:
     """What an index holds, for ``attrib stats`` and report headers."""
@@ -105,8 +115,13 @@ class Store(ABC):
         """
 
     @abstractmethod
-    def lookup(self, keys: np.ndarray) -> Postings:
-        """Every stored window that has one of ``keys`` (int64 band keys)."""
+    def lookup(self, keys: np.ndarray, min_shared: int = 1) -> Postings:
+        """The postings of ``keys`` (int64 band keys) of every stored window -- a
+        (file, line) -- that holds at least ``min_shared`` distinct ones of them.
+
+        The matcher asks for windows sharing several bands; saying so lets a store skip
+        the (many) windows that share one key by chance.
+        """
 
     @abstractmethod
     def files(self, ids: Sequence[int]) -> dict[int, StoredFile]:

@@ -28,12 +28,18 @@ all its postings and sources were acknowledged, and ``known()`` looks at ``-file
 (realtime ``mget``): a run interrupted anywhere leaves blobs either complete or
 unknown, and the re-run redoes the unknown ones. While loading, refresh is off and
 replicas are 0; both are restored when the store is closed.
+
+Writes overlap with the caller's work: :meth:`ElasticStore.add` hands the batch to a
+writer thread and returns, so the next batch is fingerprinted while Elasticsearch
+indexes this one. At most one batch is in flight (memory stays bounded); its failure
+is raised by the next ``add``, read or ``close``.
 """
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Iterable, Iterator, Sequence
 
 import numpy as np
@@ -41,11 +47,11 @@ import numpy as np
 from ..errors import ParamsMismatch, StoreError
 from ..params import FingerprintParams, check_compatible, from_record
 from ..records import Provenance
-from .base import IndexEntry, Postings, Store, StoredFile, StoreStats, check_entries
+from .base import IndexEntry, Postings, Store, StoredFile, StoreStats, check_entries, keep_shared
 from .es_client import Connection, call, explain
 
 SCHEMA_VERSION = 1
-CHUNK = 64  # postings per postings document (about 8 windows: 16 lines of a file)
+CHUNK = 256  # postings per postings document (about 32 windows: 64 lines of a file)
 QUERY_TERMS = 1024  # term clauses per search (well under the cluster's clause limit)
 HITS_PER_SEARCH = 1000  # best-ranked postings documents kept per search
 META_ID = "index"
@@ -81,6 +87,17 @@ def key_terms(keys: np.ndarray) -> list[str]:
     return np.frombuffer(text, dtype="S12").astype(str).tolist()
 
 
+def chunk_bounds(lines: np.ndarray, size: int) -> list[tuple[int, int]]:
+    """Cut sorted ``lines`` into runs of about ``size``, never inside one line's postings."""
+    bounds, start = [], 0
+    while start < len(lines):
+        end = min(start + size, len(lines))
+        end = int(np.searchsorted(lines, lines[end - 1], side="right"))  # finish that line
+        bounds.append((start, end))
+        start = end
+    return bounds
+
+
 def pack(keys: np.ndarray, lines: np.ndarray) -> str:
     """Postings as one base64 value: little-endian int64 keys, then uint32 lines."""
     return base64.b64encode(keys.astype("<i8").tobytes() + lines.astype("<u4").tobytes()).decode()
@@ -104,6 +121,8 @@ class ElasticStore(Store):
         self._ix = {part: f"{conn.index}-{part}" for part in MAPPINGS}
         self._loading = False
         self._dirty = False
+        self._writer: ThreadPoolExecutor | None = None
+        self._pending: Future | None = None
         meta = self._read_meta(retry_seconds=2.0)
         if meta is None:
             if not create:
@@ -191,6 +210,18 @@ class ElasticStore(Store):
 
     def add(self, entries: Sequence[IndexEntry], seen: Sequence[tuple[str, Provenance]] = ()) -> None:
         check_entries(entries)
+        self._wait()
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="attrib-es-writer")
+        self._pending = self._writer.submit(self._write, list(entries), list(seen))
+
+    def _wait(self) -> None:
+        """Wait for the batch in flight; raise its error, if any."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def _write(self, entries: list[IndexEntry], seen: list[tuple[str, Provenance]]) -> None:
         batch = {e.file.sha for e in entries}
         if seen:
             extra = {sha for sha, _ in seen} - batch
@@ -215,8 +246,8 @@ class ElasticStore(Store):
             fid = file_id(e.file.sha)
             order = np.argsort(e.lines, kind="stable")  # a chunk covers neighbouring lines
             keys, lines = np.asarray(e.keys, dtype=np.int64)[order], np.asarray(e.lines)[order]
-            for n, start in enumerate(range(0, len(keys), CHUNK)):
-                k, ln = keys[start:start + CHUNK], lines[start:start + CHUNK]
+            for n, (start, end) in enumerate(chunk_bounds(lines, CHUNK)):
+                k, ln = keys[start:end], lines[start:end]
                 yield {"_index": self._ix["postings"], "_id": f"{e.file.sha}:{n}", "_sha": e.file.sha,
                        "_source": {"f": fid, "k": key_terms(np.unique(k)), "w": pack(k, ln), "n": len(k)}}
 
@@ -261,44 +292,50 @@ class ElasticStore(Store):
                            {"refresh_interval": "-1", "number_of_replicas": 0})
         self._loading = True
 
-    def _put_settings(self, what: str, settings: dict) -> None:
+    def _put_settings(self, what: str, settings: dict, retry_seconds: float | None = None) -> None:
         names = ",".join(self._ix[p] for p in ("files", "sources", "postings"))
-        self._call(what, lambda: self._es.indices.put_settings(index=names, settings={"index": settings}))
+        self._call(what, lambda: self._es.indices.put_settings(index=names, settings={"index": settings}),
+                   retry_seconds=retry_seconds)
 
-    def _refresh(self) -> None:
+    def _refresh(self, retry_seconds: float | None = None) -> None:
         if self._dirty:
             names = ",".join(self._ix[p] for p in ("files", "sources", "postings"))
-            self._call("refreshing the indices", lambda: self._es.indices.refresh(index=names))
+            self._call("refreshing the indices", lambda: self._es.indices.refresh(index=names),
+                       retry_seconds=retry_seconds)
             self._dirty = False
 
     # -- reading ---------------------------------------------------------------
-    def lookup(self, keys: np.ndarray) -> Postings:
+    def lookup(self, keys: np.ndarray, min_shared: int = 1) -> Postings:
+        self._wait()
         self._refresh()
         query = np.unique(np.asarray(keys, dtype=np.int64))
         terms = key_terms(query)
         searches: list[dict] = [{"index": self._ix["meta"]}, {"query": {"ids": {"values": [META_ID]}}, "size": 1}]
+        # In one search, a document whose window shares min_shared keys shares at least
+        # that many itself (a line's postings are never split between documents).
+        at_least = min_shared if len(terms) <= QUERY_TERMS else 1
         for i in range(0, len(terms), QUERY_TERMS):
             should = [{"term": {"k": t}} for t in terms[i:i + QUERY_TERMS]]
             searches += [{"index": self._ix["postings"]},
-                         {"query": {"bool": {"should": should}}, "size": HITS_PER_SEARCH,
-                          "_source": ["f", "w"], "track_total_hits": False}]
+                         {"query": {"bool": {"should": should, "minimum_should_match": at_least}},
+                          "size": HITS_PER_SEARCH, "_source": ["f", "w"], "track_total_hits": False}]
         responses = self._msearch("looking up fingerprints", searches)
         self._check_meta(responses[0])
-        out_keys, out_files, out_lines, seen = [], [], [], set()
+        packed, owners, seen = [], [], set()
         for resp in responses[1:]:
             for hit in resp["hits"]["hits"]:
-                if hit["_id"] in seen:
-                    continue
-                seen.add(hit["_id"])
-                k, ln = unpack(hit["_source"]["w"])
-                mask = np.isin(k, query, assume_unique=False)
-                out_keys.append(k[mask])
-                out_lines.append(ln[mask])
-                out_files.append(np.full(int(mask.sum()), hit["_source"]["f"], dtype=np.int64))
-        if not out_keys:
+                if hit["_id"] not in seen:
+                    seen.add(hit["_id"])
+                    packed.append(unpack(hit["_source"]["w"]))
+                    owners.append(hit["_source"]["f"])
+        if not packed:
             empty = np.zeros(0, dtype=np.int64)
             return Postings(empty, empty, empty)
-        return Postings(np.concatenate(out_keys), np.concatenate(out_files), np.concatenate(out_lines))
+        keys = np.concatenate([k for k, _ in packed])
+        lines = np.concatenate([ln for _, ln in packed])
+        files = np.repeat(np.array(owners, dtype=np.int64), [len(k) for k, _ in packed])
+        mask = np.isin(keys, query)  # the hit documents' other postings are not hits
+        return keep_shared(Postings(keys[mask], files[mask], lines[mask]), min_shared)
 
     def _msearch(self, what: str, searches: list[dict]) -> list[dict]:
         resp = self._call(what, lambda: self._es.msearch(searches=searches))
@@ -326,6 +363,7 @@ class ElasticStore(Store):
             check_compatible(theirs, mine, self.location)
 
     def files(self, ids: Sequence[int]) -> dict[int, StoredFile]:
+        self._wait()
         self._refresh()
         ids = sorted({int(i) for i in ids})
         out: dict[int, StoredFile] = {}
@@ -348,6 +386,7 @@ class ElasticStore(Store):
         return out
 
     def stats(self) -> StoreStats:
+        self._wait()
         self._refresh()
         files, sources, postings = self._msearch("reading index statistics", [
             {"index": self._ix["files"]},
@@ -379,15 +418,31 @@ class ElasticStore(Store):
             index=names, ignore_unavailable=True))
 
     def close(self) -> None:
+        """Finish the batch in flight, then restore refresh and replicas after a load."""
+        failed = True
         try:
-            if self._loading:
-                replicas = int(self._meta.get("replicas") or 0)
-                self._put_settings("restoring the index settings after loading",
-                                   {"refresh_interval": None, "number_of_replicas": replicas})
-                self._loading, self._dirty = False, True
-                self._refresh()
+            self._wait()
+            failed = False
         finally:
-            self._es.close()
+            try:
+                # After a failure, do not keep a broken node's user waiting twice.
+                self._finish_loading(retry_seconds=2.0 if failed else None)
+            except StoreError:
+                if not failed:
+                    raise
+            finally:
+                self._es.close()
+
+    def _finish_loading(self, retry_seconds: float | None) -> None:
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
+        if self._loading:
+            replicas = int(self._meta.get("replicas") or 0)
+            self._put_settings("restoring the index settings after loading",
+                               {"refresh_interval": None, "number_of_replicas": replicas}, retry_seconds)
+            self._loading, self._dirty = False, True
+            self._refresh(retry_seconds)
 
 
 def _tolerating(error: type, request):

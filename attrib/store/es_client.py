@@ -99,6 +99,11 @@ class Connection:
             auth["api_key"] = self.api_key
         elif self.user:
             auth["basic_auth"] = (self.user, self.password or "")
+        try:  # several times faster (de)serialisation of bulk bodies and hits, when installed
+            from elasticsearch.serializer import OrjsonSerializer
+            auth["serializer"] = OrjsonSerializer()
+        except ImportError:  # pragma: no cover
+            pass
         return Elasticsearch(self.url, ca_certs=self.ca_cert, max_retries=0, request_timeout=120,
                              http_compress=False, **auth)
 

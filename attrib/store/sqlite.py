@@ -28,7 +28,7 @@ import numpy as np
 from ..errors import StoreError
 from ..params import FingerprintParams, check_compatible, from_record
 from ..records import Provenance
-from .base import IndexEntry, Postings, Store, StoredFile, StoreStats, check_entries
+from .base import IndexEntry, Postings, Store, StoredFile, StoreStats, check_entries, keep_shared
 
 SCHEMA_VERSION = 1
 _LINE_BITS = 24
@@ -181,7 +181,7 @@ class SQLiteStore(Store):
                 self._segments[seg_id] = self._load_segment(seg_id)
         return [self._segments[i] for i in ids]
 
-    def lookup(self, keys: np.ndarray) -> Postings:
+    def lookup(self, keys: np.ndarray, min_shared: int = 1) -> Postings:
         query = np.unique(np.asarray(keys, dtype=np.int64))
         out_keys, out_refs = [], []
         for seg_keys, seg_refs in self._current_segments():
@@ -198,7 +198,7 @@ class SQLiteStore(Store):
             empty = np.zeros(0, dtype=np.int64)
             return Postings(empty, empty, empty)
         refs = np.concatenate(out_refs)
-        return Postings(np.concatenate(out_keys), refs >> _LINE_BITS, refs & _LINE_MASK)
+        return keep_shared(Postings(np.concatenate(out_keys), refs >> _LINE_BITS, refs & _LINE_MASK), min_shared)
 
     def files(self, ids: Sequence[int]) -> dict[int, StoredFile]:
         ids = [int(i) for i in ids]
