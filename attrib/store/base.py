@@ -61,10 +61,16 @@ def keep_shared(postings: Postings, min_shared: int) -> Postings:
     """Only the postings of windows (file, line) holding ``min_shared`` distinct keys."""
     if min_shared <= 1 or len(postings) == 0:
         return postings
-    triples = np.unique(np.stack([postings.file_ids, postings.lines, postings.keys]), axis=1)
-    windows, inverse, counts = np.unique(triples[:2], axis=1, return_inverse=True, return_counts=True)
-    keep = counts[inverse.ravel()] >= min_shared
-    return Postings(triples[2][keep], triples[0][keep], triples[1][keep])
+    files, lines, keys = postings.file_ids, postings.lines, postings.keys
+    order = np.lexsort((keys, lines, files))
+    files, lines, keys = files[order], lines[order], keys[order]
+    new_window = np.r_[True, (files[1:] != files[:-1]) | (lines[1:] != lines[:-1])]
+    distinct = new_window | np.r_[True, keys[1:] != keys[:-1]]
+    files, lines, keys, new_window = files[distinct], lines[distinct], keys[distinct], new_window[distinct]
+    starts = np.flatnonzero(new_window)
+    counts = np.diff(np.r_[starts, len(keys)])
+    keep = np.repeat(counts >= min_shared, counts)
+    return Postings(keys[keep], files[keep], lines[keep])
 
 
 @dataclass(frozen=True)

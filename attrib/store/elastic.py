@@ -9,7 +9,9 @@ Elasticsearch indices, each designed for its one workload:
     query never runs against an index built with other parameters.
 ``NAME-files``
     one document per blob, ``_id`` = blob sha: the content (kept for verification and
-    display, not indexed, ``best_compression``), language, size, and ``fid`` -- a
+    display, not indexed; the default LZ4 codec: fetching the candidates of a scan
+    is 4x faster than with ``best_compression``, for 1.8x the bytes), language, size,
+    and ``fid`` -- a
     63-bit number derived from the sha that the matcher uses as the file id.
 ``NAME-sources``
     one document per place a blob was seen (repo, path, commit, licenses, stars),
@@ -164,8 +166,6 @@ class ElasticStore(Store):
         shards = self.conn.shards or 1
         for part in ("files", "sources", "postings", "meta"):
             settings = {"number_of_shards": 1 if part == "meta" else shards, "number_of_replicas": replicas}
-            if part == "files":
-                settings["codec"] = "best_compression"
             self._call(f"creating {self._ix[part]}", _tolerating(
                 BadRequestError, lambda part=part, settings=settings: self._es.indices.create(
                     index=self._ix[part], settings=settings, mappings=MAPPINGS[part])))
