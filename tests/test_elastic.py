@@ -7,10 +7,12 @@ documents the cluster refuses.
 """
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -114,6 +116,27 @@ def test_unreachable_node_is_one_clear_line(env):
     line = refused(attrib("--store", "http://127.0.0.1:9/attrib", "scan", SNIPPET, env=env),
                    "http://127.0.0.1:9", "unreachable")
     assert "scripts/elasticsearch start" in line
+
+
+@pytest.mark.parametrize("status", [200, 404])
+def test_a_server_that_is_not_elasticsearch_is_named_so(env, status):
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        refused(attrib("--store", url + "/attrib", "scan", SNIPPET, env=env), url, "not an Elasticsearch server")
+    finally:
+        server.shutdown()
 
 
 def test_wrong_password_is_one_clear_line_without_the_secret(stores, env):

@@ -149,7 +149,10 @@ class ElasticStore(Store):
         def get():
             try:
                 return self._es.get(index=self._ix["meta"], id=META_ID)
-            except NotFoundError:
+            except NotFoundError as e:
+                if e.meta.headers.get("x-elastic-product") != "Elasticsearch":
+                    raise StoreError(f"{self.conn.url} is not an Elasticsearch server (it did not answer "
+                                     "like one)") from None
                 return None
 
         doc = self._call(f"opening {self.location}", get, **kw)

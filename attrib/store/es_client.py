@@ -135,14 +135,14 @@ def call(conn: Connection, what: str, request: Callable[[], T], *, retry_seconds
     while True:
         try:
             return request()
+        except UnsupportedProductError:  # an ApiError too: first
+            raise StoreError(f"{conn.url} is not an Elasticsearch server (it did not answer like one)") from None
         except ApiError as e:
             if e.meta.status not in RETRY_STATUSES or time.monotonic() + delay > deadline:
                 raise explain(conn, what, e) from None
         except (ESConnectionError, ConnectionTimeout) as e:
             if time.monotonic() + delay > deadline:
                 raise explain(conn, what, e) from None
-        except UnsupportedProductError:
-            raise StoreError(f"{conn.url} is not an Elasticsearch server (it did not answer like one)") from None
         time.sleep(delay)
         delay = min(delay * 2, 8.0)
 
