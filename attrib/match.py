@@ -78,12 +78,14 @@ def attribute(text: str, store: Store, *, lang: str | None = None, path: str | N
     if not candidates:
         return []
     stored = store.files(list(candidates))
+    # Best evidence first; equal evidence by content (sha), not by the store's ids, so
+    # every store verifies the same candidates.
+    ranked = sorted((fid for fid in candidates if fid in stored),
+                    key=lambda fid: (-candidates[fid].score, stored[fid].sha))[: options.max_candidates]
     found: list[tuple[Region, StoredFile]] = []
     q_lines = _lines(text)
-    for file_id, hit in candidates.items():
-        f = stored.get(file_id)
-        if f is None:
-            continue
+    for file_id in ranked:
+        hit, f = candidates[file_id], stored[file_id]
         # Align only around the hits: a copy reaches at most a window or so past its
         # first and last hit windows (REACH lines; twice that in the source, which may be
         # laid out differently).
@@ -109,12 +111,14 @@ REACH = 12  # lines a copy may extend past the windows that found it
 
 @dataclass(frozen=True)
 class _Hit:
-    """Where a candidate file was hit: first and last line of the windows, on both sides."""
+    """Where a candidate file was hit (first and last line of the windows, on both sides)
+    and how strongly (the ranking score)."""
 
     q_first: int
     q_last: int
     s_first: int
     s_last: int
+    score: float
 
 
 def _candidates(query: Lexed, store: Store, options: MatchOptions) -> dict[int, _Hit]:
@@ -175,9 +179,12 @@ def _candidates(query: Lexed, store: Store, options: MatchOptions) -> dict[int, 
         out = np.full(len(files), values[0])
         reduce.at(out, inverse, values)
         spans.append(out)
-    order = np.argsort(-score, kind="stable")[: options.max_candidates]
+    order = np.argsort(-score, kind="stable")
     order = order[score[order] > 0]
-    return {int(files[i]): _Hit(*(int(x[i]) for x in spans)) for i in order}
+    if len(order) > options.max_candidates:  # keep the ties of the last place: `attribute` breaks them
+        last = score[order[options.max_candidates - 1]]
+        order = order[score[order] >= last][: 4 * options.max_candidates]
+    return {int(files[i]): _Hit(*(int(x[i]) for x in spans), float(score[i])) for i in order}
 
 
 def _accept(r: Region, o: MatchOptions) -> bool:
