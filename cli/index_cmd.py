@@ -1,6 +1,8 @@
 """``attrib index``: fingerprint code into the store, with a progress bar and a summary."""
 from __future__ import annotations
 
+import os
+
 import click
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn)
@@ -8,16 +10,38 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColum
 from attrib.errors import InputError
 from indexer import pipeline
 from indexer.filters import Limits
-from indexer.sources import open_source
+from indexer.sources import Shard, open_source
 
 from .context import Context
+
+CORES = os.cpu_count() or 1
+
+
+class ShardType(click.ParamType):
+    """``--shard i/N`` as a :class:`Shard`; anything else is a usage error naming the fix."""
+
+    name = "i/N"
+
+    def convert(self, value, param, ctx) -> Shard:
+        if isinstance(value, Shard):
+            return value
+        try:
+            return Shard.parse(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 @click.command()
 @click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
 @click.option("--lang", "langs", multiple=True, metavar="LANG",
               help="Only files in this language (The Stack name, e.g. Python, JavaScript). Repeatable.")
-@click.option("--limit", type=click.IntRange(min=1), help="Stop after this many files per source.")
+@click.option("--limit", type=click.IntRange(min=1),
+              help="Stop after this many files per source (per shard with --shard).")
+@click.option("--workers", type=click.IntRange(min=1), default=CORES,
+              help=f"Processes fingerprinting in parallel (default: the number of CPU cores, {CORES} here).")
+@click.option("--shard", type=ShardType(), default="0/1", metavar="i/N",
+              help="Index only shard i of N disjoint parts of each source (0 <= i < N), so N "
+                   "machines can each run one shard into the same index.")
 @click.option("--max-file-size", type=click.IntRange(min=1), default=Limits.max_file_bytes, show_default=True,
               help="Skip files larger than this many bytes.")
 @click.option("--max-line-length", type=click.IntRange(min=1), default=Limits.max_line_chars, show_default=True,
@@ -28,8 +52,8 @@ from .context import Context
               help="License of a local directory (SPDX id); detected from LICENSE files otherwise. Repeatable.")
 @click.pass_obj
 def index(ctx: Context, sources: tuple[str, ...], langs: tuple[str, ...], limit: int | None,
-          max_file_size: int, max_line_length: int, repo: str | None, commit: str | None,
-          licenses: tuple[str, ...]) -> None:
+          workers: int, shard: Shard, max_file_size: int, max_line_length: int, repo: str | None,
+          commit: str | None, licenses: tuple[str, ...]) -> None:
     """Index code so it can be attributed.
 
     \b
@@ -48,24 +72,32 @@ def index(ctx: Context, sources: tuple[str, ...], langs: tuple[str, ...], limit:
     you run the same command again.
 
     \b
+    Scaling out: --workers uses every core of a machine; --shard i/N splits each source
+    the same way on every machine (a directory of N or more data files by file, anything
+    else by each file's content sha), so N machines running shards 0/N to N-1/N fill
+    one index with every file exactly once.
+
+    \b
     Examples:
       attrib index examples/stack-sample
       attrib --store stack.db index hf:bigcode/the-stack --lang Python --limit 100000
       attrib index ~/src/myproject --license MIT
+      attrib index data/python --workers 16 --shard 0/4    # machine 1 of 4
     """
     console = ctx.err_console()
     limits = Limits(max_file_bytes=max_file_size, max_line_chars=max_line_length)
     opened = [open_source(s, langs=list(langs) or None, limit=limit, repo=repo, commit=commit,
-                          licenses=tuple(licenses) or None) for s in sources]
+                          licenses=tuple(licenses) or None, shard=shard) for s in sources]
     existed = ctx.store_exists()
     store = ctx.open_store(create=True)
-    totals = pipeline.IndexStats()
+    runs: list[pipeline.IndexStats] = []  # updated live: they count what an interrupted run stored
     try:
         for source in opened:
-            stats = _run_one(source, store, limits, console)
-            _add(totals, stats)
+            runs.append(pipeline.IndexStats())
+            _run_one(source, store, limits, workers, console, runs[-1])
     finally:
         store.close()
+        totals = _total(runs)
         if not existed and totals.indexed + totals.already == 0:
             ctx.remove_store()  # do not leave an empty index behind
     _summary(totals, ctx, console)
@@ -73,7 +105,7 @@ def index(ctx: Context, sources: tuple[str, ...], langs: tuple[str, ...], limit:
         raise InputError("nothing was indexed: " + (_skips(totals) or "the sources hold no files"))
 
 
-def _run_one(source, store, limits: Limits, console) -> pipeline.IndexStats:
+def _run_one(source, store, limits: Limits, workers: int, console, stats: pipeline.IndexStats) -> None:
     total = source.estimated_total()
     columns = [SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
                MofNCompleteColumn() if total else TextColumn("{task.completed:,} files"),
@@ -84,19 +116,23 @@ def _run_one(source, store, limits: Limits, console) -> pipeline.IndexStats:
                   disable=console.quiet or not console.is_terminal) as progress:
         task = progress.add_task(source.describe(), total=total, mb=0.0, rate=0.0)
 
-        def update(stats: pipeline.IndexStats) -> None:
-            progress.update(task, completed=stats.seen, mb=stats.bytes_seen / 1e6,
-                            rate=stats.bytes_seen / 1e6 / stats.seconds if stats.seconds else 0.0)
+        def update(s: pipeline.IndexStats) -> None:
+            progress.update(task, completed=s.seen, mb=s.bytes_seen / 1e6,
+                            rate=s.bytes_seen / 1e6 / s.seconds if s.seconds else 0.0)
 
-        return pipeline.run(iter(source), store, limits=limits, on_progress=update)
+        pipeline.run(iter(source), store, limits=limits, workers=workers, on_progress=update, stats=stats)
 
 
-def _add(totals: pipeline.IndexStats, s: pipeline.IndexStats) -> None:
-    for name in ("seen", "indexed", "already", "bytes_seen", "bytes_indexed", "postings", "seconds"):
-        setattr(totals, name, getattr(totals, name) + getattr(s, name))
-    totals.skipped.update(s.skipped)
-    for reason, example in s.examples.items():
-        totals.examples.setdefault(reason, example)
+def _total(runs: list[pipeline.IndexStats]) -> pipeline.IndexStats:
+    """The counters of the sources' runs, added up (one example per skip reason)."""
+    totals = pipeline.IndexStats()
+    for s in runs:
+        for name in ("seen", "indexed", "already", "bytes_seen", "bytes_indexed", "postings", "seconds"):
+            setattr(totals, name, getattr(totals, name) + getattr(s, name))
+        totals.skipped.update(s.skipped)
+        for reason, example in s.examples.items():
+            totals.examples.setdefault(reason, example)
+    return totals
 
 
 def _skips(s: pipeline.IndexStats) -> str:

@@ -16,7 +16,8 @@ The spec forms :func:`open_source` accepts:
   plain directory walk (:mod:`.local`).
 
 ``langs`` keeps rows/files of those languages (``"python"``, ``"Python"``, ``"C#"`` and
-``"c-sharp"`` all work); ``limit`` stops after that many files. ``repo``, ``commit`` and
+``"c-sharp"`` all work); ``shard`` keeps one of N disjoint parts of the source
+(:mod:`.shard`); ``limit`` then stops after that many files. ``repo``, ``commit`` and
 ``licenses`` override what a local directory says about itself; for Stack-schema files
 they only fill in rows that lack those fields.
 """
@@ -28,6 +29,7 @@ from typing import Protocol, runtime_checkable
 
 from attrib.errors import InputError
 from indexer.sources.base import RawFile
+from indexer.sources.shard import WHOLE, Shard
 from attrib.languages import lang_key
 
 HUB_PREFIX = "hf:"
@@ -49,7 +51,7 @@ class Source(Protocol):
 
 def open_source(spec: str, *, langs: list[str] | None = None, limit: int | None = None,
                 repo: str | None = None, commit: str | None = None,
-                licenses: tuple[str, ...] | None = None) -> Source:
+                licenses: tuple[str, ...] | None = None, shard: Shard = WHOLE) -> Source:
     """Open the source ``spec`` names (see the module docstring for the forms).
 
     Raises :class:`InputError` for a missing path, a bad ``limit``, a hub that cannot be
@@ -64,15 +66,16 @@ def open_source(spec: str, *, langs: list[str] | None = None, limit: int | None 
     keys = frozenset(lang_key(lang) for lang in langs or () if lang.strip())
     if spec.startswith(HUB_PREFIX):
         return open_hub(spec[len(HUB_PREFIX):], langs=keys, limit=limit,
-                        defaults=Defaults(repo, commit, licenses))
+                        defaults=Defaults(repo, commit, licenses), shard=shard)
     path = Path(spec).expanduser()
     if not path.exists():
         raise InputError(f"no such file or directory: {spec}")
     data_files = stack_data_files(path)
     if data_files is not None:
         return open_local_stack(path, data_files, langs=keys, limit=limit,
-                                defaults=Defaults(repo, commit, licenses))
-    return open_local(path, repo=repo, commit=commit, licenses=licenses, langs=keys, limit=limit)
+                                defaults=Defaults(repo, commit, licenses), shard=shard)
+    return open_local(path, repo=repo, commit=commit, licenses=licenses, langs=keys, limit=limit,
+                      shard=shard)
 
 
-__all__ = ["RawFile", "Source", "open_source"]
+__all__ = ["RawFile", "Shard", "Source", "open_source"]

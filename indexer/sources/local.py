@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 from indexer.sources.base import RawFile
 from attrib.languages import from_path, lang_key
 from indexer.sources.licenses import detect_repo_licenses, file_licenses
+from indexer.sources.shard import WHOLE, Shard
 
 log = logging.getLogger(__name__)
 
@@ -68,14 +69,17 @@ class LocalSource:
     langs: frozenset[str] = frozenset()
     limit: int | None = None
     total_files: int | None = None
+    shard: Shard = WHOLE
+    """Files are kept when their blob sha falls in this shard."""
 
     def describe(self) -> str:
         return self.description
 
     def estimated_total(self) -> int | None:
-        if self.total_files is None:
+        total = self.shard.expected(self.total_files)
+        if total is None:
             return self.limit
-        return self.total_files if self.limit is None else min(self.total_files, self.limit)
+        return total if self.limit is None else min(total, self.limit)
 
     def __iter__(self) -> Iterator[RawFile]:
         emitted = 0
@@ -88,7 +92,7 @@ class LocalSource:
             if self.langs and lang_key(lang) not in self.langs:
                 continue
             data = read_file(entry.disk)
-            if data is None:
+            if data is None or not self.shard.keeps(entry.sha, data):
                 continue
             licenses = self.licenses if self.licenses_given else file_licenses(data, self.licenses)
             yield RawFile(data=data, repo=self.repo, path=entry.path, commit=self.commit,
@@ -112,8 +116,10 @@ def read_file(path: Path) -> bytes | None:
 
 def open_local(path: Path, *, repo: str | None = None, commit: str | None = None,
                licenses: tuple[str, ...] | None = None, langs: frozenset[str] = frozenset(),
-               limit: int | None = None) -> LocalSource:
-    """A source over an existing directory or file; ``repo``/``commit``/``licenses`` override."""
+               limit: int | None = None, shard: Shard = WHOLE) -> LocalSource:
+    """A source over an existing directory or file; ``repo``/``commit``/``licenses`` override.
+
+    A shard (:mod:`.shard`) keeps the files whose blob sha falls in it."""
     path = path.resolve()
     folder = path if path.is_dir() else path.parent
     top = git_toplevel(folder)
@@ -141,7 +147,7 @@ def open_local(path: Path, *, repo: str | None = None, commit: str | None = None
     else:
         description = f"{'directory' if path.is_dir() else 'file'} {path}"
     return LocalSource(
-        description=description,
+        description=shard.label(description),
         list_files=list_files,
         repo=name,
         commit=head,
@@ -150,6 +156,7 @@ def open_local(path: Path, *, repo: str | None = None, commit: str | None = None
         langs=langs,
         limit=limit,
         total_files=total,
+        shard=shard,
     )
 
 

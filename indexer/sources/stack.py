@@ -35,16 +35,16 @@ import logging
 import math
 import os
 import re
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import datasets
 import pyarrow.parquet as pq
-from huggingface_hub import constants, get_token
+from huggingface_hub import HfApi, constants, get_token
 from huggingface_hub.utils import (
     GatedRepoError,
     HfHubHTTPError,
@@ -56,6 +56,7 @@ from huggingface_hub.utils import (
 
 from attrib.errors import InputError
 from indexer.sources.base import RawFile
+from indexer.sources.shard import WHOLE, Shard
 from attrib.languages import KNOWN_LANG_KEYS, lang_key
 
 DEFAULT_DATASET = "bigcode/the-stack"
@@ -159,13 +160,16 @@ class StackSource:
     total_rows: int | None = None
     """Rows the parts hold, when cheaply known (parquet metadata) and not thinned further
     by the language filter."""
+    shard: Shard = WHOLE
+    """Rows are kept when their blob sha falls in this shard (the parts are the whole
+    source); :data:`WHOLE` when the parts are already this shard's data files."""
 
     def describe(self) -> str:
         return self.description
 
     def estimated_total(self) -> int | None:
         """Rows to expect: exact for parquet, else ``limit`` when one is set."""
-        total = self.total_rows
+        total = self.shard.expected(self.total_rows)
         if total is None:
             return self.limit
         return total if self.limit is None else min(total, self.limit)
@@ -179,7 +183,7 @@ class StackSource:
                 if self.langs and lang_key(_text(row.get("lang"))) not in self.langs:
                     continue
                 raw = row_to_rawfile(row, f"{Path(part.label).name}#{number}", self.defaults)
-                if raw is None:
+                if raw is None or not self.shard.keeps(raw.sha, raw.data):
                     continue
                 yield raw
                 emitted += 1
@@ -308,15 +312,18 @@ def _local_failure(label: str, exc: Exception) -> InputError:
 
 
 def open_local_stack(path: Path, files: list[Path], *, langs: frozenset[str] = frozenset(),
-                     limit: int | None = None, defaults: Defaults = Defaults()) -> StackSource:
+                     limit: int | None = None, defaults: Defaults = Defaults(),
+                     shard: Shard = WHOLE) -> StackSource:
     """A source over local Stack-schema files (``files`` from :func:`stack_data_files`).
 
     With a language filter, files in a folder named for another language (The Stack's
     ``data/java/`` when only Python is wanted) are not opened at all; files in other
-    folders are read and filtered row by row.
+    folders are read and filtered row by row. A shard (:mod:`.shard`) is taken from the
+    files left.
     """
     if langs:
         files = [file for file in files if _folder_lang(file) in langs or _folder_lang(file) is None]
+    files, rows_shard = shard.split(files)
     parts = tuple(
         Part(label=str(file),
              load=partial(datasets.load_dataset, data_format(file), data_files=[str(file)],
@@ -332,8 +339,8 @@ def open_local_stack(path: Path, files: list[Path], *, langs: frozenset[str] = f
     kinds = "parquet" if all_parquet else "data"
     noun = f"{len(files)} {kinds} file{'s' if len(files) != 1 else ''}"
     description = str(path) if path.is_file() else f"{noun} under {path}"
-    return StackSource(description=description, parts=parts, langs=langs, limit=limit,
-                       defaults=defaults, total_rows=rows if exact else None)
+    return StackSource(description=shard.label(description), parts=parts, langs=langs, limit=limit,
+                       defaults=defaults, total_rows=rows if exact else None, shard=rows_shard)
 
 
 def _folder_lang(file: Path) -> str | None:
@@ -379,12 +386,29 @@ def check_hub_access(dataset_id: str, token: str | None) -> None:
         raise hub_failure(dataset_id, f"the hub answered HTTP {response.status_code}") from exc
 
 
+def hub_data_files(paths: Iterable[str], langs: frozenset[str] = frozenset()) -> list[str]:
+    """The data files among a hub dataset's ``paths``, in name order: those under
+    ``data/<lang>/`` for the language keys ``langs``, or every one under ``data/``.
+
+    >>> hub_data_files(["README.md", "data/python/b.parquet", "data/python/a.parquet",
+    ...                 "data/java/a.parquet"], frozenset({"python"}))
+    ['data/python/a.parquet', 'data/python/b.parquet']
+    """
+    def wanted(parts: tuple[str, ...]) -> bool:
+        return len(parts) > 2 and parts[0] == "data" and (not langs or parts[1] in langs)
+
+    return sorted(p for p in paths if data_format(Path(p)) and wanted(PurePosixPath(p).parts))
+
+
 def open_hub(dataset_id: str = DEFAULT_DATASET, *, langs: frozenset[str] = frozenset(),
-             limit: int | None = None, defaults: Defaults = Defaults()) -> StackSource:
+             limit: int | None = None, defaults: Defaults = Defaults(),
+             shard: Shard = WHOLE) -> StackSource:
     """Stream a Stack dataset from the hub: one ``data/<lang>`` folder per language, or all.
 
     The token is ``HF_TOKEN`` or the one ``huggingface-cli login`` saved. Access is
-    checked now, so a refusal surfaces before any indexing starts.
+    checked now, so a refusal surfaces before any indexing starts. A shard lists the
+    dataset's data files (:func:`hub_data_files`) and, when there are enough of them,
+    streams only its own share, one part per file.
     """
     if not _DATASET_ID.match(dataset_id):
         raise InputError(f"not a Hugging Face dataset id: {dataset_id!r} "
@@ -405,4 +429,19 @@ def open_hub(dataset_id: str = DEFAULT_DATASET, *, langs: frozenset[str] = froze
     else:
         parts = (Part(dataset_id, load, fail),)
         description = f"{dataset_id} on the Hugging Face Hub (all languages)"
-    return StackSource(description=description, parts=parts, limit=limit, defaults=defaults)
+    rows_shard = shard
+    if not shard.whole:
+        files, rows_shard = shard.split(hub_data_files(_hub_files(dataset_id, token), langs))
+        if rows_shard.whole:
+            parts = tuple(Part(f"{dataset_id} {file}", partial(load, data_files=[file]), fail)
+                          for file in files)
+    return StackSource(description=shard.label(description), parts=parts, limit=limit,
+                       defaults=defaults, shard=rows_shard)
+
+
+def _hub_files(dataset_id: str, token: str | None) -> list[str]:
+    """Every file path in the dataset's repository on the hub (one API request)."""
+    try:
+        return HfApi(token=token).list_repo_files(dataset_id, repo_type="dataset")
+    except Exception as exc:  # httpx or requests errors, depending on huggingface_hub
+        raise hub_failure(dataset_id, f"listing its files failed ({_one_line(exc)})") from exc
