@@ -59,6 +59,8 @@ HITS_PER_SEARCH = 1000  # best-ranked postings documents kept per search
 META_ID = "index"
 BULK_DOCS = 1000
 BULK_BYTES = 8 << 20
+LOAD_REFRESH = "-1"
+BULK_STREAMS = 2  # concurrent bulk requests
 
 _KEYWORD = {"type": "keyword"}
 _STORED = {"index": False, "doc_values": False}
@@ -269,30 +271,38 @@ class ElasticStore(Store):
                 "lines": f.content.count("\n") + 1, "content": f.content}}
 
     def _bulk(self, what: str, docs: list[dict] | Iterator[dict]) -> "_Failures":
-        """Bulk-load through the client's helper: 429s back off and retry per document;
-        a lost connection retries the whole (idempotent) batch; other failures are counted."""
+        """Bulk-load through the client's helper, :data:`BULK_STREAMS` requests at a time
+        (a shard indexes concurrent requests in parallel): 429s back off and retry per
+        document; a lost connection retries the whole (idempotent) part; other failures
+        are counted."""
         from elasticsearch.helpers import streaming_bulk
 
         docs = list(docs)
         sha_of = {(d["_index"], d["_id"]): d.pop("_sha") for d in docs}
 
-        def load() -> _Failures:
+        def load(part: list[dict]) -> _Failures:
             failures = _Failures()
-            for ok, item in streaming_bulk(self._es, docs, chunk_size=BULK_DOCS, max_chunk_bytes=BULK_BYTES,
+            for ok, item in streaming_bulk(self._es, part, chunk_size=BULK_DOCS, max_chunk_bytes=BULK_BYTES,
                                            max_retries=12, initial_backoff=0.5, max_backoff=16,
                                            raise_on_error=False, raise_on_exception=False, yield_ok=False):
                 op = next(iter(item.values()))
                 failures.add(sha_of.get((op.get("_index"), op.get("_id")), "?"), op)
             return failures
 
-        return self._call(what, load)
+        parts = [docs[i::BULK_STREAMS] for i in range(BULK_STREAMS)]
+        with ThreadPoolExecutor(max_workers=BULK_STREAMS, thread_name_prefix="attrib-es-bulk") as pool:
+            results = list(pool.map(lambda part: self._call(what, lambda: load(part)), parts))
+        failures = _Failures()
+        for r in results:
+            failures.merge(r)
+        return failures
 
     def _start_loading(self) -> None:
         """Refresh off and no replicas while loading (restored by :meth:`close`)."""
         if self._loading:
             return
         self._put_settings("preparing the indices for loading",
-                           {"refresh_interval": "-1", "number_of_replicas": 0})
+                           {"refresh_interval": LOAD_REFRESH, "number_of_replicas": 0})
         self._loading = True
 
     def _put_settings(self, what: str, settings: dict, retry_seconds: float | None = None) -> None:
