@@ -4,7 +4,8 @@
   fingerprint, store) into SQLite and into Elasticsearch, rounds interleaved so machine
   noise hits both alike; the ratio is the number to compare;
 * ``attrib scan`` latency of 100-line files (in-process ``attribute``, in a fresh
-  process per store), p50 / p95, and whether both stores give the same matches;
+  process per store, on the settled index: after the force-merge below), p50 / p95,
+  and whether both stores give the same matches;
 * sizing: bytes stored per MB of code (after a force-merge to one segment, as a
   finished index settles), documents per file, per Elasticsearch index.
 
@@ -88,7 +89,7 @@ def es_sizes(url: str) -> dict:
     conn = Connection.parse(url)
     es = conn.client()
     names = f"{conn.index}-files,{conn.index}-sources,{conn.index}-postings"
-    es.indices.forcemerge(index=names, max_num_segments=1, wait_for_completion=True, request_timeout=600)
+    es.options(request_timeout=600).indices.forcemerge(index=names, max_num_segments=1, wait_for_completion=True)
     es.indices.refresh(index=names)
     stats = es.indices.stats(index=names, metric="store,docs")["indices"]
     return {name.split("-")[-1]: {"docs": s["primaries"]["docs"]["count"],
@@ -124,6 +125,7 @@ def main() -> int:
             urls = {"sqlite": sqlite_url, "elastic": es_url}
         ratios = [r["ratio"] for r in results["rounds"]]
         results["indexing_ratio_median"] = round(statistics.median(ratios), 3)
+        sizes = es_sizes(urls["elastic"])
         scans = {}
         for name, url in urls.items():
             child = subprocess.run([sys.executable, __file__, "--corpus", str(args.corpus), "--latency-of", url],
@@ -134,7 +136,6 @@ def main() -> int:
         results["scan"] = {k: {m: v for m, v in s.items() if m != "matches"} for k, s in scans.items()}
         results["scan"]["identical_reports"] = f"{same}/{len(scans['sqlite']['matches'])}"
         print(f"identical scan results: {same}/{len(scans['sqlite']['matches'])}", flush=True)
-        sizes = es_sizes(urls["elastic"])
         sqlite_bytes = Path(urls["sqlite"]).stat().st_size
         es_bytes = sum(s["bytes"] for s in sizes.values())
         results["sizing"] = {

@@ -87,8 +87,8 @@ def key_terms(keys: np.ndarray) -> list[str]:
     """Band keys as 12-character keyword terms (base64 of 9 bytes: no padding, vectorised)."""
     raw = np.zeros((len(keys), 9), dtype=np.uint8)
     raw[:, 1:] = np.asarray(keys, dtype=">i8").view(np.uint8).reshape(-1, 8)
-    text = base64.b64encode(raw.tobytes())
-    return np.frombuffer(text, dtype="S12").astype(str).tolist()
+    text = base64.b64encode(raw.tobytes()).decode("ascii")
+    return [text[i:i + 12] for i in range(0, len(text), 12)]
 
 
 def chunk_bounds(lines: np.ndarray, size: int) -> list[tuple[int, int]]:
@@ -251,10 +251,11 @@ class ElasticStore(Store):
             fid = file_id(e.file.sha)
             order = np.argsort(e.lines, kind="stable")  # a chunk covers neighbouring lines
             keys, lines = np.asarray(e.keys, dtype=np.int64)[order], np.asarray(e.lines)[order]
+            terms = key_terms(keys)  # the whole file at once: per chunk, this dominated
             for n, (start, end) in enumerate(chunk_bounds(lines, CHUNK)):
-                k, ln = keys[start:end], lines[start:end]
                 yield {"_index": self._ix["postings"], "_id": f"{e.file.sha}:{n}", "_sha": e.file.sha,
-                       "_source": {"f": fid, "k": key_terms(np.unique(k)), "w": pack(k, ln), "n": len(k)}}
+                       "_source": {"f": fid, "k": terms[start:end], "w": pack(keys[start:end], lines[start:end]),
+                                   "n": end - start}}
 
     def _source_docs(self, places: Iterable[tuple[str, Provenance]]) -> Iterator[dict]:
         for sha, p in places:
