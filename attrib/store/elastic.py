@@ -332,7 +332,7 @@ class ElasticStore(Store):
             should = [{"term": {"k": t}} for t in terms[i:i + QUERY_TERMS]]
             searches += [{"index": self._ix["postings"]},
                          {"query": {"bool": {"should": should, "minimum_should_match": at_least}},
-                          "size": HITS_PER_SEARCH, "_source": ["f", "w"], "track_total_hits": False}]
+                          "size": HITS_PER_SEARCH, "track_total_hits": False}]
         responses = self._msearch("looking up fingerprints", searches)
         self._check_meta(responses[0])
         packed, owners, seen = [], [], set()
