@@ -3,9 +3,9 @@
 * indexing throughput (MB of source per second, the whole pipeline: decode,
   fingerprint, store) into SQLite and into Elasticsearch, rounds interleaved so machine
   noise hits both alike; the ratio is the number to compare;
-* ``attrib scan`` latency of 100-line files (in-process ``attribute``, in a fresh
-  process per store, on the settled index: after the force-merge below), p50 / p95,
-  and whether both stores give the same matches;
+* ``attrib scan`` latency of 100-line files (in-process ``attribute`` in a fresh
+  process, the two stores taking turns query by query, on the settled index: after the
+  force-merge below), p50 / p95, and whether both stores give the same matches;
 * sizing: bytes stored per MB of code (after a force-merge to one segment, as a
   finished index settles), documents per file, per Elasticsearch index.
 
@@ -62,24 +62,31 @@ def queries(files, n: int = 100, lines: int = 100, seed: int = 1) -> list[tuple[
     return out
 
 
-def scan_latency(files, url: str) -> dict:
-    """p50/p95 of ``attribute`` on 100 queries of 100 lines, and a digest of the matches."""
-    store = open_store(url)
+def scan_latency(files, urls: dict[str, str]) -> dict[str, dict]:
+    """p50/p95 of ``attribute`` on 100 queries of 100 lines per store, and a digest of the
+    matches. The stores take turns query by query, so machine noise hits both alike."""
+    stores = {name: open_store(url) for name, url in urls.items()}
     qs = queries(files)
     for text, lang in qs[:3]:
-        attribute(text, store, lang=lang)  # warm-up
-    times, found = [], []
+        for store in stores.values():
+            attribute(text, store, lang=lang)  # warm-up
+    times: dict[str, list[float]] = {name: [] for name in stores}
+    found: dict[str, list] = {name: [] for name in stores}
     for text, lang in qs:
-        t = time.perf_counter()
-        matches = attribute(text, store, lang=lang)
-        times.append((time.perf_counter() - t) * 1000)
-        found.append([[m.start_line, m.end_line,
-                       [[s.repo, s.path, s.start_line, s.end_line, round(s.similarity, 4)] for s in m.sources]]
-                      for m in matches])
-    store.close()
-    times.sort()
-    return {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(times[int(0.95 * len(times)) - 1], 1),
-            "mean_ms": round(statistics.fmean(times), 1), "queries": len(qs), "matches": found}
+        for name, store in stores.items():
+            t = time.perf_counter()
+            matches = attribute(text, store, lang=lang)
+            times[name].append((time.perf_counter() - t) * 1000)
+            found[name].append([[m.start_line, m.end_line, [[s.repo, s.path, s.start_line, s.end_line,
+                                                             round(s.similarity, 4)] for s in m.sources]]
+                                for m in matches])
+    out = {}
+    for name, store in stores.items():
+        store.close()
+        ts = sorted(times[name])
+        out[name] = {"p50_ms": round(statistics.median(ts), 1), "p95_ms": round(ts[int(0.95 * len(ts)) - 1], 1),
+                     "mean_ms": round(statistics.fmean(ts), 1), "queries": len(qs), "matches": found[name]}
+    return out
 
 
 def es_sizes(url: str) -> dict:
@@ -107,7 +114,7 @@ def main() -> int:
     args = ap.parse_args()
     files = load(args.corpus)
     if args.latency_of:
-        print(json.dumps(scan_latency(files, args.latency_of)))
+        print(json.dumps(scan_latency(files, json.loads(args.latency_of))))
         return 0
     total_mb = sum(f.size for f in files) / 1e6
     print(f"corpus: {len(files)} files, {total_mb:.1f} MB", flush=True)
@@ -126,11 +133,11 @@ def main() -> int:
         ratios = [r["ratio"] for r in results["rounds"]]
         results["indexing_ratio_median"] = round(statistics.median(ratios), 3)
         sizes = es_sizes(urls["elastic"])
-        scans = {}
-        for name, url in urls.items():
-            child = subprocess.run([sys.executable, __file__, "--corpus", str(args.corpus), "--latency-of", url],
-                                   capture_output=True, text=True, check=True, env=os.environ)
-            scans[name] = json.loads(child.stdout.splitlines()[-1])
+        # In a fresh process, like an `attrib scan` call or a server.
+        child = subprocess.run([sys.executable, __file__, "--corpus", str(args.corpus), "--latency-of",
+                                json.dumps(urls)], capture_output=True, text=True, check=True, env=os.environ)
+        scans = json.loads(child.stdout.splitlines()[-1])
+        for name in urls:
             print(f"scan {name}: p50 {scans[name]['p50_ms']} ms, p95 {scans[name]['p95_ms']} ms", flush=True)
         same = sum(a == b for a, b in zip(scans["sqlite"]["matches"], scans["elastic"]["matches"]))
         results["scan"] = {k: {m: v for m, v in s.items() if m != "matches"} for k, s in scans.items()}
