@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import statistics
 import subprocess
 import sys
@@ -37,7 +36,7 @@ from attrib.match import attribute  # noqa: E402
 from attrib.store import open_store  # noqa: E402
 from indexer import pipeline  # noqa: E402
 from indexer.sources.base import RawFile  # noqa: E402
-from speed import load  # noqa: E402
+from speed import load, queries  # noqa: E402
 
 
 def index_run(files, url: str) -> float:
@@ -48,18 +47,6 @@ def index_run(files, url: str) -> float:
     stats = pipeline.run(raws, store)
     store.close()  # Elasticsearch: restores refresh and replicas, refreshes: part of the load
     return stats.bytes_indexed / 1e6 / (time.perf_counter() - started)
-
-
-def queries(files, n: int = 100, lines: int = 100, seed: int = 1) -> list[tuple[str, str]]:
-    rng = random.Random(seed)
-    big = [f for f in files if f.content.count("\n") > lines + 10]
-    out = []
-    for _ in range(n):
-        f = rng.choice(big)
-        text = f.content.splitlines()
-        i = rng.randrange(0, len(text) - lines)
-        out.append(("\n".join(text[i:i + lines]), f.lang))
-    return out
 
 
 def scan_latency(files, urls: dict[str, str]) -> dict[str, dict]:

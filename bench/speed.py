@@ -93,20 +93,26 @@ def index_run(files, store_path: Path):
     return stats
 
 
-def scan_latency(files, store_path: Path, n: int = 100, lines: int = 100, seed: int = 1):
+def queries(files, n: int = 100, lines: int = 100, seed: int = 1) -> list[tuple[str, str]]:
+    """``n`` spans of ``lines`` lines of random corpus files, with their language (reproducible)."""
     rng = random.Random(seed)
     big = [f for f in files if f.content.count("\n") > lines + 10]
-    store = open_store(str(store_path))
-    queries = []
+    out = []
     for _ in range(n):
         f = rng.choice(big)
         text = f.content.splitlines()
         i = rng.randrange(0, len(text) - lines)
-        queries.append(("\n".join(text[i:i + lines]), f.lang))
-    for text, lang in queries[:3]:
+        out.append(("\n".join(text[i:i + lines]), f.lang))
+    return out
+
+
+def scan_latency(files, store_path: Path, n: int = 100, lines: int = 100, seed: int = 1):
+    store = open_store(str(store_path))
+    spans = queries(files, n, lines, seed)
+    for text, lang in spans[:3]:
         attribute(text, store, lang=lang)  # warm-up
     times = []
-    for text, lang in queries:
+    for text, lang in spans:
         t = time.perf_counter()
         attribute(text, store, lang=lang)
         times.append((time.perf_counter() - t) * 1000)
