@@ -460,13 +460,12 @@ class ElasticStore(Store):
 
 
 def _tolerating(error: type, request):
-    """``request`` with ``error`` (e.g. "already exists") treated as success."""
+    """``request``, with an ``error`` that says "already exists" taken as success."""
     def run():
         try:
             return request()
         except error as e:
-            if isinstance(e, error) and getattr(e, "error", "") in ("resource_already_exists_exception",
-                                                                     "version_conflict_engine_exception"):
+            if getattr(e, "error", "") in ("resource_already_exists_exception", "version_conflict_engine_exception"):
                 return None
             raise
     return run
