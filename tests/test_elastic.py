@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -110,6 +111,36 @@ def test_reindexing_into_elasticsearch_changes_nothing(stores, env, es_node):
     assert "Already indexed: 113 files" in done.stderr
     after = {p: es_node.request("GET", f"/{name}-{p}/_count")["count"] for p in ("files", "sources", "postings")}
     assert after == before
+
+
+def test_two_sharded_indexers_at_once_fill_one_index(stores, es_node, env):
+    """`--shard 0/2` and `--shard 1/2` run at the same time into one new index (both
+    create it): together they give exactly the single run's index and scans."""
+    url = es_node.store_url()
+    try:
+        runs = [subprocess.Popen([sys.executable, "-m", "cli.main", "--store", url, "index", SAMPLE, "--shard", shard],
+                                 env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for shard in ("0/2", "1/2")]
+        indexed = []
+        for run in runs:
+            out, err = run.communicate(timeout=600)
+            ok(subprocess.CompletedProcess(run.args, run.returncode, out, err))
+            indexed.append(int(re.search(r"Indexed ([\d,]+) files", err)[1].replace(",", "")))
+        assert sum(indexed) == 113 and min(indexed) > 0
+        whole, sharded = (json.loads(ok(attrib("--store", s, "stats", "--format", "json", env=env)).stdout)
+                          for s in (stores[1], url))
+        for key in ("files", "sources", "repos", "bytes", "postings", "licenses"):
+            assert sharded[key] == whole[key], key
+        reports = [json.loads(ok(attrib("--store", s, "scan", SNIPPET, "--format", "json", env=env)).stdout)
+                   for s in (stores[1], url)]
+        assert [r["files"] for r in reports[1:]] == [reports[0]["files"]]
+    finally:
+        es_node.delete_index(url)
+
+
+def test_missing_ca_certificate_is_named(env):
+    refused(attrib("--store", "https://127.0.0.1:9200/x", "--es-ca-cert", "/nonexistent/ca.pem", "stats", env=env),
+            "/nonexistent/ca.pem", "--es-ca-cert")
 
 
 def test_unreachable_node_is_one_clear_line(env):
