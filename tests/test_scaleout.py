@@ -35,6 +35,7 @@ import pytest
 
 from attrib.match import attribute
 from attrib.store import open_store
+from test_cli import env, work  # noqa: F401 - fixtures shared with the CLI tests
 from indexer import pipeline
 from indexer.filters import git_blob_sha
 from indexer.sources import Shard, open_source
@@ -171,18 +172,8 @@ def identities(source) -> Counter:
 # --------------------------------------------------------------------------- fixtures
 
 
-@pytest.fixture(scope="module")
-def work(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("scaleout")
-
-
-@pytest.fixture(scope="module")
-def env(work) -> dict:
-    """The environment for every attrib subprocess: no ATTRIB_STORE, a private XDG dir."""
-    e = {k: v for k, v in os.environ.items() if k != "ATTRIB_STORE"}
-    e["XDG_DATA_HOME"] = str(work / "xdg")
-    e["GIT_CONFIG_NOSYSTEM"] = "1"
-    return e
+# `work` (a module temporary directory) and `env` (the environment of every attrib
+# subprocess) are test_cli's fixtures, imported above.
 
 
 @pytest.fixture(scope="module")
