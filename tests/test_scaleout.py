@@ -22,7 +22,6 @@ import os
 import re
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -35,6 +34,7 @@ import pytest
 
 from attrib.match import attribute
 from attrib.store import open_store
+from test_cli import _files_committed as committed
 from test_cli import env, work  # noqa: F401 - fixtures shared with the CLI tests
 from indexer import pipeline
 from indexer.filters import git_blob_sha
@@ -86,20 +86,6 @@ def scan_results(store: Path, queries: list[Path], env: dict) -> dict:
     """``attrib scan --format json`` of ``queries``: the matches and the summary."""
     report = json.loads(ok(attrib("--store", store, "scan", *queries, "--format", "json", env=env)).stdout)
     return {"files": report["files"], "summary": report["summary"]}
-
-
-def committed(store: Path) -> int:
-    """Files in the store's files table, read by another process (0 before the first commit)."""
-    if not store.exists():
-        return 0
-    try:
-        db = sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=0.05)
-        try:
-            return db.execute("SELECT COUNT(*) FROM files").fetchone()[0]
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return 0
 
 
 def children(pid: int) -> list[int]:
