@@ -32,9 +32,10 @@ class FileResult:
     matches: list[Match]
     lines: int
     error: str | None = None
+    generated: tuple[int, int] | None = None  # lines written by a model (attrib generate)
 
 
-def _source(span: SourceSpan) -> dict[str, Any]:
+def source_json(span: SourceSpan) -> dict[str, Any]:
     info = describe(span.licenses)
     return {
         "repo": span.repo,
@@ -56,30 +57,42 @@ def _match(match: Match) -> dict[str, Any]:
     best, *others = match.sources
     return {
         "query": {"start_line": match.start_line, "end_line": match.end_line},
-        "source": _source(best),
+        "source": source_json(best),
         "similarity": round(best.similarity, 3),
         "kind": best.kind,
         "other_sources": len(others),
-        "alternatives": [_source(span) for span in others],
+        "alternatives": [source_json(span) for span in others],
     }
 
 
-def _matched_lines(matches: Iterable[Match]) -> int:
-    """Number of distinct query lines covered by ``matches`` (overlaps count once)."""
-    return len({line for m in matches for line in range(m.start_line, m.end_line + 1)})
+def _matched_lines(matches: Iterable[Match], within: tuple[int, int] | None = None) -> int:
+    """Number of distinct query lines covered by ``matches`` (overlaps count once),
+    counting only lines ``within`` the given range when one is given."""
+    lines = {line for m in matches for line in range(m.start_line, m.end_line + 1)}
+    if within is not None:
+        lines = {line for line in lines if within[0] <= line <= within[1]}
+    return len(lines)
 
 
 def _file(result: FileResult, policy: Policy) -> dict[str, Any]:
     matches = [_match(m) for m in result.matches]
-    return {
+    entry = {
         "path": result.path,
         "lines": result.lines,
         "matches": matches,
-        "matched_lines": _matched_lines(result.matches),
+        "matched_lines": _matched_lines(result.matches, result.generated),
         "verdict": worst_verdict(policy.verdict(m["source"]["license_category"])
                                  for m in matches),
         "error": result.error,
     }
+    if result.generated is not None:
+        first, last = result.generated
+        entry["generated"] = {"start_line": first, "end_line": last}
+        for match in matches:
+            query = match["query"]
+            match["generated"] = {"start_line": max(first, query["start_line"]),
+                                  "end_line": min(last, query["end_line"])}
+    return entry
 
 
 def build_report(files: list[FileResult], index: dict[str, Any],

@@ -16,6 +16,7 @@ from attrib.errors import AttribError
 from attrib.store import Credentials
 
 from .context import Context
+from .generate_cmd import generate_cmd
 from .index_cmd import index
 from .scan_cmd import scan
 from .stats_cmd import stats
@@ -67,6 +68,7 @@ def cli(ctx: click.Context, store_url: str | None, es_user: str | None, es_passw
       attrib index examples/stack-sample      # index a sample of real code
       attrib scan examples/snippet.py         # where did this code come from?
       attrib stats                            # what the index holds
+      attrib generate -m examples/tiny-starcoder -p 'import os'   # generate, attributed
     """
     ctx.obj = Context(store_url=store_url, quiet=quiet,
                       credentials=Credentials(es_user, es_password, es_api_key, es_ca_cert))
@@ -75,6 +77,7 @@ def cli(ctx: click.Context, store_url: str | None, es_user: str | None, es_passw
 cli.add_command(index)
 cli.add_command(scan)
 cli.add_command(stats)
+cli.add_command(generate_cmd, name="generate")
 
 
 def main() -> None:

@@ -1,8 +1,10 @@
 """Renderers for a schema-v1 report (see :mod:`attrib.report`): one module per format.
 
-``render_json`` gives the machine-readable report; ``render_text`` the view for people.
+``render_json`` gives the machine-readable report; ``render_text`` the view for people;
+``render_markdown`` a Markdown summary for pull requests and CI summaries.
 """
 from attrib.formats.json import render_json
+from attrib.formats.markdown import render_markdown
 from attrib.formats.text import render_text
 
-__all__ = ["render_json", "render_text"]
+__all__ = ["render_json", "render_markdown", "render_text"]

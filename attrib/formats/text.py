@@ -69,11 +69,15 @@ def _query_lines(console: Console, text: str, start: int, end: int) -> None:
 
 def _match(console: Console, match: dict[str, Any], query_text: str | None) -> None:
     query, source = match["query"], match["source"]
-    _print(console, Text.assemble(
+    header = Text.assemble(
         "  ", (_lines(query["start_line"], query["end_line"]), "bold"), "  ",
         (source["repo"], "bold"), " › ", source["path"], " ",
         _lines(source["start_line"], source["end_line"]),
-    ))
+    )
+    generated = match.get("generated")
+    if generated and (generated["start_line"], generated["end_line"]) != (query["start_line"], query["end_line"]):
+        header.append(f"  (generated {_lines(generated['start_line'], generated['end_line'])})", style="dim")
+    _print(console, header)
     facts = Text("    ")
     facts.append(", ".join(source["licenses"]) or "no license recorded")
     facts.append(" · ")

@@ -1,0 +1,93 @@
+"""Attribution notices: the credit that permissive licenses ask for, as a file.
+
+Permissive licenses (MIT, BSD, Apache-2.0, ...) let anyone reuse code on one condition:
+keep the copyright and license notice. :func:`notices_from_report` lists, from a
+schema-v1 report, every source whose license asks for that (obligation ``notice``);
+:func:`render` writes them as a Markdown notice file, one section per source file::
+
+    ## psf/requests — requests/structures.py
+    - License: Apache-2.0 (https://spdx.org/licenses/Apache-2.0.html)
+    - Source: https://github.com/psf/requests/blob/<commit>/requests/structures.py
+    - Used in: src/app.py lines 4–99 (source lines 4–99)
+
+:func:`merge` adds new notices to an existing file's without dropping or duplicating
+any: a source is identified by its repository and path.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+HEADER = """# Third-party notices
+
+Parts of this project match code from the projects below. Their licenses ask that the
+copyright and license notices be kept; see each source for the full notice.
+This file is maintained by attrib (`attrib generate --notice`, `attrib notice`).
+"""
+
+_SECTION = re.compile(r"^## (?P<repo>\S+) — (?P<path>.+)$", re.M)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One source file to credit: where it is, under which licenses, and where it was used."""
+
+    repo: str
+    path: str
+    url: str
+    licenses: tuple[str, ...]
+    used_in: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.repo, self.path
+
+
+def notices_from_report(report: dict[str, Any]) -> list[Notice]:
+    """Every best source in ``report`` whose license asks for a notice, one per file,
+    in order of first appearance."""
+    found: dict[tuple[str, str], Notice] = {}
+    for entry in report["files"]:
+        for match in entry["matches"]:
+            source = match["source"]
+            if source.get("obligation") != "notice":
+                continue
+            query = match.get("generated") or match["query"]
+            use = (f"{entry['path']} lines {query['start_line']}–{query['end_line']} "
+                   f"(source lines {source['start_line']}–{source['end_line']})")
+            key = (source["repo"], source["path"])
+            old = found.get(key)
+            uses = (old.used_in if old else ()) + (use,)
+            found[key] = Notice(source["repo"], source["path"], source["url"].split("#")[0], tuple(source["licenses"]),
+                                tuple(dict.fromkeys(uses)))
+    return list(found.values())
+
+
+def render(notices: Iterable[Notice]) -> str:
+    """The notice file for ``notices``."""
+    parts = [HEADER]
+    for n in notices:
+        licenses = ", ".join(f"{i} (https://spdx.org/licenses/{i}.html)" for i in n.licenses) or "not recorded"
+        lines = [f"## {n.repo} — {n.path}", f"- License: {licenses}", f"- Source: {n.url}"]
+        lines += [f"- Used in: {use}" for use in n.used_in]
+        parts.append("\n".join(lines) + "\n")
+    return "\n".join(parts)
+
+
+def credited(text: str) -> set[tuple[str, str]]:
+    """(repository, path) of every source an existing notice file credits."""
+    return {(m["repo"], m["path"].strip()) for m in _SECTION.finditer(text)}
+
+
+def merge(existing: str, new: Iterable[Notice]) -> str:
+    """``existing`` notice file text with the sections of ``new`` sources it lacks
+    appended; ``existing`` is returned unchanged when it credits them all."""
+    have = credited(existing)
+    missing = [n for n in new if n.key not in have]
+    if not existing.strip():
+        return render(missing)
+    if not missing:
+        return existing
+    return existing.rstrip("\n") + "\n\n" + render(missing).split(HEADER, 1)[1].lstrip("\n")

@@ -1,0 +1,183 @@
+"""``attrib generate``: run a code model and attribute what it writes, line by line."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from attrib.errors import InputError
+from attrib.formats import render_json, render_markdown, render_text
+from attrib.generate import DEFAULT_MODEL, ON_MATCH, Prompt, Sampling, generate, generation_report, load
+from attrib.generate.generator import MAX_TRIES
+from attrib.generate.model import DTYPES, require_torch
+from attrib.languages import from_path
+from attrib.notices import merge, notices_from_report
+
+from .context import Context
+from .live import QuietView, StreamView
+
+
+def _read(path: str | None, what: str) -> str | None:
+    if path is None:
+        return None
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as e:
+        raise InputError(f"cannot read the {what} {path}: {e.strerror}") from None
+    if b"\0" in data:
+        raise InputError(f"the {what} {path} is binary, not text")
+    return data.decode("utf-8", errors="replace")
+
+
+@click.command()
+@click.option("-p", "--prompt", metavar="TEXT", help="Code to complete.")
+@click.option("--prompt-file", metavar="FILE", help="Read the code to complete from FILE (- for stdin).")
+@click.option("--prefix", metavar="TEXT", help="Fill in the middle: the code before the gap.")
+@click.option("--suffix", metavar="TEXT", help="Fill in the middle: the code after the gap.")
+@click.option("--prefix-file", metavar="FILE", help="Fill in the middle: read the code before the gap from FILE.")
+@click.option("--suffix-file", metavar="FILE", help="Fill in the middle: read the code after the gap from FILE.")
+@click.option("-m", "--model", "model_name", default=DEFAULT_MODEL, show_default=True, envvar="ATTRIB_MODEL",
+              metavar="ID|DIR", help="Hugging Face hub id or local directory of a causal LM [$ATTRIB_MODEL].")
+@click.option("--device", default="auto", show_default=True, metavar="DEVICE",
+              help="auto (CUDA if present, else CPU), cpu, cuda, cuda:N.")
+@click.option("--dtype", type=click.Choice(DTYPES), default="auto", show_default=True,
+              help="auto: bfloat16 on GPU, float32 on CPU.")
+@click.option("-n", "--max-new-tokens", type=click.IntRange(1), default=256, show_default=True,
+              help="Stop after this many tokens (or at end of text).")
+@click.option("-t", "--temperature", type=click.FloatRange(0), default=0.0, show_default=True,
+              help="0 is greedy decoding; above 0 samples.")
+@click.option("--top-p", type=click.FloatRange(0, 1, min_open=True), default=0.95, show_default=True,
+              help="Nucleus sampling mass (with --temperature > 0).")
+@click.option("--seed", type=int, help="Random seed, for repeatable sampling.")
+@click.option("--on-match", type=click.Choice(ON_MATCH), default="report", show_default=True,
+              help="report every copy; block output that copies a denied license (exit 1); "
+                   "avoid such copies by rolling back and resampling.")
+@click.option("--max-tries", type=click.IntRange(1, 20), default=MAX_TRIES, show_default=True,
+              help="With --on-match avoid: roll-backs before giving up and blocking.")
+@click.option("--lang", metavar="LANG", help="Language of the code (default: from the file names given).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True, help="text streams the code with copies marked; json is report schema v1.")
+@click.option("-o", "--output", metavar="FILE", help="Write the finished code (prompt and completion) to FILE.")
+@click.option("--report", "report_path", metavar="FILE", help="Write the report to FILE instead of the terminal.")
+@click.option("--notice", "notice_path", metavar="FILE",
+              help="Add the notices that matched permissive licenses ask for to FILE (created if missing).")
+@click.pass_obj
+def generate_cmd(ctx: Context, prompt: str | None, prompt_file: str | None, prefix: str | None, suffix: str | None,
+                 prefix_file: str | None, suffix_file: str | None, model_name: str, device: str, dtype: str,
+                 max_new_tokens: int, temperature: float, top_p: float, seed: int | None, on_match: str,
+                 max_tries: int, lang: str | None, fmt: str, output: str | None, report_path: str | None,
+                 notice_path: str | None) -> None:
+    """Generate code with a model and attribute every line it writes.
+
+    \b
+    The model completes a prompt (--prompt, --prompt-file, or standard input) or fills
+    the gap between --prefix and --suffix. As each line completes it is matched
+    against the index; copies are reported with the source repository, file, lines,
+    commit and license. Only generated lines are attributed; a copy that starts in the
+    prompt is reported for its generated part.
+
+    \b
+    Examples:
+      attrib generate --model examples/tiny-starcoder --prompt-file head.py
+      attrib generate -p 'def fibonacci(n):' --max-new-tokens 128 --format json
+      attrib generate --prefix-file a.py --suffix-file b.py -o filled.py --notice NOTICE.md
+      attrib generate -p '...' --on-match avoid    # steer away from copyleft copies
+
+    \b
+    The default model, bigcode/starcoderbase-1b, is gated: accept its licence on the
+    hub and log in (or set HF_TOKEN), or pass --model DIR for a local copy. Needs the
+    model extra: pip install 'attrib[model]'.
+
+    Exit code 0 when the output was produced, 1 when --on-match block (or avoid, when
+    avoiding failed) withheld it, 2 for bad input or an unusable model or index.
+    """
+    require_torch()
+    fim = any(x is not None for x in (prefix, suffix, prefix_file, suffix_file))
+    if fim and (prompt is not None or prompt_file is not None):
+        raise click.UsageError("give either a prompt (--prompt/--prompt-file) or --prefix/--suffix, not both")
+    for text, path, name in ((prompt, prompt_file, "prompt"), (prefix, prefix_file, "prefix"),
+                             (suffix, suffix_file, "suffix")):
+        if text is not None and path is not None:
+            raise click.UsageError(f"give --{name} or --{name}-file, not both")
+    if fim:
+        request = Prompt(prefix=prefix if prefix is not None else _read(prefix_file, "prefix file") or "",
+                         suffix=suffix if suffix is not None else _read(suffix_file, "suffix file") or "")
+    else:
+        text = prompt if prompt is not None else _read(prompt_file, "prompt file")
+        if text is None:
+            if sys.stdin.isatty():
+                raise click.UsageError("give a prompt: --prompt TEXT, --prompt-file FILE or standard input; "
+                                       "or --prefix/--suffix to fill in the middle")
+            text = _read("-", "prompt from")
+        request = Prompt(text=text or "")
+    for path in (output, report_path, notice_path):
+        if path and not Path(path).resolve().parent.is_dir():
+            raise InputError(f"cannot write {path}: the folder {Path(path).parent} does not exist")
+    named = output or prompt_file or prefix_file or suffix_file
+    lang = lang or from_path(named if named != "-" else None)
+    err = ctx.err_console()
+    with ctx.open_store() as store:
+        stats = store.stats()
+        if stats.params is None:
+            raise InputError(f"the index at {ctx.url} is empty: add code with `attrib index SOURCE` first")
+        with err.status(f"loading {model_name}…"):
+            lm = load(model_name, device=device, dtype=dtype)
+        err.print(f"[dim]{lm.describe()} · index {stats.name} ({stats.files} files)[/]", highlight=False)
+        sampling = Sampling(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, seed=seed)
+        out = Console(highlight=False, soft_wrap=True)
+        streaming = on_match == "report" and fmt == "text" and not report_path
+        run = dict(sampling=sampling, on_match=on_match, max_tries=max_tries, lang=lang, path=named)
+        if streaming:
+            view = StreamView(out, err, before=request.before)
+            gen = generate(lm, request, store, listener=view, **run)
+            view.finish()
+        else:
+            with QuietView(err) as quiet:
+                gen = generate(lm, request, store, listener=quiet, **run)
+    report = generation_report(gen, {"name": stats.name, "files": stats.files, "params": stats.params},
+                               path=output or "<generated>")
+    if not gen.blocked:
+        if output:
+            Path(output).write_text(gen.document, encoding="utf-8")
+        if notice_path:
+            _write_notices(notice_path, report, err)
+        if fmt == "text" and not streaming and not report_path:
+            out.file.write(gen.completion + ("" if gen.completion.endswith("\n") else "\n"))
+    _emit_report(report, None if streaming else gen.document, fmt, report_path, out, err)
+    if gen.blocked:
+        err.print(f"[bold red]blocked[/]: the output copies code whose license the policy denies "
+                  f"({len(gen.denied)} match{'es' if len(gen.denied) != 1 else ''}); it was not written",
+                  highlight=False, soft_wrap=True)
+        sys.exit(1)
+
+
+def _emit_report(report: dict, document: str | None, fmt: str, path: str | None, out: Console, err: Console) -> None:
+    if fmt == "json":
+        rendered = render_json(report) + "\n"
+    elif fmt == "markdown":
+        rendered = render_markdown(report)
+    else:
+        target = err if path is None else Console(file=open(path, "w", encoding="utf-8"), width=200)
+        target.print()
+        render_text(report, target, query_texts=None if document is None else {report["files"][0]["path"]: document})
+        if path is not None:
+            target.file.close()
+        return
+    if path:
+        Path(path).write_text(rendered, encoding="utf-8")
+    else:
+        out.file.write(rendered)
+        out.file.flush()
+
+
+def _write_notices(path: str, report: dict, err: Console) -> None:
+    notices = notices_from_report(report)
+    if not notices:
+        err.print(f"no matched license asks for a notice; {path} left as it was", highlight=False)
+        return
+    file = Path(path)
+    existing = file.read_text(encoding="utf-8", errors="replace") if file.exists() else ""
+    file.write_text(merge(existing, notices), encoding="utf-8")
+    err.print(f"notices for {len(notices)} source file(s) written to {path}", highlight=False)
