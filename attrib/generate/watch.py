@@ -5,8 +5,16 @@ the generator calls :meth:`Watcher.line_done` with the document so far; the watc
 attributes the last ``TAIL`` lines (a copy is found once its windows are complete, and
 ``TAIL`` lines are enough to see it start) and reports each new copy once, through
 ``on_finding``, with the verdict the policy gives its license. Requests coalesce: if
-matching falls behind, it skips to the newest line, whose tail covers the skipped ones,
-so attribution keeps pace with generation whatever the speed of either.
+matching falls behind, it skips to the newest line, and the tail reaches back over the
+skipped ones, so attribution keeps pace with generation whatever the speed of either.
+
+The watcher also bounds its own cost, with a token bucket: matching may use ``BURST``
+seconds plus ``SHARE`` of the time since the watcher started; beyond that it waits, and
+lines that complete meanwhile coalesce. On a CPU a line of a real model takes seconds
+and every line is attributed at once; on a GPU, which writes a line in tens of
+milliseconds, matching takes at most about ``SHARE`` of the time (and of the
+interpreter lock the decoding loop needs), a line or two behind. :meth:`Watcher.drain`
+skips the wait.
 
 What the watcher finds steers generation (``--on-match block|avoid``) and the live
 view; the final report is always a fresh :func:`attrib.match.attribute` of the whole
@@ -15,15 +23,19 @@ document, the same call ``attrib scan`` makes.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from attrib.licenses import Policy, describe
-from attrib.match import attribute
+from attrib.match import REACH, attribute
 from attrib.records import Match
 from attrib.store import Store
 
-TAIL = 24  # lines attributed per completed line
+WARM_UP = "def warm_up(first, second):\n    total = first + second\n    return total * 2\n" * 3
+TAIL = 24  # lines attributed per completed line (more when lines were coalesced)
+SHARE = 0.03  # share of the wall time the watcher's matching may take in the long run
+BURST = 0.1  # seconds of matching allowed at once (the first findings come at once)
 
 
 @dataclass(frozen=True)
@@ -53,13 +65,18 @@ class Watcher:
 
     def __init__(self, store: Store, policy: Policy, *, first_line: int, lang: str | None = None,
                  path: str | None = None, on_finding: Callable[[Finding], None] | None = None,
-                 tail: int = TAIL) -> None:
+                 tail: int = TAIL, share: float = SHARE) -> None:
         self._store, self._policy, self._lang, self._path = store, policy, lang, path
         self._first_line, self._tail, self._on_finding = first_line, tail, on_finding
+        self._share = share
         self._wake = threading.Condition()
         self._pending: tuple[str, int] | None = None
         self._busy = False
         self._closed = False
+        self._draining = False
+        self._started = time.monotonic()
+        self._spent = 0.0  # seconds spent matching
+        self._done_line = 0  # last line attributed
         self._error: BaseException | None = None
         self.findings: dict[tuple[str, str], Finding] = {}
         self._thread = threading.Thread(target=self._run, name="attrib-watch", daemon=True)
@@ -79,6 +96,8 @@ class Watcher:
     def drain(self) -> None:
         """Wait until every completed line has been attributed; re-raise a matching error."""
         with self._wake:
+            self._draining = True
+            self._wake.notify_all()
             while (self._pending is not None or self._busy) and self._error is None:
                 self._wake.wait()
         if self._error is not None:
@@ -91,20 +110,32 @@ class Watcher:
         self._thread.join()
 
     def _run(self) -> None:
+        # Warm up (tables, caches, the store's first queries) while the model reads the
+        # prompt: the first match costs many times the next ones and is not counted.
+        try:
+            attribute(WARM_UP, self._store, lang=self._lang, path=self._path)
+            describe(("MIT",))
+        except BaseException as e:  # noqa: BLE001 - handed to the generating thread
+            self._fail(e)
+            return
+        self._started = time.monotonic()
         while True:
             with self._wake:
-                while self._pending is None and not self._closed:
-                    self._wake.wait()
+                while not self._closed:
+                    wait = (self._spent - BURST) / self._share - (time.monotonic() - self._started)
+                    if self._pending is not None and (wait <= 0 or self._draining):
+                        break
+                    self._wake.wait(wait if self._pending is not None else None)
                 if self._closed:
                     return
                 (document, line), self._pending = self._pending, None
                 self._busy = True
             try:
+                started = time.monotonic()
                 found = self._attribute(document, line)
+                self._spent += time.monotonic() - started
             except BaseException as e:  # noqa: BLE001 - handed to the generating thread
-                with self._wake:
-                    self._error, self._busy = e, False
-                    self._wake.notify_all()
+                self._fail(e)
                 return
             new = []
             with self._wake:
@@ -119,9 +150,15 @@ class Watcher:
                 if self._on_finding is not None:
                     self._on_finding(finding)
 
+    def _fail(self, error: BaseException) -> None:
+        with self._wake:
+            self._error, self._busy = error, False
+            self._wake.notify_all()
+
     def _attribute(self, document: str, line: int) -> list[Match]:
         lines = document.split("\n")[:line]
-        start = max(1, line - self._tail + 1)
+        start = max(1, min(line - self._tail + 1, self._done_line - REACH))
+        self._done_line = line
         found = attribute("\n".join(lines[start - 1:]), self._store, lang=self._lang, path=self._path)
         shift = start - 1
         shifted = [Match(m.start_line + shift, m.end_line + shift, m.sources) for m in found]
