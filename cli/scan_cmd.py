@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 
 from attrib.errors import InputError
-from attrib.formats import render_json, render_text
+from attrib.formats import render_json, render_markdown, render_text
 from attrib.languages import from_path
 from attrib.match import attribute
 from attrib.report import FileResult, build_report
@@ -21,8 +21,8 @@ from .context import Context
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...|-")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text for people; json is report schema v1 for tools.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
+              help="text for people; json is report schema v1 for tools; markdown for a pull request.")
 @click.option("--lang", metavar="LANG", help="Language of standard input or of files with no known extension.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to this file.")
 @click.pass_obj
@@ -70,8 +70,8 @@ def scan(ctx: Context, paths: tuple[str, ...], fmt: str, lang: str | None, outpu
                 results.append(FileResult(name, matches, item.content.count("\n") + 1))
                 texts[name] = item.content
     report = build_report(results, {"name": stats.name, "files": stats.files, "params": stats.params})
-    if fmt == "json":
-        rendered = render_json(report) + "\n"
+    if fmt in ("json", "markdown"):
+        rendered = render_json(report) + "\n" if fmt == "json" else render_markdown(report)
         if output:
             Path(output).write_text(rendered, encoding="utf-8")
         else:

@@ -22,6 +22,7 @@ torch version and machine.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import time
@@ -124,6 +125,11 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(args.out)
     tok.save_pretrained(args.out)
+    # A class name that transformers 4.x and 5.x both know (5.x writes "TokenizersBackend").
+    config_path = args.out / "tokenizer_config.json"
+    tok_config = json.loads(config_path.read_text())
+    tok_config["tokenizer_class"] = "PreTrainedTokenizerFast"
+    config_path.write_text(json.dumps(tok_config, indent=2) + "\n")
     size = sum(p.stat().st_size for p in args.out.iterdir()) / 1e6
     print(f"saved to {args.out} ({size:.1f} MB); memorised {ok}/{len(memorised)} files, "
           f"{fim_ok}/{2 * len(memorised)} middles")

@@ -297,3 +297,20 @@ def test_cli_without_torch_explains_the_install(env, store_path):
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert "pip install 'attrib[model]'" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_cli_on_elasticsearch_gives_the_same_report(es_node, work, env, lm, store):
+    url = es_node.store_url()
+    es_env = {**env, **es_node.env()}
+    try:
+        ok(attrib("index", SAMPLE, store=url, env=es_env))
+        done = ok(attrib("generate", "-m", TINY, "-p", head(CHARDET), "--lang", "Python", "-n", ALL,
+                         "--format", "json", store=url, env=es_env))
+    finally:
+        es_node.delete_index(url)
+    elastic = json.loads(done.stdout)
+    gen = generate(lm, Prompt(text=head(CHARDET)), store, sampling=Sampling(max_new_tokens=ALL), lang="Python")
+    local = generation_report(gen, {"name": "sample", "files": 113, "params": {}})
+    assert elastic["files"][0]["matches"] == local["files"][0]["matches"]
+    assert elastic["files"][0]["verdict"] == "fail"
+    assert elastic["generation"]["completion"] == gen.completion

@@ -162,3 +162,26 @@ def test_text_when_nothing_matched():
     assert render(report).strip() == "No indexed code found in 2 files."
     one = build_report([FileResult("a.py", [], 3)], INDEX)
     assert render(one).strip() == "No indexed code found in 1 file."
+
+
+def test_generated_lines_limit_what_is_counted():
+    copied = Match(1, 10, (span(),))
+    r = build_report([FileResult("gen.py", [copied], 12, generated=(4, 12))], INDEX)
+    Draft202012Validator(SCHEMA).validate(r)
+    entry = r["files"][0]
+    assert entry["generated"] == {"start_line": 4, "end_line": 12}
+    assert entry["matches"][0]["query"] == {"start_line": 1, "end_line": 10}
+    assert entry["matches"][0]["generated"] == {"start_line": 4, "end_line": 10}
+    assert entry["matched_lines"] == 7
+
+
+def test_markdown_escapes_indexed_text(report):
+    from attrib.formats import render_markdown
+
+    evil = Match(1, 5, (span(repo="x/<script>alert(1)</script>", path="a|b_[c](javascript:x).py"),))
+    md = render_markdown(build_report([FileResult("q.py", [evil], 5)], INDEX))
+    assert "<script>" not in md and "&#60;script&#62;" in md
+    assert "](javascript" not in md and "a&#124;b" in md
+    assert md.count("\n| L") == 1, "one table row per match: the | in the path did not split the row"
+    md = render_markdown(report)
+    assert "### attrib: ❌ fail" in md and "| L3–14 | [owner/name › pkg/x\\.py L120–131](" in md

@@ -122,6 +122,7 @@ def decode(lm: LoadedModel, context: list[int], sampling: Sampling, *, max_new_t
         return "length"
     state = {"reason": "length"}
     eos = lm.eos_id
+    answers = {flag: torch.tensor([flag], dtype=torch.bool, device=lm.device) for flag in (False, True)}
 
     class Hook(StoppingCriteria):
         def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
@@ -131,7 +132,7 @@ def decode(lm: LoadedModel, context: list[int], sampling: Sampling, *, max_new_t
                 state["reason"] = "eos"
             elif on_token(token):
                 state["reason"], stop = "stopped", True
-            return torch.full((input_ids.shape[0],), stop, dtype=torch.bool, device=input_ids.device)
+            return answers[stop]  # made once: no allocation per token
 
     class Ban(LogitsProcessor):
         def __call__(self, input_ids: Any, scores: Any) -> Any:

@@ -84,6 +84,7 @@ class Generation:
     avoided: list[Avoided] = field(default_factory=list)
     blocked: bool = False
     policy: Policy = DEFAULT_POLICY
+    attribution_seconds: float = 0.0  # matching time, streaming (on its thread) and final
 
     @property
     def document(self) -> str:
@@ -122,6 +123,7 @@ def generate(lm: LoadedModel, prompt: Prompt, store: Store | None, *, sampling: 
     bans = Bans() if on_match == "avoid" else None
     avoided: list[Avoided] = []
     started = time.perf_counter()
+    matching = 0.0
     attempt = 0
     while True:
         attempt += 1
@@ -148,7 +150,10 @@ def generate(lm: LoadedModel, prompt: Prompt, store: Store | None, *, sampling: 
         finally:
             if watcher is not None:
                 watcher.close()
+                matching += watcher.seconds
+        final_started = time.perf_counter()
         matches = _final_matches(prompt, out.text, store, lang, path)
+        matching += time.perf_counter() - final_started
         denied = [m for m in matches if verdict_of(m, policy) == "fail"]
         if on_match == "avoid" and attempt <= max_tries and (denied or reason == "stopped"):
             if denied:
@@ -158,7 +163,8 @@ def generate(lm: LoadedModel, prompt: Prompt, store: Store | None, *, sampling: 
         break
     return Generation(model=lm.name, prompt=prompt, completion=out.text, on_match=on_match, tokens=len(out.ids),
                       stop_reason=reason, seconds=time.perf_counter() - started, matches=matches,
-                      avoided=avoided, blocked=on_match != "report" and bool(denied), policy=policy)
+                      avoided=avoided, blocked=on_match != "report" and bool(denied), policy=policy,
+                      attribution_seconds=matching)
 
 
 def _final_matches(prompt: Prompt, completion: str, store: Store | None, lang: str | None,
@@ -212,6 +218,7 @@ def generation_report(gen: Generation, index: dict[str, Any], path: str = "<gene
         "tokens": gen.tokens,
         "stop_reason": gen.stop_reason,
         "seconds": round(gen.seconds, 3),
+        "attribution_seconds": round(gen.attribution_seconds, 3),
         "on_match": gen.on_match,
         "blocked": gen.blocked,
         "avoided": [_avoided_json(a) for a in gen.avoided],

@@ -75,7 +75,8 @@ class Watcher:
         self._closed = False
         self._draining = False
         self._started = time.monotonic()
-        self._spent = 0.0  # seconds spent matching
+        self._spent = 0.0  # seconds spent matching (the budget)
+        self.seconds = 0.0  # seconds spent matching, warm-up included
         self._done_line = 0  # last line attributed
         self._error: BaseException | None = None
         self.findings: dict[tuple[str, str], Finding] = {}
@@ -113,8 +114,10 @@ class Watcher:
         # Warm up (tables, caches, the store's first queries) while the model reads the
         # prompt: the first match costs many times the next ones and is not counted.
         try:
+            started = time.monotonic()
             attribute(WARM_UP, self._store, lang=self._lang, path=self._path)
             describe(("MIT",))
+            self.seconds += time.monotonic() - started
         except BaseException as e:  # noqa: BLE001 - handed to the generating thread
             self._fail(e)
             return
@@ -133,7 +136,9 @@ class Watcher:
             try:
                 started = time.monotonic()
                 found = self._attribute(document, line)
-                self._spent += time.monotonic() - started
+                took = time.monotonic() - started
+                self._spent += took
+                self.seconds += took
             except BaseException as e:  # noqa: BLE001 - handed to the generating thread
                 self._fail(e)
                 return

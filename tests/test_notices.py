@@ -1,0 +1,44 @@
+"""Notice files: what permissive licenses ask for, written and merged without duplicates."""
+from __future__ import annotations
+
+from attrib.notices import credited, merge, notices_from_report, render
+from attrib.records import Match, SourceSpan
+from attrib.report import FileResult, build_report
+
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+def span(repo: str, path: str, licenses: tuple[str, ...]) -> SourceSpan:
+    return SourceSpan(repo=repo, path=path, commit=COMMIT, start_line=5, end_line=20, licenses=licenses,
+                      stars=1, lang="Python", sha="a" * 40, similarity=1.0, kind="exact")
+
+
+def report(*matches: Match) -> dict:
+    return build_report([FileResult("app.py", list(matches), 50)], {"name": "t", "files": 3, "params": {}})
+
+
+def test_only_licenses_that_ask_for_a_notice_are_listed():
+    r = report(Match(1, 16, (span("psf/requests", "a.py", ("Apache-2.0",)),)),
+               Match(20, 30, (span("gnu/x", "b.c", ("GPL-3.0-or-later",)),)),
+               Match(31, 40, (span("pd/y", "c.py", ("CC0-1.0",)),)),
+               Match(41, 50, (span("psf/requests", "a.py", ("Apache-2.0",)),)))
+    [n] = notices_from_report(r)
+    assert (n.repo, n.path, n.licenses) == ("psf/requests", "a.py", ("Apache-2.0",))
+    assert n.url == f"https://github.com/psf/requests/blob/{COMMIT}/a.py"
+    assert n.used_in == ("app.py lines 1–16 (source lines 5–20)", "app.py lines 41–50 (source lines 5–20)")
+    text = render([n])
+    assert "## psf/requests — a.py" in text and "https://spdx.org/licenses/Apache-2.0.html" in text
+    assert credited(text) == {("psf/requests", "a.py")}
+
+
+def test_merge_keeps_what_is_there_and_adds_only_the_missing():
+    first = notices_from_report(report(Match(1, 16, (span("a/b", "x.py", ("MIT",)),))))
+    second = notices_from_report(report(Match(1, 16, (span("a/b", "x.py", ("MIT",)),)),
+                                        Match(20, 40, (span("c/d", "y.py", ("BSD-3-Clause",)),))))
+    text = merge("", first)
+    hand_edited = text + "\nKept by hand.\n"
+    merged = merge(hand_edited, second)
+    assert merged.startswith(hand_edited.rstrip("\n")) and "Kept by hand." in merged
+    assert credited(merged) == {("a/b", "x.py"), ("c/d", "y.py")}
+    assert merged.count("## a/b — x.py") == 1
+    assert merge(merged, second) == merged
