@@ -10,7 +10,7 @@ This module turns those ids into three answers, all pure functions and cached:
 3. :func:`obligation` — what reuse requires: a ``"notice"``, ``"copyleft"`` terms,
    ``"none"``, or ``"unknown"``.
 
-:func:`verdict_for` then applies a :class:`Policy` to the categories found in a file.
+:mod:`attrib.policy` then turns categories into verdicts.
 
 ScanCode has eleven categories; attrib keeps four and folds the rest:
 
@@ -26,7 +26,7 @@ license; neither tells what copying the code requires, hence ``unknown``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
 
@@ -192,40 +192,8 @@ def describe(ids: Iterable[str]) -> LicenseInfo:
     return LicenseInfo(ids=normalized, category=combined, obligation=obligation(combined))
 
 
-@dataclass(frozen=True)
-class Policy:
-    """Maps a license category to a verdict: ``"pass"``, ``"notice"`` or ``"fail"``.
-
-    The default, used by ``attrib scan``: public-domain code passes, permissive code
-    needs a notice, copyleft and copyleft-limited code fails, and anything else
-    (``unknown``, ``restricted``) needs a notice so that a person reads its terms.
-    """
-
-    verdicts: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({
-        PUBLIC_DOMAIN: "pass",
-        PERMISSIVE: "notice",
-        COPYLEFT_LIMITED: "fail",
-        COPYLEFT: "fail",
-    }))
-    otherwise: str = "notice"
-
-    def verdict(self, license_category: str) -> str:
-        return self.verdicts.get(license_category, self.otherwise)
-
-
-DEFAULT_POLICY = Policy()
 
 
 def worst_verdict(verdicts: Iterable[str]) -> str:
     """The most severe of ``verdicts``; ``"pass"`` when there are none."""
     return max(verdicts, key=VERDICTS.index, default="pass")
-
-
-def verdict_for(categories: Iterable[str], policy: Policy = DEFAULT_POLICY) -> str:
-    """Verdict for the matches of a file, given their categories: the worst one wins,
-    and a file without matches passes.
-
-    >>> verdict_for([]), verdict_for(["permissive", "public-domain"]), verdict_for(["copyleft"])
-    ('pass', 'notice', 'fail')
-    """
-    return worst_verdict(map(policy.verdict, categories))

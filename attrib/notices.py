@@ -16,7 +16,7 @@ any: a source is identified by its repository and path.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,14 +45,20 @@ class Notice:
         return self.repo, self.path
 
 
-def notices_from_report(report: dict[str, Any]) -> list[Notice]:
-    """Every best source in ``report`` whose license asks for a notice, one per file,
-    in order of first appearance."""
+def asks_for_notice(match: dict[str, Any]) -> bool:
+    """Whether a report match's best source has a license that asks for a notice."""
+    return match["source"].get("obligation") == "notice"
+
+
+def notices_from_report(report: dict[str, Any],
+                        wanted: Callable[[dict[str, Any]], bool] = asks_for_notice) -> list[Notice]:
+    """Every best source of a ``wanted`` match in ``report`` (by default: those whose
+    license asks for a notice), one per file, in order of first appearance."""
     found: dict[tuple[str, str], Notice] = {}
     for entry in report["files"]:
         for match in entry["matches"]:
             source = match["source"]
-            if source.get("obligation") != "notice":
+            if not wanted(match):
                 continue
             query = match.get("generated") or match["query"]
             use = (f"{entry['path']} lines {query['start_line']}–{query['end_line']} "

@@ -17,7 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from attrib.licenses import DEFAULT_POLICY, Policy, describe, worst_verdict
+from attrib.licenses import describe, worst_verdict
+from attrib.policy import DEFAULT_POLICY, Policy
 from attrib.records import Match, SourceSpan
 
 SCHEMA_VERSION = 1
@@ -81,7 +82,7 @@ def _file(result: FileResult, policy: Policy) -> dict[str, Any]:
         "lines": result.lines,
         "matches": matches,
         "matched_lines": _matched_lines(result.matches, result.generated),
-        "verdict": worst_verdict(policy.verdict(m["source"]["license_category"])
+        "verdict": worst_verdict(policy.verdict(m["source"]["license_category"], m["source"]["licenses"])
                                  for m in matches),
         "error": result.error,
     }

@@ -16,8 +16,10 @@ from attrib.errors import AttribError
 from attrib.store import Credentials
 
 from .context import Context
+from .check_cmd import check_cmd
 from .generate_cmd import generate_cmd
 from .index_cmd import index
+from .notice_cmd import notice_cmd
 from .scan_cmd import scan
 from .stats_cmd import stats
 
@@ -78,6 +80,8 @@ cli.add_command(index)
 cli.add_command(scan)
 cli.add_command(stats)
 cli.add_command(generate_cmd, name="generate")
+cli.add_command(check_cmd, name="check")
+cli.add_command(notice_cmd, name="notice")
 
 
 def main() -> None:
@@ -92,6 +96,18 @@ def main() -> None:
             sys.stderr.flush()
             os._exit(code)
         raise
+
+
+def precommit() -> None:
+    """The pre-commit hook's entry point: ``attrib [global options] check --staged``.
+
+    Arguments from the hook's ``args`` (such as ``--store URL``) come first and are
+    global options; arguments after ``--`` go to ``check`` (e.g. ``-- --policy FILE``).
+    """
+    args = sys.argv[1:]
+    cut = args.index("--") if "--" in args else len(args)
+    sys.argv = [sys.argv[0], *args[:cut], "check", "--staged", *args[cut + 1:]]
+    main()
 
 
 if __name__ == "__main__":

@@ -1,18 +1,15 @@
-"""License knowledge: SPDX normalization, ScanCode categories, obligations, verdicts."""
+"""License knowledge: SPDX normalization, ScanCode categories, obligations."""
 from __future__ import annotations
 
 import pytest
 
 from attrib.licenses import (
     CATEGORIES,
-    DEFAULT_POLICY,
     LicenseInfo,
-    Policy,
     category,
     describe,
     normalize,
     obligation,
-    verdict_for,
 )
 
 
@@ -118,30 +115,3 @@ class TestDescribe:
     def test_frozen(self):
         with pytest.raises(AttributeError):
             describe(["MIT"]).category = "copyleft"  # type: ignore[misc]
-
-
-class TestVerdict:
-    def test_no_matches_pass(self):
-        assert verdict_for([]) == "pass"
-
-    @pytest.mark.parametrize(("cat", "expected"), [
-        ("public-domain", "pass"),
-        ("permissive", "notice"),
-        ("copyleft-limited", "fail"),
-        ("copyleft", "fail"),
-        ("unknown", "notice"),
-        ("restricted", "notice"),
-    ])
-    def test_default_policy(self, cat, expected):
-        assert DEFAULT_POLICY.verdict(cat) == expected
-        assert verdict_for([cat]) == expected
-
-    def test_worst_wins(self):
-        assert verdict_for(["public-domain", "permissive"]) == "notice"
-        assert verdict_for(["permissive", "copyleft", "public-domain"]) == "fail"
-        assert verdict_for(iter(["public-domain", "public-domain"])) == "pass"
-
-    def test_custom_policy(self):
-        lenient = Policy(verdicts={"copyleft-limited": "notice"}, otherwise="pass")
-        assert verdict_for(["copyleft-limited", "permissive"], lenient) == "notice"
-        assert verdict_for(["copyleft"], lenient) == "pass"

@@ -21,6 +21,12 @@ def _escape(text: str) -> str:
     return "".join(out)
 
 
+def _verdict(m: dict[str, Any]) -> str:
+    if m.get("acknowledged"):
+        return "✅ credited in the notice file"
+    return {"pass": "✅ allowed", "notice": "⚠️ notice missing", "fail": "❌ license denied"}.get(m["verdict"], "")
+
+
 def _url(url: str) -> str:
     """A link target that cannot end the Markdown link early."""
     return "".join(f"%{ord(ch):02X}" if ch in " ()<>[]\"'`" else ch for ch in url)
@@ -47,6 +53,10 @@ def render_markdown(report: dict[str, Any]) -> str:
     out = [f"### attrib: {VERDICT_MARKS.get(summary['verdict'], summary['verdict'])}", ""]
     out.append(f"{summary['files']} file(s) scanned, {summary.get('files_with_matches', 0)} with matches, "
                f"{summary['matched_lines']} matched line(s). Index {_escape(report['index'].get('name', ''))}.")
+    check = report.get("check")
+    if check:
+        out += ["", f"Checked {_escape(check['selection'])} with {_escape(check['policy'])}: "
+                    f"{check['violations']} violation(s)."]
     generation = report.get("generation")
     if generation:
         out.append("")
@@ -65,11 +75,17 @@ def render_markdown(report: dict[str, Any]) -> str:
         if entry.get("error"):
             out += ["", f"Could not be scanned: {_escape(entry['error'])}"]
             continue
-        out += ["", "| lines | source | license | similarity | other sources |", "|---|---|---|---|---|"]
+        judged = any("verdict" in m for m in entry["matches"])  # attrib check: a verdict per finding
+        out += ["", "| lines | source | license | similarity | other sources |" + (" verdict |" if judged else ""),
+                "|---|---|---|---|---|" + ("---|" if judged else "")]
         for m in entry["matches"]:
             s = m["source"]
             where = f"[{_escape(s['repo'])} › {_escape(s['path'])} {_lines(s)}]({_url(s['url'])})"
             license_ = f"{_escape(', '.join(s['licenses']) or 'not recorded')} ({s['license_category']})"
-            lines = _lines(m.get("generated") or m["query"])
-            out.append(f"| {lines} | {where} | {license_} | {m['similarity']:.0%} {m['kind']} | {m['other_sources']} |")
+            changed = m.get("changed")
+            lines = ", ".join(map(_lines, changed)) if changed else _lines(m.get("generated") or m["query"])
+            row = f"| {lines} | {where} | {license_} | {m['similarity']:.0%} {m['kind']} | {m['other_sources']} |"
+            if judged:
+                row += f" {_verdict(m)} |"
+            out.append(row)
     return "\n".join(out) + "\n"

@@ -38,6 +38,14 @@ CATEGORY_STYLES: Mapping[str, str] = {
 }
 
 
+_VERDICT_WORDS: Mapping[str, tuple[str, str]] = {
+    "pass": ("allowed", "green"),
+    "acknowledged": ("credited in the notice file", "green"),
+    "notice": ("NOTICE MISSING", "bold yellow"),
+    "fail": ("LICENSE DENIED", "bold red"),
+}
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
@@ -69,8 +77,11 @@ def _query_lines(console: Console, text: str, start: int, end: int) -> None:
 
 def _match(console: Console, match: dict[str, Any], query_text: str | None) -> None:
     query, source = match["query"], match["source"]
+    changed = match.get("changed")
+    shown = ", ".join(_lines(r["start_line"], r["end_line"]) for r in changed) if changed else \
+        _lines(query["start_line"], query["end_line"])
     header = Text.assemble(
-        "  ", (_lines(query["start_line"], query["end_line"]), "bold"), "  ",
+        "  ", (shown, "bold"), "  ",
         (source["repo"], "bold"), " › ", source["path"], " ",
         _lines(source["start_line"], source["end_line"]),
     )
@@ -86,6 +97,9 @@ def _match(console: Console, match: dict[str, Any], query_text: str | None) -> N
     facts.append(f" · {match['similarity']:.0%} {match['kind']}")
     if match["other_sources"]:
         facts.append(f" · +{_plural(match['other_sources'], 'other source')}", style="dim")
+    if "verdict" in match:  # attrib check: the policy's verdict on this finding
+        facts.append(" · ")
+        facts.append(*_VERDICT_WORDS.get("acknowledged" if match.get("acknowledged") else match["verdict"], ("", "")))
     _print(console, facts)
     _print(console, Text.assemble("    ", (source["url"], Style(color="blue", link=source["url"]))))
     if query_text is not None:

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from attrib.licenses import DEFAULT_POLICY, Policy
+from attrib.policy import DEFAULT_POLICY, Policy
 from attrib.match import attribute
 from attrib.records import Match, SourceSpan
 from attrib.report import FileResult, build_report

@@ -27,7 +27,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from attrib.licenses import Policy, describe
+from attrib.licenses import describe
+from attrib.policy import Policy
 from attrib.match import REACH, attribute
 from attrib.records import Match
 from attrib.store import Store
@@ -52,7 +53,8 @@ class Finding:
 
 
 def verdict_of(match: Match, policy: Policy) -> str:
-    return policy.verdict(describe(match.best.licenses).category)
+    info = describe(match.best.licenses)
+    return policy.verdict(info.category, info.ids)
 
 
 def in_scope(matches: list[Match], first: int, last: int) -> list[Match]:

@@ -1,0 +1,72 @@
+"""Which paths a check skips: vendored and generated code, license texts, and the
+project's own ``.attribignore``.
+
+Patterns use ``.gitignore`` syntax (``pathspec``'s GitIgnoreSpec), in this order, so a
+later ``!pattern`` can take a default back:
+
+1. :data:`DEFAULT_PATTERNS` (vendored trees, minified and generated files, lock files,
+   license and notice texts, which quote licenses and would match their sources);
+2. the policy's ``exclude`` list;
+3. ``.attribignore`` at the repository root.
+
+Files that ``.gitignore`` keeps out of git are never seen: a check reads tracked content
+only. Files git marks ``linguist-vendored`` or ``linguist-generated`` in
+``.gitattributes`` are skipped too.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pathspec
+
+from .git import git
+
+IGNORE_FILE = ".attribignore"
+
+DEFAULT_PATTERNS: tuple[str, ...] = (
+    # vendored code
+    "vendor/", "vendored/", "third_party/", "third-party/", "thirdparty/", "3rdparty/", "external/",
+    "node_modules/", "bower_components/", "site-packages/", ".venv/", "venv/",
+    # generated and minified files
+    "*.min.js", "*.min.css", "*.map", "*_pb2.py", "*_pb2_grpc.py", "*.pb.go", "*.pb.cc", "*.pb.h",
+    "*.generated.*", "*_generated.*", "*.g.dart", "*.designer.cs",
+    # lock files
+    "*.lock", "package-lock.json", "pnpm-lock.yaml", "go.sum",
+    # license and notice texts
+    "LICENSE", "LICENSE.*", "LICENCE", "LICENCE.*", "COPYING", "COPYING.*", "NOTICE", "NOTICE.*",
+    "THIRD_PARTY_NOTICES", "THIRD_PARTY_NOTICES.*",
+)
+
+
+class Ignore:
+    """Decides whether a repository path is skipped."""
+
+    def __init__(self, patterns: Iterable[str], linguist: frozenset[str] = frozenset()) -> None:
+        self._spec = pathspec.GitIgnoreSpec.from_lines(list(patterns))
+        self._linguist = linguist
+
+    def skips(self, path: str) -> bool:
+        return path in self._linguist or self._spec.match_file(path)
+
+    @classmethod
+    def for_repo(cls, root: Path, paths: Iterable[str], exclude: Iterable[str] = ()) -> "Ignore":
+        """The rules of the repository at ``root`` for ``paths`` (their gitattributes
+        are looked up once)."""
+        own = root / IGNORE_FILE
+        lines = own.read_text(encoding="utf-8", errors="replace").splitlines() if own.is_file() else []
+        return cls([*DEFAULT_PATTERNS, *exclude, *lines], _linguist_marked(root, list(paths)))
+
+
+def _linguist_marked(root: Path, paths: list[str]) -> frozenset[str]:
+    """Paths whose git attributes set ``linguist-vendored`` or ``linguist-generated``."""
+    if not paths:
+        return frozenset()
+    out = git(root, "check-attr", "-z", "--stdin", "linguist-vendored", "linguist-generated",
+              input="\0".join(paths).encode() + b"\0").decode("utf-8", "replace").split("\0")
+    marked = set()
+    for i in range(0, len(out) - 2, 3):
+        path, _, value = out[i:i + 3]
+        if value in ("set", "true"):
+            marked.add(path)
+    return frozenset(marked)

@@ -1,0 +1,114 @@
+"""SARIF 2.1.0 output of ``attrib check``, for GitHub code scanning and other SARIF viewers.
+
+One run, tool ``attrib`` with two rules; one result per violation:
+
+* ``attrib/denied-license`` (level ``error``): code copied from a source whose license
+  the policy denies;
+* ``attrib/missing-notice`` (level ``warning``): code copied from a source whose license
+  requires a notice the project's notice file does not give.
+
+A result's first location is the changed lines inside the copy (the lines a reviewer
+must act on), relative to the repository root (``%SRCROOT%``); the copy's full extent
+and the source's permalink are in the message and ``properties``. Its
+``partialFingerprints`` hash the source and the copied text, not line numbers, so a
+copy keeps its identity when code above it moves.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from attrib import __version__
+
+RULES = [
+    {
+        "id": "attrib/denied-license",
+        "name": "DeniedLicense",
+        "shortDescription": {"text": "Code copied from a source whose license the policy denies"},
+        "fullDescription": {"text": "These lines match indexed code under a license that the project's "
+                                    "attrib policy denies (by default: copyleft and copyleft-limited)."},
+        "help": {"text": "Remove or rewrite the copied code, or change the policy (.attrib.toml) if the "
+                         "license is acceptable for this project.",
+                 "markdown": "Remove or rewrite the copied code, or change the policy (`.attrib.toml`) if "
+                             "the license is acceptable for this project."},
+        "defaultConfiguration": {"level": "error"},
+        "properties": {"tags": ["license", "compliance"]},
+    },
+    {
+        "id": "attrib/missing-notice",
+        "name": "MissingNotice",
+        "shortDescription": {"text": "Code copied from a source whose license requires a notice that is missing"},
+        "fullDescription": {"text": "These lines match indexed code under a license that asks for its "
+                                    "copyright and license notice to be kept, and the project's notice file "
+                                    "does not credit the source."},
+        "help": {"text": "Run `attrib notice` to credit the source in the notice file, and commit it.",
+                 "markdown": "Run `attrib notice` to credit the source in the notice file, and commit it."},
+        "defaultConfiguration": {"level": "warning"},
+        "properties": {"tags": ["license", "attribution"]},
+    },
+]
+_RULE_OF = {"fail": 0, "notice": 1}
+
+
+def render_sarif(report: dict[str, Any]) -> str:
+    """The check report (``attrib check``'s JSON) as a SARIF 2.1.0 log."""
+    results = []
+    for entry in report["files"]:
+        for m in entry["matches"]:
+            verdict = m.get("verdict", "pass")
+            if verdict not in _RULE_OF:
+                continue
+            results.append(_result(entry["path"], m, _RULE_OF[verdict]))
+    log = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "attrib", "version": __version__, "semanticVersion": __version__,
+                                "rules": RULES}},
+            "results": results,
+            "columnKind": "unicodeCodePoints",
+            "properties": {"index": report.get("index", {}).get("name"), "check": report.get("check")},
+        }],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False)
+
+
+def _result(path: str, m: dict[str, Any], rule: int) -> dict[str, Any]:
+    source, query = m["source"], m["query"]
+    changed = m.get("changed") or [query]
+    first, last = changed[0]["start_line"], changed[-1]["end_line"]
+    licenses = ", ".join(source["licenses"]) or "no license recorded"
+    what = "is denied by the policy" if rule == 0 else "requires a notice, and the notice file does not credit it"
+    text = (f"Lines {first}–{last} copy {source['repo']} {source['path']} lines "
+            f"{source['start_line']}–{source['end_line']} ({licenses}, {source['license_category']}; "
+            f"{round(m['similarity'] * 100)}% {m['kind']}): the license {what}. Source: {source['url']}")
+    identity = "\0".join([source["repo"], source["path"], str(source["start_line"]), str(source["end_line"]),
+                          path])
+    return {
+        "ruleId": RULES[rule]["id"],
+        "ruleIndex": rule,
+        "level": RULES[rule]["defaultConfiguration"]["level"],
+        "message": {"text": text},
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": {"uri": _uri(path), "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": first, "endLine": last},
+            },
+        }],
+        "partialFingerprints": {"attribCopy/v1": hashlib.sha256(identity.encode()).hexdigest()},
+        "properties": {
+            "copy": {"startLine": query["start_line"], "endLine": query["end_line"]},
+            "source": {k: source[k] for k in ("repo", "path", "commit", "start_line", "end_line", "url",
+                                              "licenses", "license_category")},
+            "similarity": m["similarity"],
+            "kind": m["kind"],
+        },
+    }
+
+
+def _uri(path: str) -> str:
+    """A relative URI reference for a repository path (spaces and ``%`` escaped)."""
+    from urllib.parse import quote
+
+    return quote(path, safe="/-._~")
