@@ -124,6 +124,17 @@ def discover(root: Path) -> Path | None:
     return None
 
 
+def policy_file(root: Path, path: str | None = None) -> Policy:
+    """The policy in ``path`` when given, else the one :func:`discover` finds at
+    ``root``, else :data:`DEFAULT_POLICY`."""
+    if path is not None:
+        if not Path(path).is_file():
+            raise PolicyError(f"--policy {path}: no such file")
+        return load(Path(path))
+    found = discover(root)
+    return load(found) if found else DEFAULT_POLICY
+
+
 def load(path: Path) -> Policy:
     """The policy in ``path`` (``.attrib.toml``, or ``pyproject.toml``'s ``[tool.attrib]``)."""
     text = _read(path)

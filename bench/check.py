@@ -2,7 +2,7 @@
 
 A git repository is made in a temporary directory: a first commit of the project's own
 code, then a commit that adds 1,000 lines in 10 files of 100 lines: 5 are slices of
-files in the index (copies under MIT, BSD, Apache-2.0 and LGPL licenses, so the check
+files in the index, one per license where it can (permissive, weak copyleft: the check
 has violations to find, align and report) and 5 are attrib's own source (in no indexed
 file). Each round times, in alternating order and each in a fresh process as CI runs it:
 

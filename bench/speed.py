@@ -21,7 +21,6 @@ import json
 import os
 import random
 import re
-import resource
 import statistics
 import subprocess
 import sys

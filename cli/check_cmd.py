@@ -14,7 +14,7 @@ from attrib.check.git import repo_root, select
 from attrib.check.ignore import Ignore
 from attrib.errors import InputError
 from attrib.formats import render_json, render_markdown, render_sarif, render_text
-from attrib.policy import DEFAULT_POLICY, Policy, discover, load
+from attrib.policy import policy_file
 
 from .context import Context
 
@@ -42,7 +42,7 @@ def run_check(ctx: Context, repo: str, base: str | None, staged: bool, all_files
               policy_path: str | None) -> tuple[Outcome, dict[str, Any], Path]:
     """Select, attribute and judge; returns the outcome, its report and the repository root."""
     root = repo_root(Path(repo))
-    policy = _policy(root, policy_path)
+    policy = policy_file(root, policy_path)
     selection = select(root, base=base, staged=staged, all_files=all_files)
     notices_text, _ = read_notices(root, policy)
     console = ctx.err_console()
@@ -54,15 +54,6 @@ def run_check(ctx: Context, repo: str, base: str | None, staged: bool, all_files
                             notices_text, progress=lambda what: status.update(f"checking {what}"))
     report = check_report(outcome, {"name": stats.name, "files": stats.files, "params": stats.params})
     return outcome, report, root
-
-
-def _policy(root: Path, path: str | None) -> Policy:
-    if path is not None:
-        if not Path(path).is_file():
-            raise InputError(f"--policy {path}: no such file")
-        return load(Path(path))
-    found = discover(root)
-    return load(found) if found else DEFAULT_POLICY
 
 
 @click.command()

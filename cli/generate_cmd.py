@@ -14,6 +14,7 @@ from attrib.generate.generator import MAX_TRIES
 from attrib.generate.model import DTYPES, require_torch
 from attrib.languages import from_path
 from attrib.notices import merge, notices_from_report
+from attrib.policy import policy_file
 
 from .context import Context
 from .live import QuietView, StreamView
@@ -54,6 +55,9 @@ def _read(path: str | None, what: str) -> str | None:
 @click.option("--on-match", type=click.Choice(ON_MATCH), default="report", show_default=True,
               help="report every copy; block output that copies a denied license (exit 1); "
                    "avoid such copies by rolling back and resampling.")
+@click.option("--policy", "policy_path", metavar="FILE",
+              help="License policy (default: .attrib.toml or pyproject.toml's [tool.attrib] in the current "
+                   "directory, as for attrib check; else the default: copyleft is denied).")
 @click.option("--max-tries", type=click.IntRange(1, 20), default=MAX_TRIES, show_default=True,
               help="With --on-match avoid: roll-backs before giving up and blocking.")
 @click.option("--lang", metavar="LANG", help="Language of the code (default: from the file names given).")
@@ -67,7 +71,7 @@ def _read(path: str | None, what: str) -> str | None:
 def generate_cmd(ctx: Context, prompt: str | None, prompt_file: str | None, prefix: str | None, suffix: str | None,
                  prefix_file: str | None, suffix_file: str | None, model_name: str, device: str, dtype: str,
                  max_new_tokens: int, temperature: float, top_p: float, seed: int | None, on_match: str,
-                 max_tries: int, lang: str | None, fmt: str, output: str | None, report_path: str | None,
+                 policy_path: str | None, max_tries: int, lang: str | None, fmt: str, output: str | None, report_path: str | None,
                  notice_path: str | None) -> None:
     """Generate code with a model and attribute every line it writes.
 
@@ -115,6 +119,7 @@ def generate_cmd(ctx: Context, prompt: str | None, prompt_file: str | None, pref
     for path in (output, report_path, notice_path):
         if path and not Path(path).resolve().parent.is_dir():
             raise InputError(f"cannot write {path}: the folder {Path(path).parent} does not exist")
+    policy = policy_file(Path.cwd(), policy_path)
     named = output or prompt_file or prefix_file or suffix_file
     lang = lang or from_path(named if named != "-" else None)
     err = ctx.err_console()
@@ -128,7 +133,7 @@ def generate_cmd(ctx: Context, prompt: str | None, prompt_file: str | None, pref
         sampling = Sampling(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, seed=seed)
         out = Console(highlight=False, soft_wrap=True)
         streaming = on_match == "report" and fmt == "text" and not report_path
-        run = dict(sampling=sampling, on_match=on_match, max_tries=max_tries, lang=lang, path=named)
+        run = dict(sampling=sampling, on_match=on_match, policy=policy, max_tries=max_tries, lang=lang, path=named)
         if streaming:
             view = StreamView(out, err, before=request.before)
             gen = generate(lm, request, store, listener=view, **run)

@@ -8,7 +8,9 @@ import click
 from attrib.errors import InputError
 from attrib.notices import merge, notices_from_report
 
-from .check_cmd import _policy, run_check, selection_options
+from attrib.policy import policy_file
+
+from .check_cmd import run_check, selection_options
 from .context import Context
 
 
@@ -34,7 +36,7 @@ def notice_cmd(ctx: Context, base: str | None, staged: bool, all_files: bool, re
       attrib notice --all --file NOTICE.md
     """
     outcome, report, root = run_check(ctx, repo, base, staged, all_files, policy_path)
-    policy = _policy(root, policy_path)
+    policy = policy_file(root, policy_path)
     target = Path(file_) if file_ else next((root / n for n in policy.notice_files if (root / n).is_file()),
                                             root / policy.notice_files[0])
     if not target.resolve().parent.is_dir():

@@ -9,7 +9,6 @@ import pytest
 
 from attrib.errors import ParamsMismatch, StoreError
 from attrib.params import DEFAULT_PARAMS, FingerprintParams
-from attrib.records import Provenance
 from attrib.store import Credentials, IndexEntry, open_store
 from attrib.store.sqlite import SQLiteStore
 from indexer import pipeline
