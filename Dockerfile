@@ -4,6 +4,6 @@ COPY pyproject.toml README.md ./
 COPY attrib ./attrib
 COPY indexer ./indexer
 COPY cli ./cli
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir '.[web]'
 ENTRYPOINT ["attrib"]
 CMD ["--help"]

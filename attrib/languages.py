@@ -219,3 +219,43 @@ def resolve(lang: str | None) -> Syntax:
     """The syntax for a language name (any spelling; unknown names get plain-text rules)."""
     key = lang_key(lang or "")
     return _SYNTAXES[_ALIASES.get(key, key if key in _SYNTAXES else "text")]
+
+
+# Telling marks of a language in a snippet, for pasted code with no file name. Each
+# pattern that occurs scores one point; the best score wins if it reaches 2.
+_MARKS: dict[str, tuple[str, ...]] = {
+    "Python": (r"^\s*def \w+\(.*\)( -> .+)?:\s*$", r"^\s*(from [\w.]+ )?import \w", r"\bself\.", r"^\s*elif\b",
+               r"^\s*class \w+(\(.*\))?:\s*$", r'"""', r"\bNone\b"),
+    "JavaScript": (r"\bfunction\b", r"\bconst \w+ =", r"=>", r"\bconsole\.log\(", r"\brequire\(", r"===",
+                   r"\blet \w+"),
+    "TypeScript": (r":\s*(string|number|boolean)\b", r"\binterface \w+ \{", r"\bexport (type|interface)\b"),
+    "Java": (r"\bpublic (static )?(class|void|final)\b", r"\bSystem\.out\.", r"^\s*package [\w.]+;",
+             r"^\s*import java\.", r"@Override"),
+    "C": (r"^\s*#include <\w+\.h>", r"\bprintf\(", r"\bmalloc\(", r"\bsizeof\("),
+    "C++": (r"^\s*#include <\w+>", r"\bstd::", r"\btemplate\s*<", r"::\w+\(", r"\bnullptr\b"),
+    "Go": (r"^\s*package \w+\s*$", r"\bfunc \w*\(", r":=", r"\bfmt\.", r"\berr != nil\b"),
+    "Rust": (r"\bfn \w+\(", r"\blet mut\b", r"\bimpl\b", r"\bpub fn\b", r"&self\b", r"\w+!\("),
+    "Ruby": (r"^\s*def \w+[?!]?(\(.*\))?\s*$", r"^\s*end\s*$", r"\bputs\b", r"\battr_(reader|accessor)\b"),
+    "PHP": (r"<\?php", r"\$\w+\s*=", r"\bfunction \w+\(\$", r"->\w+\("),
+    "C#": (r"\busing System", r"\bnamespace \w+", r"\bpublic (static )?(class|void)\b", r"\bvar \w+ ="),
+    "Shell": (r"^#!\s*/bin/(ba)?sh", r"^\s*(if|then|fi|do|done)\b", r"\$\{?\w+\}?", r"^\s*echo\b"),
+}
+
+
+def from_text(text: str) -> str | None:
+    """A best guess at the language of a snippet, or None when nothing is telling.
+
+    >>> from_text("def f(x):\\n    return self.x\\n"), from_text("hello there")
+    ('Python', None)
+    """
+    import re
+
+    head = text[:20_000]
+    if head.startswith("#!"):
+        first = head.split("\n", 1)[0]
+        for word, lang in (("python", "Python"), ("node", "JavaScript"), ("ruby", "Ruby"), ("sh", "Shell")):
+            if word in first:
+                return lang
+    scores = {lang: sum(1 for p in marks if re.search(p, head, re.M)) for lang, marks in _MARKS.items()}
+    best = max(scores, key=lambda lang: scores[lang])
+    return best if scores[best] >= 2 else None

@@ -21,6 +21,7 @@ from .generate_cmd import generate_cmd
 from .index_cmd import index
 from .notice_cmd import notice_cmd
 from .scan_cmd import scan
+from .serve_cmd import serve_cmd
 from .stats_cmd import stats
 
 STORE_HELP = ("Index location: a file path or sqlite:///PATH (embedded store), or "
@@ -82,6 +83,7 @@ cli.add_command(stats)
 cli.add_command(generate_cmd, name="generate")
 cli.add_command(check_cmd, name="check")
 cli.add_command(notice_cmd, name="notice")
+cli.add_command(serve_cmd, name="serve")
 
 
 def main() -> None:

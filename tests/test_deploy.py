@@ -50,3 +50,13 @@ def test_compose_client_accepts_the_file():
     done = subprocess.run([*cmd, "-f", str(ROOT / "docker-compose.yml"), "config", "-q"], capture_output=True,
                           text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
+
+
+def test_compose_serves_the_web_page_over_elasticsearch():
+    services = compose()["services"]
+    web = services["web"]
+    assert web["command"][0] == "serve" and "0.0.0.0" in web["command"]
+    assert web["environment"]["ATTRIB_STORE"] == services["attrib"]["environment"]["ATTRIB_STORE"]
+    assert web["depends_on"]["elasticsearch"]["condition"] == "service_healthy"
+    assert "/healthz" in web["healthcheck"]["test"][1]
+    assert "'.[web]'" in (ROOT / "Dockerfile").read_text(), "the image has FastAPI and uvicorn"

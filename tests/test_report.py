@@ -70,7 +70,7 @@ def test_match_shape(report):
             "repo": "owner/name", "path": "pkg/x.py", "commit": COMMIT,
             "start_line": 120, "end_line": 131, "url": URL,
             "licenses": ["MIT"], "license_category": "permissive", "stars": 1200,
-            "obligation": "notice", "similarity": 0.931, "kind": "near",
+            "obligation": "notice", "similarity": 0.931, "kind": "near", "sha": "f" * 40,
         },
         "similarity": 0.931,
         "kind": "near",
@@ -80,12 +80,12 @@ def test_match_shape(report):
              "start_line": 120, "end_line": 131,
              "url": f"https://github.com/fork/name/blob/{COMMIT}/pkg/x.py#L120-L131",
              "licenses": ["GPL-3.0-only"], "license_category": "copyleft", "stars": 3,
-             "obligation": "copyleft", "similarity": 0.9, "kind": "near"},
+             "obligation": "copyleft", "similarity": 0.9, "kind": "near", "sha": "f" * 40},
             {"repo": "other/repo", "path": "pkg/x.py", "commit": COMMIT,
              "start_line": 120, "end_line": 131,
              "url": f"https://github.com/other/repo/blob/{COMMIT}/pkg/x.py#L120-L131",
              "licenses": [], "license_category": "unknown", "stars": None,
-             "obligation": "unknown", "similarity": 0.8, "kind": "near"},
+             "obligation": "unknown", "similarity": 0.8, "kind": "near", "sha": "f" * 40},
         ],
     }
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..params import FingerprintParams
 from ..records import Provenance, SourceFile
+from ..search import SearchHit, make_hit, search_terms
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,30 @@ class Store(ABC):
     @abstractmethod
     def stats(self) -> StoreStats:
         """Counts and parameters of the index."""
+
+    @abstractmethod
+    def content(self, sha: str) -> str | None:
+        """The text of the stored blob with this git sha, or None."""
+
+    @abstractmethod
+    def full_text(self, terms: Sequence[str], *, lang: str | None = None, license: str | None = None,
+                  limit: int = 20) -> list[int]:
+        """Ids of stored files holding a word starting with each of ``terms``
+        (lower-cased), best first; only files of language ``lang`` and seen under SPDX
+        id ``license`` when those are given."""
+
+    def search(self, query: str, *, lang: str | None = None, license: str | None = None,
+               limit: int = 20) -> list[SearchHit]:
+        """Full-text search: files holding every word of ``query`` (as a prefix), best
+        first, with highlighted lines (see :mod:`attrib.search`)."""
+        terms = search_terms(query)
+        if not terms:
+            return []
+        ids = self.full_text(terms, lang=lang, license=license, limit=limit)
+        found = self.files(ids)
+        hits = (make_hit(found[i].content, found[i].lang, found[i].provenance, terms, license)
+                for i in ids if i in found)
+        return [h for h in hits if h is not None][:limit]
 
     def close(self) -> None:
         """Release connections and file handles."""

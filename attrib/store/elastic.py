@@ -68,7 +68,9 @@ MAPPINGS = {
     "meta": {"dynamic": False, "properties": {"schema_version": {"type": "integer"}}},
     "files": {"dynamic": "strict", "properties": {
         "fid": {"type": "long"}, "sha": _KEYWORD, "lang": _KEYWORD, "size": {"type": "long"},
-        "lines": {"type": "integer"}, "content": {"type": "text", "index": False}}},
+        "lines": {"type": "integer"},
+        # Full-text search (attrib serve): words of the code, standard analyzer, no positions.
+        "content": {"type": "text", "index_options": "freqs"}}},
     "sources": {"dynamic": "strict", "properties": {
         "fid": {"type": "long"}, "sha": _KEYWORD, "repo": _KEYWORD, "path": _KEYWORD, "commit": _KEYWORD,
         "licenses": _KEYWORD, "stars": {"type": "integer"}}},
@@ -124,6 +126,7 @@ class ElasticStore(Store):
         self._es = conn.client()
         self._ix = {part: f"{conn.index}-{part}" for part in MAPPINGS}
         self._loading = False
+        self._searchable: bool | None = None  # whether the files index has full-text content
         self._dirty = False
         self._writer: ThreadPoolExecutor | None = None
         self._pending: Future | None = None
@@ -398,6 +401,41 @@ class ElasticStore(Store):
                 seen = sorted(provs.get(s["fid"], []), key=lambda p: (-(p.stars or 0), p.repo, p.path))
                 out[s["fid"]] = StoredFile(s["fid"], s["sha"], s.get("lang"), s["size"], s["content"], tuple(seen))
         return out
+
+    def content(self, sha: str) -> str | None:
+        self._wait()
+        self._refresh()
+        [resp] = self._msearch("reading a source file", [
+            {"index": self._ix["files"]},
+            {"query": {"ids": {"values": [sha]}}, "size": 1, "track_total_hits": False, "_source": ["content"]}])
+        hits = resp["hits"]["hits"]
+        return hits[0]["_source"]["content"] if hits else None
+
+    def full_text(self, terms: Sequence[str], *, lang: str | None = None, license: str | None = None,
+                  limit: int = 20) -> list[int]:
+        """A ``simple_query_string`` of prefix terms over the files' content. Licenses
+        live on the sources, so with a license filter more files are fetched and
+        :meth:`Store.search` keeps those seen under it."""
+        self._wait()
+        self._refresh()
+        if self._searchable is None:
+            mapping = self._call("reading the files mapping", lambda: self._es.indices.get_mapping(
+                index=self._ix["files"]))
+            props = next(iter(mapping.body.values()))["mappings"]["properties"]
+            self._searchable = props.get("content", {}).get("index") is not False
+        if not self._searchable:
+            raise StoreError(f"the index at {self.location} was created before full-text search: "
+                             f"index it again into a new index name to search it")
+        query: dict = {"bool": {"must": [{"simple_query_string": {
+            "query": " ".join(t + "*" for t in terms), "fields": ["content"], "default_operator": "and",
+            "analyze_wildcard": True}}]}}
+        if lang:
+            query["bool"]["filter"] = [{"term": {"lang": lang}}]
+        [resp] = self._msearch("searching the code", [
+            {"index": self._ix["files"]},
+            {"query": query, "size": limit * (5 if license else 1), "_source": ["fid"],
+             "sort": ["_score", {"sha": "asc"}], "track_total_hits": False}])
+        return [hit["_source"]["fid"] for hit in resp["hits"]["hits"]]
 
     def stats(self) -> StoreStats:
         self._wait()

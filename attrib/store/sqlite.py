@@ -218,6 +218,50 @@ class SQLiteStore(Store):
                                       tuple(seen))
         return out
 
+    def content(self, sha: str) -> str | None:
+        row = self._db.execute("SELECT content FROM files WHERE sha = ?", (sha,)).fetchone()
+        return None if row is None else zlib.decompress(row[0]).decode("utf-8", "surrogatepass")
+
+    def full_text(self, terms: Sequence[str], *, lang: str | None = None, license: str | None = None,
+                  limit: int = 20) -> list[int]:
+        self._sync_fulltext()
+        match = " ".join('"' + t.replace('"', '""') + '"*' for t in terms)
+        sql = "SELECT t.rowid FROM fulltext t JOIN files f ON f.id = t.rowid WHERE fulltext MATCH ?"
+        args: list[object] = [match]
+        if lang:
+            sql += " AND f.lang = ?"
+            args.append(lang)
+        if license:
+            sql += " AND EXISTS (SELECT 1 FROM provenance p WHERE p.file_id = f.id AND instr(p.licenses, ?) > 0)"
+            args.append(json.dumps(license))
+        sql += " ORDER BY bm25(fulltext), f.sha LIMIT ?"
+        args.append(int(limit))
+        return [row[0] for row in self._db.execute(sql, args)]
+
+    def _sync_fulltext(self) -> None:
+        """Bring the FTS5 word index up to date with the stored files.
+
+        It is built on first use, not by ``attrib index`` (whose speed it would cost),
+        and catches up with files added since; it stores words only (``content=''``),
+        the text stays compressed in ``files``.
+        """
+        self._db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS fulltext USING fts5("
+                         "body, content='', tokenize=\"unicode61 tokenchars '_'\")")
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'fulltext_upto'").fetchone()
+        upto = int(row[0]) if row else 0
+        last = self._db.execute("SELECT COALESCE(MAX(id), 0) FROM files").fetchone()[0]
+        if last <= upto:
+            return
+        while upto < last:  # in batches, each committed: an interruption keeps what is done
+            batch = self._db.execute("SELECT id, content FROM files WHERE id > ? ORDER BY id LIMIT 1000",
+                                     (upto,)).fetchall()
+            with self._tx():
+                self._db.executemany("INSERT INTO fulltext (rowid, body) VALUES (?, ?)",
+                                     [(fid, zlib.decompress(blob).decode("utf-8", "surrogatepass"))
+                                      for fid, blob in batch])
+                upto = batch[-1][0]
+                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('fulltext_upto', ?)", (str(upto),))
+
     def stats(self) -> StoreStats:
         q = self._db.execute
         files, size = q("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM files").fetchone()

@@ -1,0 +1,60 @@
+"""``attrib serve``: the search web page and HTTP API over an index."""
+from __future__ import annotations
+
+import click
+
+from attrib.errors import AttribError
+
+from .context import Context
+
+WEB_HINT = ("attrib serve needs FastAPI and uvicorn, which are not installed. Install the web extra: "
+            "pip install 'attrib[web]' (from a checkout: pip install -e '.[web]')")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on (0.0.0.0 for every interface, e.g. in a container).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--api-key", envvar="ATTRIB_API_KEY", metavar="KEY",
+              help="Require this key (X-API-Key header) on /api/ routes, for a private index [$ATTRIB_API_KEY].")
+@click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
+              help="Allow browser calls from this origin (repeatable). Default: no CORS.")
+@click.option("--max-bytes", type=click.IntRange(1024), default=1_000_000, show_default=True,
+              help="Largest request body; larger ones get 413.")
+@click.option("--timeout", type=click.FloatRange(0.1), default=10.0, show_default=True,
+              help="Seconds a query may take before it gets 503.")
+@click.pass_obj
+def serve_cmd(ctx: Context, host: str, port: int, api_key: str | None, cors_origins: tuple[str, ...],
+              max_bytes: int, timeout: float) -> None:
+    """Serve the search page and the HTTP API.
+
+    \b
+    The page (http://HOST:PORT/) attributes pasted or uploaded code: matched lines,
+    the source repository and file at its commit, the license coloured by category,
+    similarity, other copies, and the query and source side by side. A second tab
+    searches the indexed code (full text, language and license filters), a third
+    shows what the index holds. The API it uses is documented at /docs:
+    POST /api/attribute, GET /api/search, /api/source, /api/stats, /healthz.
+
+    \b
+    Examples:
+      attrib serve                                  # http://127.0.0.1:8000/
+      attrib --store http://es:9200/the-stack serve --host 0.0.0.0 --api-key "$KEY"
+    """
+    try:
+        import uvicorn
+
+        from attrib.web.app import Settings, create_app
+    except ImportError:
+        raise AttribError(WEB_HINT) from None
+    console = ctx.err_console()
+    with ctx.open_store() as store, console.status("preparing full-text search…"):
+        stats = store.stats()
+        if stats.params is None:
+            raise AttribError(f"the index at {ctx.url} is empty: add code with `attrib index SOURCE` first")
+        store.full_text(["attrib"], limit=1)  # builds the embedded store's word index once
+    settings = Settings(api_key=api_key, cors_origins=list(cors_origins), max_bytes=max_bytes, timeout=timeout)
+    app = create_app(lambda: ctx.open_store(), settings)
+    console.print(f"attrib serving {stats.name} ({stats.files:,} files) at http://{host}:{port}/"
+                  + (" (API key required)" if api_key else ""), highlight=False, soft_wrap=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
