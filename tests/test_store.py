@@ -2,6 +2,7 @@
 
 Each test runs on the embedded SQLite store and on a real Elasticsearch node.
 """
+import re
 import sqlite3
 
 import numpy as np
@@ -38,6 +39,30 @@ def test_reindexing_is_idempotent_and_records_new_provenance(new_store):
     pipeline.run(fork, new_store)
     after = new_store.stats()
     assert after.files == 4 and after.sources == 6 and after.repos == 2
+
+
+def test_content_and_full_text_search(new_store):
+    files = click_files()[:6]
+    pipeline.run([raw(p) for p in files], new_store)
+    pipeline.run([raw(files[0], repo="gnu/clickfork", licenses=("GPL-3.0-only",))], new_store)
+    wanted = next(p for p in files if "def " in p.read_text())
+    text = wanted.read_text()
+    sha = new_store.files(new_store.full_text(["def"], limit=50))
+    assert any(f.content == text for f in sha.values())
+    stored = next(f for f in sha.values() if f.content == text)
+    assert new_store.content(stored.sha) == text and new_store.content("0" * 40) is None
+    word = max(set(re.findall(r"[A-Za-z_]{8,}", text)), key=text.count)  # a long word of that file
+    hits = new_store.search(word[:6], limit=20)
+    assert any(h.path.endswith(wanted.name) for h in hits), "a prefix of a word finds its file"
+    hit = next(h for h in hits if h.path.endswith(wanted.name))
+    line = hit.snippets[0]
+    a, b = line.highlights[0]
+    assert line.text == text.split("\n")[line.line - 1][:len(line.text)]
+    assert line.text[a:b].lower().startswith(word[:6].lower())
+    assert new_store.search(word, lang="Rust") == []
+    gpl = new_store.search("def", license="GPL-3.0-only", limit=20)
+    assert [(h.repo, h.licenses) for h in gpl] == [("gnu/clickfork", ("GPL-3.0-only",))]
+    assert new_store.search("  ...  ") == []
 
 
 def test_lookup_returns_every_posting_of_a_key(new_store):
