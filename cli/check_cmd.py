@@ -12,11 +12,10 @@ from rich.text import Text
 from attrib.check.gate import Outcome, check, check_report, read_notices
 from attrib.check.git import repo_root, select
 from attrib.check.ignore import Ignore
-from attrib.errors import InputError
 from attrib.formats import render_json, render_markdown, render_sarif, render_text
 from attrib.policy import policy_file
 
-from .context import Context
+from .context import Context, check_writable
 
 FORMATS = ["text", "json", "sarif", "markdown"]
 
@@ -93,9 +92,7 @@ def check_cmd(ctx: Context, base: str | None, staged: bool, all_files: bool, rep
     Exit code 0 when the check passes, 1 when there are violations, 2 when the check
     could not run (not a git repository, bad policy file, unreachable index, ...).
     """
-    for path in (output, sarif_path, summary_path):
-        if path and not Path(path).resolve().parent.is_dir():
-            raise InputError(f"cannot write {path}: the folder {Path(path).parent} does not exist")
+    check_writable(output, sarif_path, summary_path)
     outcome, report, root = run_check(ctx, repo, base, staged, all_files, policy_path)
     if sarif_path:
         Path(sarif_path).write_text(render_sarif(report) + "\n", encoding="utf-8")

@@ -16,7 +16,7 @@ from attrib.languages import from_path
 from attrib.notices import merge, notices_from_report
 from attrib.policy import policy_file
 
-from .context import Context
+from .context import Context, check_writable
 from .live import QuietView, StreamView
 
 
@@ -116,9 +116,7 @@ def generate_cmd(ctx: Context, prompt: str | None, prompt_file: str | None, pref
                                        "or --prefix/--suffix to fill in the middle")
             text = _read("-", "prompt from")
         request = Prompt(text=text or "")
-    for path in (output, report_path, notice_path):
-        if path and not Path(path).resolve().parent.is_dir():
-            raise InputError(f"cannot write {path}: the folder {Path(path).parent} does not exist")
+    check_writable(output, report_path, notice_path)
     policy = policy_file(Path.cwd(), policy_path)
     named = output or prompt_file or prefix_file or suffix_file
     lang = lang or from_path(named if named != "-" else None)

@@ -5,13 +5,12 @@ from pathlib import Path
 
 import click
 
-from attrib.errors import InputError
 from attrib.notices import merge, notices_from_report
 
 from attrib.policy import policy_file
 
 from .check_cmd import run_check, selection_options
-from .context import Context
+from .context import Context, check_writable
 
 
 @click.command()
@@ -39,8 +38,7 @@ def notice_cmd(ctx: Context, base: str | None, staged: bool, all_files: bool, re
     policy = policy_file(root, policy_path)
     target = Path(file_) if file_ else next((root / n for n in policy.notice_files if (root / n).is_file()),
                                             root / policy.notice_files[0])
-    if not target.resolve().parent.is_dir():
-        raise InputError(f"cannot write {target}: the folder {target.parent} does not exist")
+    check_writable(target)
     wanted = notices_from_report(report, wanted=lambda m: m.get("policy_verdict") == "notice")
     console = ctx.err_console()
     if not wanted:

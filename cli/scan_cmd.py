@@ -17,7 +17,7 @@ from indexer.filters import Limits, Skipped, decode
 from indexer.sources.base import RawFile
 from indexer.sources.local import walk_directory
 
-from .context import Context
+from .context import Context, check_writable
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...|-")
@@ -44,8 +44,7 @@ def scan(ctx: Context, paths: tuple[str, ...], fmt: str, lang: str | None, outpu
     read or the index could not be used.
     """
     console = ctx.err_console()
-    if output and not Path(output).resolve().parent.is_dir():
-        raise InputError(f"cannot write the report to {output}: the folder {Path(output).parent} does not exist")
+    check_writable(output)
     inputs = list(_inputs(paths, lang))
     errors = 0
     results: list[FileResult] = []
