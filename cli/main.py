@@ -71,7 +71,12 @@ def cli(ctx: click.Context, store_url: str | None, es_user: str | None, es_passw
       attrib index examples/stack-sample      # index a sample of real code
       attrib scan examples/snippet.py         # where did this code come from?
       attrib stats                            # what the index holds
+
+    \b
+    Then:
       attrib generate -m examples/tiny-starcoder -p 'import os'   # generate, attributed
+      attrib check                            # CI gate on the lines a branch adds
+      attrib serve                            # search page and HTTP API
     """
     ctx.obj = Context(store_url=store_url, quiet=quiet,
                       credentials=Credentials(es_user, es_password, es_api_key, es_ca_cert))
