@@ -1,5 +1,7 @@
-"""Shared fixtures: a store built from real code."""
+"""Shared fixtures: a store built from real code, the real Elasticsearch node, clean environments."""
 from __future__ import annotations
+
+import os
 
 import pytest
 
@@ -32,6 +34,17 @@ def es_store_url(es_node):
     url = es_node.store_url()
     yield url
     es_node.delete_index(url)
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory) -> dict:
+    """The environment of attrib subprocesses: none of the developer's ATTRIB_* settings,
+    a private XDG data dir (so the default store is never the user's), no system git
+    config. Modules that need another override this fixture."""
+    e = {k: v for k, v in os.environ.items() if not k.startswith("ATTRIB_")}
+    e["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("xdg"))
+    e["GIT_CONFIG_NOSYSTEM"] = "1"
+    return e
 
 
 @pytest.fixture

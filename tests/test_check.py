@@ -29,16 +29,6 @@ def copy_of(spec: tuple[str, str, str, int]) -> tuple[list[str], int]:
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory) -> dict:
-    import os
-
-    e = {k: v for k, v in os.environ.items() if not k.startswith("ATTRIB_")}
-    e["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("xdg"))
-    e["GIT_CONFIG_NOSYSTEM"] = "1"
-    return e
-
-
-@pytest.fixture(scope="module")
 def store(tmp_path_factory, env) -> Path:
     path = tmp_path_factory.mktemp("check") / "sample.db"
     ok(attrib("index", SAMPLE, store=path, env=env))

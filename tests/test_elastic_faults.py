@@ -7,7 +7,6 @@ rejections, a storm the indexer must ride out by backing off, losing nothing.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -29,13 +28,6 @@ def node(es_node):  # es_node: skip/fail together with the shared node
     private.start()
     yield private
     private.stop()
-
-
-@pytest.fixture(scope="module")
-def env(tmp_path_factory) -> dict:
-    e = {k: v for k, v in os.environ.items() if not k.startswith("ATTRIB_")}
-    e["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("xdg"))
-    return e
 
 
 @pytest.fixture(scope="module")

@@ -73,13 +73,6 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory) -> dict:
-    e = {k: v for k, v in os.environ.items() if not k.startswith("ATTRIB_")}
-    e["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("xdg"))
-    return e
-
-
-@pytest.fixture(scope="module")
 def sqlite_store(tmp_path_factory, env) -> str:
     """The sample plus a repository whose names and code carry HTML and script payloads."""
     work = tmp_path_factory.mktemp("web")
