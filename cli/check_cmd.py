@@ -43,7 +43,7 @@ def run_check(ctx: Context, repo: str, base: str | None, staged: bool, all_files
     root = repo_root(Path(repo))
     policy = policy_file(root, policy_path)
     selection = select(root, base=base, staged=staged, all_files=all_files)
-    notices_text, _ = read_notices(root, policy)
+    notices_text = read_notices(root, policy)
     console = ctx.err_console()
     with ctx.open_store() as store:
         stats = store.stats()

@@ -21,10 +21,10 @@ from attrib.generate import Finding, RolledBack, TextAdded
 from attrib.licenses import describe
 
 
-def describe_finding(finding: Finding, lines: tuple[int, int] | None = None) -> Text:
+def describe_finding(finding: Finding) -> Text:
     """``L4–12 repo › path L4–12 · Apache-2.0 · permissive · notice``."""
     m, best = finding.match, finding.match.best
-    start, end = lines or (m.start_line, m.end_line)
+    start, end = m.start_line, m.end_line
     info = describe(best.licenses)
     return Text.assemble(
         (f"L{start}–{end}", "bold"), " ", (best.repo, "bold"), " › ", best.path,

@@ -7,8 +7,6 @@ import click
 
 from attrib.notices import merge, notices_from_report
 
-from attrib.policy import policy_file
-
 from .check_cmd import run_check, selection_options
 from .context import Context, check_writable
 
@@ -35,9 +33,9 @@ def notice_cmd(ctx: Context, base: str | None, staged: bool, all_files: bool, re
       attrib notice --all --file NOTICE.md
     """
     outcome, report, root = run_check(ctx, repo, base, staged, all_files, policy_path)
-    policy = policy_file(root, policy_path)
-    target = Path(file_) if file_ else next((root / n for n in policy.notice_files if (root / n).is_file()),
-                                            root / policy.notice_files[0])
+    notice_files = outcome.policy.notice_files
+    target = Path(file_) if file_ else next((root / n for n in notice_files if (root / n).is_file()),
+                                            root / notice_files[0])
     check_writable(target)
     wanted = notices_from_report(report, wanted=lambda m: m.get("policy_verdict") == "notice")
     console = ctx.err_console()

@@ -66,18 +66,12 @@ class Outcome:
         return [f for f in self.findings if f.violation]
 
 
-def read_notices(root: Path, policy: Policy) -> tuple[str, list[str]]:
+def read_notices(root: Path, policy: Policy) -> str:
     """The text of the project's notice files (``policy.notice_files`` found in the work
-    tree, lower-cased) and their names. A source is acknowledged when its repository's
-    ``owner/name`` appears in that text, as ``attrib notice`` writes it or in a
-    hand-written credit."""
-    text, found = "", []
-    for name in policy.notice_files:
-        path = root / name
-        if path.is_file():
-            text += path.read_text(encoding="utf-8", errors="replace").lower() + "\n"
-            found.append(name)
-    return text, found
+    tree), lower-cased. A source is acknowledged when its repository's ``owner/name``
+    appears in that text, as ``attrib notice`` writes it or in a hand-written credit."""
+    return "".join((root / name).read_text(encoding="utf-8", errors="replace").lower() + "\n"
+                   for name in policy.notice_files if (root / name).is_file())
 
 
 def credits(notices_text: str, repo: str) -> bool:

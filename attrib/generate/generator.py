@@ -60,10 +60,9 @@ class TextAdded:
 
 @dataclass(frozen=True)
 class RolledBack:
-    """Event: generation was rolled back to ``keep`` characters of output to avoid a copy."""
+    """Event: generation was rolled back (to where ``avoided`` began) to avoid a copy."""
 
     avoided: Avoided
-    keep: int
 
 
 Event = TextAdded | Finding | RolledBack
@@ -158,7 +157,7 @@ def generate(lm: LoadedModel, prompt: Prompt, store: Store | None, *, sampling: 
         if on_match == "avoid" and attempt <= max_tries and (denied or reason == "stopped"):
             if denied:
                 avoided.append(_roll_back(denied[0], out, prompt, context, bans, attempt, policy))  # type: ignore[arg-type]
-                emit(RolledBack(avoided[-1], len(out.text)))
+                emit(RolledBack(avoided[-1]))
             continue
         break
     return Generation(model=lm.name, prompt=prompt, completion=out.text, on_match=on_match, tokens=len(out.ids),
