@@ -26,9 +26,9 @@ def name_problem(name: str) -> str | None:
         return "not a file name"
     pure = PurePosixPath(name)
     if pure.is_absolute():
-        return "an absolute path (names are relative to the repository root)"
+        return "an absolute path leads outside the repository (names are relative to its root)"
     if ".." in pure.parts:
-        return "'..' leads out of the repository"
+        return "'..' leads outside the repository"
     return None
 
 
@@ -67,10 +67,11 @@ def read_regular(path: Path, what: str, limit: int = MAX_PROJECT_FILE) -> bytes 
         return None
     except OSError as e:
         raise InputError(f"cannot read {what} {path}: {e.strerror}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise InputError(f"{what} {path} is not a regular file ({_kind(mode)})")
     with os.fdopen(fd, "rb") as fh:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise InputError(f"{what} {path} is not a regular file ({_kind(mode)})")
         try:
             data = fh.read(limit + 1)
         except OSError as e:

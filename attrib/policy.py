@@ -256,6 +256,8 @@ class _Locator:
 
     def error(self, key: str, message: str, table: str | None = None) -> PolicyError:
         line = self.line_of(key, table)
+        if line is None and table is not None:
+            line = self.line_of(table, None)  # an inline table: categories = {...}
         return PolicyError(f"{self.path}{f', line {line}' if line else ''}: {message}")
 
     def line_of(self, key: str, table: str | None) -> int | None:

@@ -8,6 +8,7 @@ import click
 from rich.text import Text
 
 from attrib.confine import inside, read_regular
+from attrib.errors import InputError
 from attrib.formats.escape import printable
 from attrib.notices import merge, notices_from_report
 
@@ -65,5 +66,7 @@ def notice_cmd(ctx: Context, base: str | None, staged: bool, all_files: bool, re
 
 def _policy_target(root: Path, notice_files: tuple[str, ...]) -> Path:
     """The policy's first notice file that exists, else its first: inside the tree."""
+    if not notice_files:
+        raise InputError("the policy's notice_files is empty: name the notice file with --file")
     name = next((n for n in notice_files if os.path.lexists(root / n)), notice_files[0])
     return inside(root, name, "notice_files:")
