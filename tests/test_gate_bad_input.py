@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -83,6 +84,7 @@ class Case:
     after: Callable[[Layout, "Run"], None] | None = None
     process: bool = False  # the real console script in a subprocess
     limits: tuple[tuple[int, int], ...] = ()  # resource limits of that subprocess
+    env: tuple[tuple[str, str], ...] = ()  # more environment for that subprocess
     store: str = "sample"  # sample | missing | notes | directory | empty | unreachable
     skip: str | None = None
 
@@ -540,15 +542,17 @@ def _generate_cases() -> dict[str, Case]:
 def _process_cases() -> dict[str, Case]:
     """Cases about the process: limits and the last-resort handler."""
     return {
+        # 200 files of just under the size limit: reading them all exceeds the memory
+        # the process may have (one BLAS thread keeps the address space it starts with small).
         "check-out-of-memory": Case(("check", "-C", "{repo}", "--all"), 2, ("out of memory",), process=True,
-                                    setup=_huge_tracked_file, limits=((resource.RLIMIT_AS, 1_200_000_000),)),
+                                    setup=_many_large_files, limits=((resource.RLIMIT_AS, 450_000_000),),
+                                    env=(("OPENBLAS_NUM_THREADS", "1"), ("OMP_NUM_THREADS", "1"))),
     }
 
 
-def _huge_tracked_file(lay: Layout) -> None:
-    """A 600 MB blob: reading it (and its copy in git's output) exceeds the memory limit."""
-    with open(lay.repo / "huge.dat", "wb") as fh:
-        fh.truncate(600_000_000)
+def _many_large_files(lay: Layout) -> None:
+    for i in range(200):
+        (lay.repo / f"large{i}.dat").write_bytes(bytes(990_000) + b"%d\n" % i)
     commit_all(lay)
 
 
@@ -700,7 +704,8 @@ def test_bad_input(name, tmp_path, templates, stores, env, index):
     index_before = digest(index)
     store = str(stores[case.store])
     args = [lay.fill(a) for a in case.args]
-    run = (run_process(lay, args, store, {**env, "PYTHONPATH": str(ROOT)}, case.limits) if case.process
+    run = (run_process(lay, args, store, {**env, "PYTHONPATH": str(ROOT), **dict(case.env)}, case.limits)
+           if case.process
            else run_in_process(lay, args, store))
     said = run.stdout + run.stderr
     assert "Traceback" not in said, said
@@ -712,7 +717,7 @@ def test_bad_input(name, tmp_path, templates, stores, env, index):
         assert lines, run.stderr
         for word in case.words:
             assert any(word in line for line in lines), f"no error line names {word!r}:\n{run.stderr}"
-    assert "\x1b" not in run.stderr.replace("\x1b[31m", "").replace("\x1b[0m", "") or not case.process
+    assert "\x1b" not in said, "a raw escape character reached the terminal"
     assert digest(index) == index_before, "the index changed"
     assert snapshot(lay.outside) == outside_before, "something outside the tree changed"
     assert sorted(p.name for p in lay.case.iterdir()) == ["out", "outside", "repo"], "written outside the tree"
@@ -723,3 +728,79 @@ def test_bad_input(name, tmp_path, templates, stores, env, index):
 def test_the_table_is_large_and_every_case_has_an_expectation():
     assert len(CASES) >= 200
     assert all(case.expect in (0, 1, 2) for case in CASES.values())
+
+
+# --------------------------------------------------------------------------- the process and the terminal
+
+
+def _repo_copy(templates: dict[str, Path], where: Path, name: str = "lgpl") -> Path:
+    repo = where / "repo"
+    shutil.copytree(templates[name], repo, symlinks=True)
+    return repo
+
+
+def _console(*args: str, index: Path, env: dict, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cli.main", "--store", str(index), *args],
+                          env={**env, "PYTHONPATH": str(ROOT)}, timeout=TIMEOUT, **kw)
+
+
+def test_standard_output_on_a_full_device_is_an_error(tmp_path, templates, index, env):
+    repo = _repo_copy(templates, tmp_path)
+    with open("/dev/full", "w") as full:
+        done = _console("check", "-C", str(repo), "--format", "json", index=index, env=env, stdout=full,
+                        stderr=subprocess.PIPE, text=True)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert "error: " in done.stderr and "No space left on device" in done.stderr
+
+
+def test_attrib_debug_adds_the_traceback_of_an_unexpected_error(tmp_path, templates, index, env):
+    repo = _repo_copy(templates, tmp_path)
+    _many_large_files(Layout(tmp_path, repo, tmp_path, tmp_path, index))
+
+    def child() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (450_000_000, 450_000_000))
+
+    quiet_blas = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    done = _console("check", "-C", str(repo), "--all", index=index, env={**env, **quiet_blas, "ATTRIB_DEBUG": "1"},
+                    capture_output=True, text=True, preexec_fn=child)
+    assert done.returncode == 2
+    assert "MemoryError" in done.stderr and "Traceback" in done.stderr
+    assert done.stderr.splitlines()[0] == "error: out of memory (the input is too large for this machine, or " \
+                                          "the index too large to open here)"
+
+
+EVIL_REPO = "evil\x1b[31m/x[/y]\u202e"
+EVIL_LICENSE = "MIT\x1b]8;;http://x\x07"
+
+
+def test_names_from_the_index_cannot_restyle_the_terminal_or_forge_lines(tmp_path, templates, env):
+    """A repository indexed under a name with escape sequences, rich markup and a
+    bidirectional override: check (text, markdown), notice and scan show it escaped, and
+    the notice file written for it credits it."""
+    source = tmp_path / "source"
+    source.mkdir()
+    lines, _ = copy_of(APACHE)
+    (source / "helper.py").write_text("\n".join(lines) + "\n")
+    index = tmp_path / "evil.db"
+    ok(attrib("index", source, "--repo", EVIL_REPO, "--license", EVIL_LICENSE, store=index, env=env))
+    repo = _repo_copy(templates, tmp_path, "apache")
+    outputs = []
+    for fmt in ("text", "markdown"):
+        done = _console("check", "-C", str(repo), "--format", fmt, index=index, env=env, capture_output=True,
+                        text=True)
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        outputs.append(done.stdout + done.stderr)
+    done = _console("scan", str(repo / "src" / "detect.py"), index=index, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    outputs.append(done.stdout + done.stderr)
+    done = _console("notice", "-C", str(repo), index=index, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    notice = (repo / "THIRD_PARTY_NOTICES").read_text()
+    outputs.append(notice)
+    for out in outputs:
+        unescaped = re.sub(r"\\([\\`*_{}\[\]()#+\-.!|])", r"\1", out)  # Markdown's escapes
+        assert "evil\\x1b[31m/x[/y]\\u202e" in unescaped, out
+        assert not any(ch in out for ch in "\x1b\x07\u202e"), "a control character got through"
+    assert notice.count("\n## ") == 1, "a name forged a section of the notice file"
+    done = _console("check", "-C", str(repo), index=index, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, "the notice written for the escaped name credits it"

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from attrib.formats.escape import printable
 from attrib.licenses import describe, worst_verdict
 from attrib.match import attribute
 from attrib.policy import Policy
@@ -84,8 +85,10 @@ class Outcome:
 
 
 def credits(notices_text: str, repo: str) -> bool:
-    """Whether the notice text names ``repo`` (not merely a longer name containing it)."""
-    return re.search(rf"(?<![\w.-]){re.escape(repo.lower())}(?![\w.-])", notices_text) is not None
+    """Whether the notice text names ``repo`` (not merely a longer name containing it),
+    as notice files spell names (control characters escaped)."""
+    name = printable(repo).lower()
+    return re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w.-])", notices_text) is not None
 
 
 def check(selection: Selection, store: Store, policy: Policy, ignore: Ignore, notices_text: str,

@@ -22,11 +22,18 @@ path is ever quoted, split on a newline or decoded on the way. The added lines c
 ``index`` line, never by parsing a path out of a diff header. Diffs are taken as text
 (``--text --no-textconv --no-ext-diff``), so ``.gitattributes`` cannot declare copied code
 binary to hide it. A blob git cannot read is an error, never a skip.
+
+Memory stays bounded by what is checked, not by what a change holds: the patch is read
+as a stream of which only each line's first bytes are kept (a huge added file is never
+held as text), and a blob over ``max_bytes`` is passed over as ``too-large`` without
+being read (the same limit the attribution applies).
 """
 from __future__ import annotations
 
 import re
 import subprocess
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,17 +154,19 @@ def default_base(root: Path) -> tuple[str, str]:
     return _empty_tree(root), "the empty tree (first commit)"
 
 
-def select(root: Path, *, base: str | None = None, staged: bool = False, all_files: bool = False) -> Selection:
-    """The files and lines to check (see the module docstring)."""
+def select(root: Path, *, base: str | None = None, staged: bool = False, all_files: bool = False,
+           max_bytes: int | None = None) -> Selection:
+    """The files and lines to check (see the module docstring); blobs over
+    ``max_bytes`` are passed over as ``too-large`` without being read."""
     if sum((base is not None, staged, all_files)) > 1:
         raise InputError("choose one of --base, --staged and --all")
     if staged:
         against = "HEAD" if _has_head(root) else _empty_tree(root)
-        return _changes(root, "staged", None, "staged changes", ("--cached", against))
+        return _changes(root, "staged", None, "staged changes", ("--cached", against), max_bytes)
     if not _has_head(root):
         raise InputError("the repository has no commits yet: commit first, or check staged changes with --staged")
     if all_files:
-        return _tracked(root)
+        return _tracked(root, max_bytes)
     if base is None:
         base_sha, description = default_base(root)
     else:
@@ -165,7 +174,7 @@ def select(root: Path, *, base: str | None = None, staged: bool = False, all_fil
         if resolved is None:
             raise InputError(f"--base {base}: no such commit in {root} (fetch it first, e.g. git fetch origin {base})")
         base_sha, description = resolved, f"{base} ({resolved[:10]})"
-    return _changes(root, "base", base_sha, f"lines added since {description}", (base_sha, "HEAD"))
+    return _changes(root, "base", base_sha, f"lines added since {description}", (base_sha, "HEAD"), max_bytes)
 
 
 @dataclass(frozen=True)
@@ -178,14 +187,42 @@ class _Entry:
     old_sha: str | None = None  # None: every line counts (--all)
 
 
-def _changes(root: Path, mode: str, base: str | None, description: str, revs: tuple[str, ...]) -> Selection:
-    raw = git(root, "diff", "--raw", "-z", "--no-abbrev", *_DIFF, *revs, "--")
-    patch = git(root, "diff", "-U0", *_DIFF, *revs, "--")
-    entries = _raw_entries(raw)
-    return _select(root, mode, base, description, entries, _added_by_blobs(patch))
+def _changes(root: Path, mode: str, base: str | None, description: str, revs: tuple[str, ...],
+             max_bytes: int | None) -> Selection:
+    entries = _raw_entries(git(root, "diff", "--raw", "-z", "--no-abbrev", *_DIFF, *revs, "--"))
+    added = _added_by_blobs(_line_heads(root, "diff", "-U0", *_DIFF, *revs, "--"))
+    return _select(root, mode, base, description, entries, added, max_bytes)
 
 
-def _tracked(root: Path) -> Selection:
+def _line_heads(root: Path, *args: str, keep: int = 256) -> Iterator[bytes]:
+    """The first ``keep`` bytes of every line git writes, read as a stream: memory stays
+    bounded however long the output or its lines."""
+    with tempfile.TemporaryFile() as errors:
+        try:
+            process = subprocess.Popen(["git", "-C", str(root), *args], stdout=subprocess.PIPE, stderr=errors)
+        except OSError as e:
+            raise InputError(f"cannot run git in {root}: {e.strerror}") from None
+        assert process.stdout is not None
+        with process:
+            head, full = b"", False
+            while chunk := process.stdout.read(1 << 16):
+                *ended, rest = chunk.split(b"\n")
+                for piece in ended:
+                    yield head if full else (head + piece)[:keep]
+                    head, full = b"", False
+                if not full:
+                    head = (head + rest)[:keep + 1]
+                    full = len(head) > keep
+                    head = head[:keep]
+            if head:
+                yield head
+        if process.returncode != 0:
+            errors.seek(0)
+            message = errors.read().decode("utf-8", "replace").strip().splitlines()
+            raise InputError(f"git {args[0]} failed: {message[-1] if message else 'exit ' + str(process.returncode)}")
+
+
+def _tracked(root: Path, max_bytes: int | None) -> Selection:
     listing = git(root, "ls-tree", "-r", "-z", "--full-tree", "HEAD")
     entries = []
     for record in listing.split(b"\0"):
@@ -194,7 +231,7 @@ def _tracked(root: Path) -> Selection:
         meta, _, path = record.partition(b"\t")
         file_mode, _kind, sha = meta.split(b" ")
         entries.append(_Entry(path, file_mode, sha.decode()))
-    return _select(root, "all", None, "all tracked files at HEAD", entries, {})
+    return _select(root, "all", None, "all tracked files at HEAD", entries, {}, max_bytes)
 
 
 def _raw_entries(raw: bytes) -> list[_Entry]:
@@ -217,8 +254,9 @@ def _raw_entries(raw: bytes) -> list[_Entry]:
     return entries
 
 
-def _added_by_blobs(patch: bytes) -> dict[tuple[str, str], set[int]]:
-    """(old blob, new blob) -> added line numbers, from ``git diff -U0 --full-index``.
+def _added_by_blobs(patch: Iterator[bytes]) -> dict[tuple[str, str], set[int]]:
+    """(old blob, new blob) -> added line numbers, from the lines (or their first bytes)
+    of ``git diff -U0 --full-index``.
 
     Each file's section of the patch names its blobs on its ``index`` line; the hunks
     that follow belong to that pair. Hunk lines start with ``+``, ``-``, a space or ``\\``,
@@ -226,7 +264,7 @@ def _added_by_blobs(patch: bytes) -> dict[tuple[str, str], set[int]]:
     """
     out: dict[tuple[str, str], set[int]] = {}
     key: tuple[str, str] | None = None
-    for line in patch.split(b"\n"):
+    for line in patch:
         if line.startswith(b"diff --git "):
             key = None
         elif key is None and line.startswith(b"index "):
@@ -243,7 +281,7 @@ def _added_by_blobs(patch: bytes) -> dict[tuple[str, str], set[int]]:
 
 
 def _select(root: Path, mode: str, base: str | None, description: str, entries: list[_Entry],
-            added: dict[tuple[str, str], set[int]]) -> Selection:
+            added: dict[tuple[str, str], set[int]], max_bytes: int | None) -> Selection:
     """The regular files among ``entries`` that add lines, read from git."""
     passed_over: dict[str, int] = {}
     wanted: list[tuple[_Entry, frozenset[int] | None]] = []
@@ -262,6 +300,12 @@ def _select(root: Path, mode: str, base: str | None, description: str, entries: 
             lines = added.get(("0" * len(entry.sha), entry.sha))
         if lines:
             wanted.append((entry, frozenset(lines)))
+    sizes = _sizes(root, [entry for entry, _ in wanted])
+    if max_bytes is not None:
+        kept = [(entry, lines) for entry, lines in wanted if sizes[entry.sha] <= max_bytes]
+        if len(kept) < len(wanted):
+            passed_over["too-large"] = len(wanted) - len(kept)
+        wanted = kept
     blobs = _blobs(root, [entry for entry, _ in wanted])
     files = []
     for entry, lines in wanted:
@@ -270,6 +314,28 @@ def _select(root: Path, mode: str, base: str | None, description: str, entries: 
                                  frozenset(range(1, data.count(b"\n") + 2))))
     files.sort(key=lambda f: f.path)
     return Selection(mode, base, description, files, passed_over)
+
+
+def _sizes(root: Path, entries: list[_Entry]) -> dict[str, int]:
+    """The size of every entry's blob (``git cat-file --batch-check``); a blob git cannot
+    find is an error."""
+    ids = list(dict.fromkeys(entry.sha for entry in entries))
+    if not ids:
+        return {}
+    lines = git(root, "cat-file", "--batch-check", input="".join(f"{sha}\n" for sha in ids).encode()).split(b"\n")
+    sizes = {}
+    for sha, line in zip(ids, lines):
+        header = line.split(b" ")
+        if len(header) != 3 or header[1] != b"blob":
+            _unreadable(entries, sha, header)
+        sizes[sha] = int(header[2])
+    return sizes
+
+
+def _unreadable(entries: list[_Entry], sha: str, header: list[bytes]) -> None:
+    path = next(shown_path(e.path) for e in entries if e.sha == sha)
+    raise InputError(f"cannot read {path} (blob {sha[:10]}) from git: "
+                     f"{b' '.join(header[1:]).decode('utf-8', 'replace') or 'no answer'}")
 
 
 def _blobs(root: Path, entries: list[_Entry]) -> dict[str, bytes]:
@@ -283,9 +349,7 @@ def _blobs(root: Path, entries: list[_Entry]) -> dict[str, bytes]:
         end = out.find(b"\n", pos)
         header = out[pos:end].split(b" ") if end >= 0 else [b""]
         if len(header) != 3 or header[1] != b"blob" or end < 0:
-            path = next(shown_path(e.path) for e in entries if e.sha == sha)
-            raise InputError(f"cannot read {path} (blob {sha[:10]}) from git: "
-                             f"{b' '.join(header[1:]).decode('utf-8', 'replace') or 'no answer'}")
+            _unreadable(entries, sha, header)
         size = int(header[2])
         blobs[sha] = out[end + 1:end + 1 + size]
         pos = end + 1 + size + 1

@@ -18,13 +18,18 @@ _SHORT = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
 
+def unsafe(ch: str) -> bool:
+    """Whether the character ``ch`` must not be shown as it is."""
+    return unicodedata.category(ch) in _UNSAFE_CATEGORIES
+
+
 def printable(text: str) -> str:
     """``text`` with every unsafe character escaped (see the module docstring)."""
     if text.isprintable():
         return text
     out = []
     for ch in text:
-        if unicodedata.category(ch) not in _UNSAFE_CATEGORIES:
+        if not unsafe(ch):
             out.append(ch)
         elif ch in _SHORT:
             out.append(_SHORT[ch])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from attrib.formats.escape import printable
+from attrib.formats.escape import printable, unsafe
 
 VERDICT_MARKS = {"pass": "✅ pass", "notice": "⚠️ notice", "fail": "❌ fail"}
 
@@ -31,8 +31,9 @@ def _verdict(m: dict[str, Any]) -> str:
 
 
 def _url(url: str) -> str:
-    """A link target that cannot end the Markdown link early."""
-    return "".join(f"%{ord(ch):02X}" if ch in " ()<>[]\"'`" else ch for ch in url)
+    """A link target that cannot end the Markdown link early, with no control character."""
+    return "".join("".join(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass"))
+                   if ch in " ()<>[]\"'`" or unsafe(ch) else ch for ch in url)
 
 
 def _fence(code: str) -> str:
