@@ -10,14 +10,13 @@ import click
 from rich.console import Console
 from rich.text import Text
 
-from attrib.check.gate import Outcome, check, check_report
+from attrib.check.gate import MAX_BYTES, Outcome, check, check_report
 from attrib.check.git import ChangedFile, repo_root, select
 from attrib.check.ignore import Ignore
 from attrib.formats import render_json, render_markdown, render_sarif, render_text
 from attrib.formats.escape import printable
 from attrib.notices import read_notices
 from attrib.policy import policy_file
-from indexer.filters import Limits
 
 from .context import Context
 from .output import append_text, check_writable, write_text
@@ -47,7 +46,7 @@ def run_check(ctx: Context, repo: str, base: str | None, staged: bool, all_files
     """Select, attribute and judge; returns the outcome, its report and the repository root."""
     root = repo_root(Path(repo))
     policy = policy_file(root, policy_path)
-    selection = select(root, base=base, staged=staged, all_files=all_files, max_bytes=Limits().max_file_bytes)
+    selection = select(root, base=base, staged=staged, all_files=all_files, max_bytes=MAX_BYTES)
     notices_text = read_notices(root, policy.notice_files)
     ignore = Ignore.for_repo(root, [f.name for f in selection.files], policy.exclude)
     console = ctx.err_console()

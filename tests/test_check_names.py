@@ -17,6 +17,7 @@ each one byte for byte.
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import os
 import subprocess
@@ -183,6 +184,7 @@ def growing_repo(tmp_path_factory) -> Path:
     return repo
 
 
+_EXAMPLES = itertools.count()
 _NAME = st.binary(min_size=1, max_size=60).filter(lambda b: b"\0" not in b and b"/" not in b
                                                   and b not in (b".", b".."))
 
@@ -192,7 +194,7 @@ _NAME = st.binary(min_size=1, max_size=60).filter(lambda b: b"\0" not in b and b
 def test_any_name_git_accepts_is_selected_byte_for_byte(growing_repo, directory, name):
     repo = growing_repo
     assume(directory.lower() != b".git" and name.lower() != b".git")
-    path = directory + b"/" + name
+    path = b"%d/" % next(_EXAMPLES) + directory + b"/" + name  # hypothesis may repeat an example
     target = os.path.join(os.fsencode(repo), path)
     os.makedirs(os.path.dirname(target), exist_ok=True)
     content = b"line one of " + path.replace(b"\n", b" ") + b"\nline two\n"

@@ -359,10 +359,19 @@ def _repository_cases() -> dict[str, Case]:
         lambda lay: (lay.repo / "src" / "detect.py").unlink(), fifo("src/detect.py")))
     c["empty-and-one-byte-files"] = Case((*check, "--all", "--format", "json"), 1, setup=both(
         write("empty.py", b""), write("one.py", b"x"), commit_all))
-    c["too-large-file"] = Case((*check, "--format", "json"), 0, template="clean", setup=both(
-        write("big.py", b"x = 1\n" * 200_000), commit_all), after=_skipped("too-large"))
-    c["undecodable-file"] = Case((*check, "--format", "json"), 0, template="clean", setup=both(
-        write("latin.py", bytes(range(128, 256)) * 40), commit_all), after=_skipped("undecodable"))
+    # Copies cannot hide behind what their bytes look like (the indexer skips such files).
+    for name, extra in (("nul-byte", b"\0"), ("invalid-utf8", bytes(range(128, 256)) * 40),
+                        ("long-line", b"# " + b"x" * 30_000), ("padded-over-1-mb", b"y = 2\n" * 200_000)):
+        c[f"copy-hidden-by-{name}"] = Case(since, 1, setup=both(_append_to_copy(extra), commit_all))
+    over = b"x = 1\n" * 900_000  # 5.4 MB
+    c["code-over-the-size-limit"] = Case(check, 2, ("big.py", ".attribignore"), template="clean",
+                                         setup=both(write("big.py", over), commit_all))
+    c["code-over-the-size-limit-ignored"] = Case((*check, "--format", "json"), 0, template="clean", setup=both(
+        write("big.py", over), commit_all, write(".attribignore", "big.py\n")), after=_skipped("ignored"))
+    c["data-over-the-size-limit"] = Case((*check, "--format", "json"), 0, template="clean", setup=both(
+        write("big.dat", over), commit_all), after=_skipped("too-large"))
+    c["undecodable-data"] = Case((*check, "--format", "json"), 0, template="clean", setup=both(
+        write("latin.dat", bytes(range(128, 256)) * 40), commit_all), after=_skipped("undecodable"))
     return c
 
 
@@ -370,6 +379,13 @@ def _skipped(reason: str) -> Callable[[Layout, Run], None]:
     def after(lay: Layout, run: Run) -> None:
         assert json.loads(run.stdout)["check"]["skipped"].get(reason) == 1, run.stdout
     return after
+
+
+def _append_to_copy(extra: bytes) -> Callable[[Layout], None]:
+    def setup(lay: Layout) -> None:
+        path = lay.repo / "src" / "detect.py"
+        path.write_bytes(path.read_bytes() + extra + b"\n")
+    return setup
 
 
 def _lose_blob(lay: Layout) -> None:

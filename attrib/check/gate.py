@@ -13,6 +13,13 @@ verdict:
 
 :func:`check_report` is the schema-v1 report of the outcome, with per match its
 ``verdict``, ``acknowledged`` and the ``changed`` line ranges, and a ``check`` section.
+
+Source code cannot be hidden from the gate by what its bytes look like: a file in a
+programming language (known from its name) is attributed even with NUL bytes (read as
+spaces), bytes that are not UTF-8 or very long lines, which ``attrib scan`` and the
+indexer skip. One larger than :data:`MAX_BYTES` is an error that names it (list it in
+``.attribignore`` to leave it out), never a silent skip. Other files (images, data) are
+skipped as the indexer would skip them, and counted.
 """
 from __future__ import annotations
 
@@ -22,18 +29,24 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from attrib.errors import InputError
 from attrib.formats.escape import printable
+from attrib.languages import from_path
 from attrib.licenses import describe, worst_verdict
 from attrib.match import attribute
 from attrib.policy import Policy
-from attrib.records import Match
+from attrib.records import Match, SourceFile
 from attrib.report import FileResult, build_report
 from attrib.store import Store
 from indexer.filters import Limits, Skipped, decode
 from indexer.sources.base import RawFile
 
-from .git import ChangedFile, Selection
+from .git import ChangedFile, Selection, shown_path
 from .ignore import Ignore
+
+MAX_BYTES = 5_000_000
+"""The largest file a check reads (attributing 5 MB of code takes about 10 s)."""
+_SOURCE_LIMITS = Limits(max_file_bytes=MAX_BYTES, max_line_chars=MAX_BYTES, max_replacement_ratio=1.0)
 
 
 @dataclass(frozen=True)
@@ -100,13 +113,22 @@ def check(selection: Selection, store: Store, policy: Policy, ignore: Ignore, no
     n-th file (from 1) is attributed.
     """
     files, skipped = [], dict(selection.passed_over)
+    for path, size in selection.too_large:
+        name = path.decode("utf-8", "surrogateescape")
+        if ignore.skips(name):
+            skipped["ignored"] = skipped.get("ignored", 0) + 1
+        elif from_path(name):
+            raise InputError(f"cannot check {shown_path(path)}: {size:,} bytes of code, more than the {MAX_BYTES:,} "
+                             f"a check reads; list it in .attribignore to leave it out")
+        else:
+            skipped["too-large"] = skipped.get("too-large", 0) + 1
     for n, changed in enumerate(selection.files, 1):
         if progress:
             progress(changed, n)
         if ignore.skips(changed.name):
             skipped["ignored"] = skipped.get("ignored", 0) + 1
             continue
-        item = decode(RawFile(changed.data, repo="", path=changed.name), Limits())
+        item = _decode(changed)
         if isinstance(item, Skipped):
             skipped[item.reason] = skipped.get(item.reason, 0) + 1
             continue
@@ -121,6 +143,16 @@ def check(selection: Selection, store: Store, policy: Policy, ignore: Ignore, no
         files.append(CheckedFile(changed, FileResult(changed.shown, matches, item.content.count("\n") + 1),
                                  tuple(findings)))
     return Outcome(selection, files, skipped, policy)
+
+
+def _decode(changed: ChangedFile) -> SourceFile | Skipped:
+    """The file as text to attribute. Source code is never skipped for its bytes (NUL
+    bytes become spaces, others are replaced, long lines kept): a copy cannot hide
+    behind them. Other files are skipped when the indexer would skip them."""
+    lang = from_path(changed.name)
+    if lang is None:
+        return decode(RawFile(changed.data, repo="", path=changed.name), Limits())
+    return decode(RawFile(changed.data.replace(b"\0", b" "), repo="", path=changed.name, lang=lang), _SOURCE_LIMITS)
 
 
 def _apply(match: Match, policy: Policy) -> Match | None:

@@ -25,8 +25,8 @@ binary to hide it. A blob git cannot read is an error, never a skip.
 
 Memory stays bounded by what is checked, not by what a change holds: the patch is read
 as a stream of which only each line's first bytes are kept (a huge added file is never
-held as text), and a blob over ``max_bytes`` is passed over as ``too-large`` without
-being read (the same limit the attribution applies).
+held as text), and a blob over ``max_bytes`` is not read: the selection lists it in
+``too_large`` for the gate to decide about.
 """
 from __future__ import annotations
 
@@ -78,14 +78,16 @@ def shown_path(path: bytes) -> str:
 
 @dataclass(frozen=True)
 class Selection:
-    """What was selected, in words (for reports), the files, and the files passed over
-    (not regular files: symlinks, submodules), by kind."""
+    """What was selected, in words (for reports), the files, the files passed over (not
+    regular files: symlinks, submodules) by kind, and the files too large to be read
+    (path and size)."""
 
     mode: str  # "base" | "staged" | "all"
     base: str | None  # resolved commit (base mode)
     description: str
     files: list[ChangedFile]
     passed_over: dict[str, int]
+    too_large: tuple[tuple[bytes, int], ...] = ()
 
 
 def git(root: Path, *args: str, input: bytes | None = None) -> bytes:
@@ -157,7 +159,7 @@ def default_base(root: Path) -> tuple[str, str]:
 def select(root: Path, *, base: str | None = None, staged: bool = False, all_files: bool = False,
            max_bytes: int | None = None) -> Selection:
     """The files and lines to check (see the module docstring); blobs over
-    ``max_bytes`` are passed over as ``too-large`` without being read."""
+    ``max_bytes`` are not read but listed in ``too_large``."""
     if sum((base is not None, staged, all_files)) > 1:
         raise InputError("choose one of --base, --staged and --all")
     if staged:
@@ -301,11 +303,10 @@ def _select(root: Path, mode: str, base: str | None, description: str, entries: 
         if lines:
             wanted.append((entry, frozenset(lines)))
     sizes = _sizes(root, [entry for entry, _ in wanted])
-    if max_bytes is not None:
-        kept = [(entry, lines) for entry, lines in wanted if sizes[entry.sha] <= max_bytes]
-        if len(kept) < len(wanted):
-            passed_over["too-large"] = len(wanted) - len(kept)
-        wanted = kept
+    too_large = tuple((entry.path, sizes[entry.sha]) for entry, _ in wanted
+                      if max_bytes is not None and sizes[entry.sha] > max_bytes)
+    if too_large:
+        wanted = [(entry, lines) for entry, lines in wanted if sizes[entry.sha] <= max_bytes]
     blobs = _blobs(root, [entry for entry, _ in wanted])
     files = []
     for entry, lines in wanted:
@@ -313,7 +314,7 @@ def _select(root: Path, mode: str, base: str | None, description: str, entries: 
         files.append(ChangedFile(entry.path, data, lines if lines is not None else
                                  frozenset(range(1, data.count(b"\n") + 2))))
     files.sort(key=lambda f: f.path)
-    return Selection(mode, base, description, files, passed_over)
+    return Selection(mode, base, description, files, passed_over, too_large)
 
 
 def _sizes(root: Path, entries: list[_Entry]) -> dict[str, int]:
