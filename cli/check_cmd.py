@@ -88,7 +88,17 @@ def check_cmd(ctx: Context, base: str | None, staged: bool, all_files: bool, rep
     category or SPDX id: allow, require-notice or deny. By default permissive code
     requires a notice and copyleft code is denied. A notice is given when the
     project's notice file (THIRD_PARTY_NOTICES, NOTICE, ...) names the source
-    repository: `attrib notice` writes it.
+    repository: `attrib notice` writes it. Notice files must stay inside the
+    repository (no absolute path, '..' or link leading out).
+
+    \b
+    Nothing slips past: any file name git can hold is checked (spaces, newlines,
+    bytes that are not UTF-8, ...), and code is checked whatever its bytes look like
+    (NUL bytes, invalid UTF-8, long lines). Reports show a name as UTF-8 text with
+    each byte that is not UTF-8 as \\xNN (JSON adds the exact name in base64 as
+    path_bytes; SARIF keeps the bytes, percent-encoded). A file git cannot read, a
+    code file over 5 MB (list it in .attribignore), a policy that cannot be used or an
+    output that cannot be written is an error, never a pass.
 
     \b
     Examples:
@@ -97,16 +107,10 @@ def check_cmd(ctx: Context, base: str | None, staged: bool, all_files: bool, rep
       attrib check --staged                          # pre-commit
       attrib check --all --format markdown >> "$GITHUB_STEP_SUMMARY"
 
-    \b
-    Any file name git can hold is checked (spaces, newlines, bytes that are not
-    UTF-8, ...): reports show a name as UTF-8 text with each byte that is not UTF-8
-    as \\xNN (JSON adds the exact name in base64 as path_bytes; SARIF keeps the bytes,
-    percent-encoded). A file git cannot read, a policy that names files outside the
-    repository, or an output that cannot be written is an error, never a pass.
-
     Exit code 0 when the check passes, 1 when there are violations (the report is
-    always written), 2 when the check could not run (not a git repository, bad policy
-    file, unreachable index, unreadable file, unwritable output, ...).
+    always written), 2 when the check could not run (any error: not a git repository,
+    bad policy file, unreachable index, unreadable file, unwritable output, out of
+    memory, ...; ATTRIB_DEBUG=1 adds the traceback of an unexpected one).
     """
     check_writable(output, sarif_path, summary_path)
     outcome, report, root = run_check(ctx, repo, base, staged, all_files, policy_path)
