@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft7Validator
 
-from test_cli import SAMPLE, attrib, git, ok, source_slice, unrelated
+from test_cli import attrib, git, ok, source_slice, unrelated
 
 ROOT = Path(__file__).resolve().parents[1]
 SARIF_SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
@@ -30,10 +30,8 @@ def copy_of(spec: tuple[str, str, str, int]) -> tuple[list[str], int]:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory, env) -> Path:
-    path = tmp_path_factory.mktemp("check") / "sample.db"
-    ok(attrib("index", SAMPLE, store=path, env=env))
-    return path
+def store(sample_index) -> Path:
+    return sample_index
 
 
 @pytest.fixture
