@@ -48,7 +48,8 @@ def run_check(ctx: Context, repo: str, base: str | None, staged: bool, all_files
     policy = policy_file(root, policy_path)
     selection = select(root, base=base, staged=staged, all_files=all_files, max_bytes=MAX_BYTES)
     notices_text = read_notices(root, policy.notice_files)
-    ignore = Ignore.for_repo(root, [f.name for f in selection.files], policy.exclude)
+    names = [f.name for f in selection.files] + [p.decode("utf-8", "surrogateescape") for p, _ in selection.too_large]
+    ignore = Ignore.for_repo(root, names, policy.exclude)
     console = ctx.err_console()
     total = len(selection.files)
 

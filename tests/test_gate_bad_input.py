@@ -368,6 +368,9 @@ def _repository_cases() -> dict[str, Case]:
                                          setup=both(write("big.py", over), commit_all))
     c["code-over-the-size-limit-ignored"] = Case((*check, "--format", "json"), 0, template="clean", setup=both(
         write("big.py", over), commit_all, write(".attribignore", "big.py\n")), after=_skipped("ignored"))
+    c["code-over-the-size-limit-generated"] = Case((*check, "--format", "json"), 0, template="clean", setup=both(
+        write("big.py", over), write(".gitattributes", "big.py linguist-generated\n"), commit_all),
+        after=_skipped("ignored"))
     c["data-over-the-size-limit"] = Case((*check, "--format", "json"), 0, template="clean", setup=both(
         write("big.dat", over), commit_all), after=_skipped("too-large"))
     c["undecodable-data"] = Case((*check, "--format", "json"), 0, template="clean", setup=both(
