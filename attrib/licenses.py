@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
+from typing import Literal
 
 from license_expression import (
     AND,
@@ -77,8 +78,9 @@ _OBLIGATIONS: Mapping[str, str] = MappingProxyType({
     COPYLEFT: "copyleft",
 })
 
+Verdict = Literal["pass", "notice", "fail"]
 #: Verdicts, least severe first.
-VERDICTS: tuple[str, ...] = ("pass", "notice", "fail")
+VERDICTS: tuple[Verdict, ...] = ("pass", "notice", "fail")
 
 
 @lru_cache(maxsize=1)
@@ -194,6 +196,6 @@ def describe(ids: Iterable[str]) -> LicenseInfo:
 
 
 
-def worst_verdict(verdicts: Iterable[str]) -> str:
+def worst_verdict(verdicts: Iterable[Verdict]) -> Verdict:
     """The most severe of ``verdicts``; ``"pass"`` when there are none."""
     return max(verdicts, key=VERDICTS.index, default="pass")

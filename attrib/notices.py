@@ -1,9 +1,11 @@
 """Attribution notices: the credit that permissive licenses ask for, as a file.
 
 Permissive licenses (MIT, BSD, Apache-2.0, ...) let anyone reuse code on one condition:
-keep the copyright and license notice. :func:`notices_from_report` lists, from a
-schema-v1 report, every source whose license asks for that (obligation ``notice``);
-:func:`render` writes them as a Markdown notice file, one section per source file::
+keep the copyright and license notice. The policy says which licenses a project credits
+(``require-notice``: by default permissive, unknown and restricted ones).
+:func:`notices_from_report` lists, from a report, every source the policy requires a
+notice for; :func:`render` writes them as a Markdown notice file, one section per
+source file::
 
     ## psf/requests — requests/structures.py
     - License: Apache-2.0 (https://spdx.org/licenses/Apache-2.0.html)
@@ -20,13 +22,13 @@ from file names, so control characters in them are written as escapes
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from attrib.confine import inside, read_regular
 from attrib.formats.escape import printable
+from attrib.report import Report
 
 HEADER = """# Third-party notices
 
@@ -54,28 +56,25 @@ class Notice:
         return printable(self.repo), printable(self.path)
 
 
-def asks_for_notice(match: dict[str, Any]) -> bool:
-    """Whether a report match's best source has a license that asks for a notice."""
-    return match["source"].get("obligation") == "notice"
-
-
-def notices_from_report(report: dict[str, Any],
-                        wanted: Callable[[dict[str, Any]], bool] = asks_for_notice) -> list[Notice]:
-    """Every best source of a ``wanted`` match in ``report`` (by default: those whose
-    license asks for a notice), one per file, in order of first appearance."""
+def notices_from_report(report: Report) -> list[Notice]:
+    """The best source of every finding in ``report`` that needs a notice under the
+    policy (:attr:`attrib.report.Finding.needs_notice`: the one rule ``attrib notice``
+    and ``attrib generate --notice`` share), one per source file, in order of first
+    appearance."""
     found: dict[tuple[str, str], Notice] = {}
-    for entry in report["files"]:
-        for match in entry["matches"]:
-            source = match["source"]
-            if not wanted(match):
+    for entry in report.files:
+        for finding in entry.findings:
+            if not finding.needs_notice:
                 continue
-            query = match.get("generated") or match["query"]
-            use = (f"{entry['path']} lines {query['start_line']}–{query['end_line']} "
-                   f"(source lines {source['start_line']}–{source['end_line']})")
-            key = (source["repo"], source["path"])
+            source, match = finding.best, finding.match
+            generated = entry.scope is not None and entry.scope.kind == "generated"
+            first, last = finding.lines if generated else (match.start_line, match.end_line)
+            use = (f"{entry.path} lines {first}–{last} "
+                   f"(source lines {source.start_line}–{source.end_line})")
+            key = (source.repo, source.path)
             old = found.get(key)
             uses = (old.used_in if old else ()) + (use,)
-            found[key] = Notice(source["repo"], source["path"], source["url"].split("#")[0], tuple(source["licenses"]),
+            found[key] = Notice(source.repo, source.path, source.url.split("#")[0], finding.license.ids,
                                 tuple(dict.fromkeys(uses)))
     return list(found.values())
 
@@ -108,6 +107,15 @@ def merge(existing: str, new: Iterable[Notice]) -> str:
     if not missing:
         return existing
     return existing.rstrip("\n") + "\n\n" + render(missing).split(HEADER, 1)[1].lstrip("\n")
+
+
+def update(path: Path, new: Iterable[Notice]) -> str | None:
+    """The text of the notice file at ``path`` (a regular file, or none yet) with the
+    sections of ``new`` sources it lacks added; None when it credits them all."""
+    data = read_regular(path, "the notice file")
+    existing = data.decode("utf-8", "replace") if data is not None else ""
+    merged = merge(existing, new)
+    return None if merged == existing else merged
 
 
 def read_notices(root: Path, notice_files: Iterable[str]) -> str:

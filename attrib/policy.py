@@ -56,12 +56,13 @@ from attrib.licenses import (
     COPYLEFT_LIMITED,
     PERMISSIVE,
     PUBLIC_DOMAIN,
+    Verdict,
     category,
     normalize,
     worst_verdict,
 )
 
-ACTIONS: Mapping[str, str] = MappingProxyType({"allow": "pass", "require-notice": "notice", "deny": "fail"})
+ACTIONS: Mapping[str, Verdict] = MappingProxyType({"allow": "pass", "require-notice": "notice", "deny": "fail"})
 DEFAULT_NOTICE_FILES = ("THIRD_PARTY_NOTICES", "THIRD_PARTY_NOTICES.md", "NOTICE", "NOTICE.md")
 POLICY_FILE = ".attrib.toml"
 
@@ -74,14 +75,14 @@ class PolicyError(AttribError):
 class Policy:
     """Verdicts by license category and SPDX id, and which matches count at all."""
 
-    verdicts: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({
+    verdicts: Mapping[str, Verdict] = field(default_factory=lambda: MappingProxyType({
         PUBLIC_DOMAIN: "pass",
         PERMISSIVE: "notice",
         COPYLEFT_LIMITED: "fail",
         COPYLEFT: "fail",
     }))
-    otherwise: str = "notice"
-    licenses: Mapping[str, str] = field(default_factory=dict)  # SPDX id -> verdict
+    otherwise: Verdict = "notice"
+    licenses: Mapping[str, Verdict] = field(default_factory=lambda: MappingProxyType({}))  # SPDX id -> verdict
     min_lines: int = 1
     min_similarity: float = 0.0
     ignore_sources: tuple[str, ...] = ()
@@ -89,7 +90,7 @@ class Policy:
     exclude: tuple[str, ...] = ()
     origin: str = "the default policy"
 
-    def verdict(self, license_category: str, licenses: Iterable[str] = ()) -> str:
+    def verdict(self, license_category: str, licenses: Iterable[str] = ()) -> Verdict:
         """The verdict for a source of this category with these licenses.
 
         A license named in ``licenses`` overrides its category; several licenses of one
@@ -107,16 +108,6 @@ class Policy:
 
 
 DEFAULT_POLICY = Policy()
-
-
-def verdict_for(categories: Iterable[str], policy: Policy = DEFAULT_POLICY) -> str:
-    """Verdict for the matches of a file, given their categories: the worst one wins,
-    and a file without matches passes.
-
-    >>> verdict_for([]), verdict_for(["permissive", "public-domain"]), verdict_for(["copyleft"])
-    ('pass', 'notice', 'fail')
-    """
-    return worst_verdict(map(policy.verdict, categories))
 
 
 def discover(root: Path) -> Path | None:

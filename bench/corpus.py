@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.filters import git_blob_sha  # the same blob id the indexer computes
+from attrib.files import git_blob_sha  # the same blob id the indexer computes
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / "data" / "sdists"

@@ -38,7 +38,7 @@ from attrib.match import attribute  # noqa: E402
 from attrib.params import DEFAULT_PARAMS  # noqa: E402
 from attrib.store import open_store  # noqa: E402
 from indexer import pipeline  # noqa: E402
-from indexer.filters import Skipped, decode  # noqa: E402
+from attrib.files import Skipped, decode  # noqa: E402
 from indexer.sources import open_source  # noqa: E402
 
 WORD = re.compile(r"[A-Za-z_0-9]+")
@@ -83,7 +83,7 @@ def fingerprint_mb_s(files) -> float:
 
 
 def index_run(files, store_path: Path):
-    from indexer.sources.base import RawFile
+    from attrib.files import RawFile
     raws = [RawFile(f.content, f.repo, f.path, f.commit, f.licenses, f.lang, f.stars, f.sha) for f in files]
     store = open_store(str(store_path), create=True)
     index_postings(lex(files[0].content, files[0].lang), DEFAULT_PARAMS)  # warm-up

@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import click
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
-                           TimeElapsedColumn, TimeRemainingColumn)
 
-from attrib.errors import InputError
-from indexer import pipeline
-from indexer.filters import Limits
-from indexer.sources import Shard, open_source
+from attrib.files import Limits
+from indexer.sources.shard import Shard
 
-from .context import Context
+from .context import Context, store_options
+
+if TYPE_CHECKING:
+    from indexer import pipeline
 
 CORES = os.cpu_count() or 1
 
@@ -50,6 +50,7 @@ class ShardType(click.ParamType):
 @click.option("--commit", help="Commit for a local directory; detected from git otherwise.")
 @click.option("--license", "licenses", multiple=True, metavar="SPDX",
               help="License of a local directory (SPDX id); detected from LICENSE files otherwise. Repeatable.")
+@store_options
 @click.pass_obj
 def index(ctx: Context, sources: tuple[str, ...], langs: tuple[str, ...], limit: int | None,
           workers: int, shard: Shard, max_file_size: int, max_line_length: int, repo: str | None,
@@ -84,6 +85,10 @@ def index(ctx: Context, sources: tuple[str, ...], langs: tuple[str, ...], limit:
       attrib index ~/src/myproject --license MIT
       attrib index data/python --workers 16 --shard 0/4    # machine 1 of 4
     """
+    from attrib.errors import InputError
+    from indexer import pipeline
+    from indexer.sources import open_source
+
     console = ctx.err_console()
     limits = Limits(max_file_bytes=max_file_size, max_line_chars=max_line_length)
     opened = [open_source(s, langs=list(langs) or None, limit=limit, repo=repo, commit=commit,
@@ -106,6 +111,11 @@ def index(ctx: Context, sources: tuple[str, ...], langs: tuple[str, ...], limit:
 
 
 def _run_one(source, store, limits: Limits, workers: int, console, stats: pipeline.IndexStats) -> None:
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
+
+    from indexer import pipeline
+
     total = source.estimated_total()
     columns = [SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
                MofNCompleteColumn() if total else TextColumn("{task.completed:,} files"),
@@ -125,6 +135,8 @@ def _run_one(source, store, limits: Limits, workers: int, console, stats: pipeli
 
 def _total(runs: list[pipeline.IndexStats]) -> pipeline.IndexStats:
     """The counters of the sources' runs, added up (one example per skip reason)."""
+    from indexer import pipeline
+
     totals = pipeline.IndexStats()
     for s in runs:
         for name in ("seen", "indexed", "already", "bytes_seen", "bytes_indexed", "postings", "seconds"):

@@ -22,8 +22,16 @@ import os
 import secrets
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
 
 from attrib.errors import InputError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from attrib.report import Report
 
 
 def check_writable(*paths: str | Path | None) -> None:
@@ -114,3 +122,23 @@ def _stream(path: Path, data: bytes, append: bool, fifo: bool) -> None:
         os.set_blocking(fd, True)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
+
+
+def emit_report(report: Report, fmt: str, path: str | Path | None, console: Console | None = None, *,
+                show_code: bool = True) -> None:
+    """Write ``report`` in format ``fmt`` to the file ``path``, else to ``console``
+    (text, with colours on a terminal) or standard output (other formats)."""
+    from attrib.formats import render
+
+    if path:
+        write_text(path, render(report, fmt))
+    elif fmt == "text":
+        from attrib.formats.text import render_text
+
+        if console is None:
+            from rich.console import Console
+
+            console = Console(highlight=False)
+        render_text(report, console, show_code=show_code)
+    else:
+        click.echo(render(report, fmt), nl=False)

@@ -1,11 +1,13 @@
 """``attrib serve``: the search web page and HTTP API over an index."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from attrib.errors import AttribError
 
-from .context import Context
+from .context import Context, policy_option, store_options
 
 WEB_HINT = ("attrib serve needs FastAPI and uvicorn, which are not installed. Install the web extra: "
             "pip install 'attrib[web]' (from a checkout: pip install -e '.[web]')")
@@ -23,9 +25,11 @@ WEB_HINT = ("attrib serve needs FastAPI and uvicorn, which are not installed. In
               help="Largest request body; larger ones get 413.")
 @click.option("--timeout", type=click.FloatRange(0.1), default=10.0, show_default=True,
               help="Seconds a query may take before it gets 503.")
+@policy_option
+@store_options
 @click.pass_obj
 def serve_cmd(ctx: Context, host: str, port: int, api_key: str | None, cors_origins: tuple[str, ...],
-              max_bytes: int, timeout: float) -> None:
+              max_bytes: int, timeout: float, policy_path: str | None) -> None:
     """Serve the search page and the HTTP API.
 
     \b
@@ -35,6 +39,8 @@ def serve_cmd(ctx: Context, host: str, port: int, api_key: str | None, cors_orig
     searches the indexed code (full text, language and license filters), a third
     shows what the index holds. The API it uses is documented at /docs:
     POST /api/attribute, GET /api/search, /api/source, /api/stats, /healthz.
+    Verdicts are those `attrib scan` gives in the directory the server starts in
+    (the project's policy and notice files; --policy names another policy).
 
     \b
     Examples:
@@ -47,6 +53,9 @@ def serve_cmd(ctx: Context, host: str, port: int, api_key: str | None, cors_orig
         from attrib.web.app import Settings, create_app
     except ImportError:
         raise AttribError(WEB_HINT) from None
+    from attrib.project import find_project
+
+    project = find_project(Path.cwd(), policy_path)
     console = ctx.err_console()
     with ctx.open_store() as store, console.status("preparing full-text search…"):
         stats = store.stats()
@@ -54,7 +63,7 @@ def serve_cmd(ctx: Context, host: str, port: int, api_key: str | None, cors_orig
             raise AttribError(f"the index at {ctx.url} is empty: add code with `attrib index SOURCE` first")
         store.full_text(["attrib"], limit=1)  # builds the embedded store's word index once
     settings = Settings(api_key=api_key, cors_origins=list(cors_origins), max_bytes=max_bytes, timeout=timeout)
-    app = create_app(lambda: ctx.open_store(), settings)
+    app = create_app(lambda: ctx.open_store(), settings, project.judge)
     console.print(f"attrib serving {stats.name} ({stats.files:,} files) at http://{host}:{port}/"
                   + (" (API key required)" if api_key else ""), highlight=False, soft_wrap=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)

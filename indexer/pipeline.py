@@ -42,8 +42,7 @@ from attrib.params import DEFAULT_PARAMS, FingerprintParams
 from attrib.records import Provenance, SourceFile
 from attrib.store import IndexEntry, Store
 
-from .filters import Limits, Skipped, decode
-from .sources.base import RawFile
+from attrib.files import Limits, RawFile, Skipped, decode
 
 Postings = tuple[np.ndarray, np.ndarray]
 """One file's band keys and the start line of the window each key came from."""

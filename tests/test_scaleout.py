@@ -37,7 +37,7 @@ from attrib.store import open_store
 from test_cli import _files_committed as committed
 from test_cli import env, work  # noqa: F401 - fixtures shared with the CLI tests
 from indexer import pipeline
-from indexer.filters import git_blob_sha
+from attrib.files import git_blob_sha
 from indexer.sources import Shard, open_source
 from indexer.sources.stack import hub_data_files
 from realcode import click_files, raw

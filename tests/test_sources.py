@@ -23,7 +23,7 @@ import pytest
 from attrib.errors import InputError
 from attrib.languages import from_path, lang_key
 from indexer.sources import Source, open_source
-from indexer.sources.base import RawFile
+from attrib.files import RawFile
 from indexer.sources.licenses import (
     declared_ids,
     detect_repo_licenses,

@@ -1,6 +1,6 @@
 """Where code comes from: The Stack on the hub, local Stack-schema files, local repos.
 
-Every source yields :class:`indexer.sources.base.RawFile` items; decoding, filtering
+Every source yields :class:`attrib.files.RawFile` items; decoding, filtering
 and fingerprinting happen once, in :mod:`indexer.pipeline`.
 
 The spec forms :func:`open_source` accepts:
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from attrib.errors import InputError
-from indexer.sources.base import RawFile
+from attrib.files import RawFile
 from indexer.sources.shard import WHOLE, Shard
 from attrib.languages import lang_key
 

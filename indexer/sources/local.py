@@ -10,7 +10,7 @@ the first commit). Untracked and ignored files are left out, as are symlinks and
 submodules.
 
 A plain directory is walked in sorted order, skipping dependency, build and hidden
-folders (``SKIPPED_DIRS``, ``.*``) and hidden files (``.env`` and the like are not code
+folders (:data:`attrib.files.SKIPPED_DIRS`, ``.*``) and hidden files (``.env`` and the like are not code
 to attribute, and may hold secrets).
 
 Files are read one at a time, as bytes, when the iterator reaches them. Licenses: the
@@ -29,30 +29,19 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from indexer.sources.base import RawFile
+from attrib.files import Entry, RawFile, walk_directory
 from attrib.languages import from_path, lang_key
 from indexer.sources.licenses import detect_repo_licenses, file_licenses
 from indexer.sources.shard import WHOLE, Shard
 
 log = logging.getLogger(__name__)
 
-SKIPPED_DIRS = frozenset({".git", "node_modules", "__pycache__", ".venv", "venv", "dist", "build"})
 MAX_FILE_BYTES = 32 << 20
 """Files larger than this are skipped unread: no source file is this big, and reading a
 multi-gigabyte blob only for the pipeline's size filter to drop it would exhaust memory."""
 
 _GIT_SYMLINK, _GIT_SUBMODULE = "120000", "160000"
 _SCP_REMOTE = re.compile(r"^(?:[\w.-]+@)?[\w.-]+:(?!//)(?P<path>.+)$")  # git@host:owner/name.git
-
-
-@dataclass(frozen=True)
-class Entry:
-    """A file to read: its path as recorded (relative to the repository), where it is
-    on disk, and its git blob sha when git vouches for the content on disk."""
-
-    path: str
-    disk: Path
-    sha: str | None = None
 
 
 @dataclass(frozen=True)
@@ -163,23 +152,6 @@ def open_local(path: Path, *, repo: str | None = None, commit: str | None = None
 def _lang_key_of(path: str) -> str | None:
     lang = from_path(path)
     return lang_key(lang) if lang else None
-
-
-def walk_directory(root: Path) -> Iterator[Entry]:
-    """Regular files under ``root`` in sorted order, skipping the folders and files
-    that are not the project's own code (see the module docstring)."""
-    for folder, subfolders, names in os.walk(root, onerror=_log_walk_error):
-        subfolders[:] = sorted(d for d in subfolders
-                               if d not in SKIPPED_DIRS and not d.startswith("."))
-        for name in sorted(names):
-            file = Path(folder, name)
-            if name.startswith(".") or file.is_symlink() or not file.is_file():
-                continue
-            yield Entry(file.relative_to(root).as_posix(), file)
-
-
-def _log_walk_error(exc: OSError) -> None:
-    log.warning("skipping %s: %s", exc.filename, exc.strerror or exc)
 
 
 # ---------------------------------------------------------------------------------------

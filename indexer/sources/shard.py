@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from attrib.files import git_blob_sha
+
 T = TypeVar("T")
 _SHARD = re.compile(r"^\s*(-?\d+)\s*/\s*(-?\d+)\s*$")
 _SHA = re.compile(r"^[0-9a-fA-F]+$")
@@ -104,7 +106,5 @@ WHOLE = Shard()
 
 def blob_sha(data: bytes | str) -> str:
     """The git blob sha of a file's content, text encoded as the pipeline encodes it
-    (:func:`indexer.filters.decode`), so a shard and the index agree on every file's id."""
-    from indexer.filters import git_blob_sha  # imported here: indexer.filters imports this package
-
+    (:func:`attrib.files.decode`), so a shard and the index agree on every file's id."""
     return git_blob_sha(data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass"))

@@ -55,7 +55,7 @@ from huggingface_hub.utils import (
 )
 
 from attrib.errors import InputError
-from indexer.sources.base import RawFile
+from attrib.files import RawFile
 from indexer.sources.shard import WHOLE, Shard
 from attrib.languages import KNOWN_LANG_KEYS, lang_key
 
