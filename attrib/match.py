@@ -15,6 +15,7 @@ and the web API all call, so they give the same answer for the same code:
 """
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -230,6 +231,7 @@ def _span(r: Region, f: StoredFile, p) -> SourceSpan:
 _LEXED: OrderedDict[tuple[str, str | None], Lexed] = OrderedDict()
 _LEXED_MAX_TOKENS = 4_000_000  # about 90 MB of token arrays
 _lexed_tokens = 0
+_LEXED_LOCK = threading.Lock()  # the web server's workers and generate's watcher match at once
 SLICE_MARGIN = 40  # lines lexed beyond a slice, so comments and strings open before it settle
 
 
@@ -238,6 +240,8 @@ def _lexed(f: StoredFile, lines: list[str], first: int, last: int) -> Lexed:
 
     Files much longer than the range are lexed over the range only (plus a margin);
     others are lexed whole and remembered, since scans keep hitting the same files.
+    The cache is shared by every thread: it is used under a lock, and what it holds is
+    read-only (a lexed file is never changed once made).
     """
     global _lexed_tokens
     first, last = max(1, first - SLICE_MARGIN), min(len(lines), last + SLICE_MARGIN)
@@ -245,12 +249,18 @@ def _lexed(f: StoredFile, lines: list[str], first: int, last: int) -> Lexed:
         piece = lex("\n".join(lines[first - 1:last]), f.lang)
         return Lexed(piece.norm, piece.abst, piece.ident, piece.line + np.int32(first - 1), len(lines))
     key = (f.sha, f.lang)
-    hit = _LEXED.get(key)
-    if hit is not None:
-        _LEXED.move_to_end(key)
+    with _LEXED_LOCK:
+        hit = _LEXED.get(key)
+        if hit is not None:
+            _LEXED.move_to_end(key)
+            return hit
+    made = lex(f.content, f.lang)  # outside the lock: other threads keep matching meanwhile
+    for array in (made.norm, made.abst, made.ident, made.line):
+        array.flags.writeable = False
+    with _LEXED_LOCK:
+        hit = _LEXED.setdefault(key, made)
+        if hit is made:
+            _lexed_tokens += len(made)
+            while _lexed_tokens > _LEXED_MAX_TOKENS and len(_LEXED) > 1:
+                _lexed_tokens -= len(_LEXED.popitem(last=False)[1])
         return hit
-    hit = _LEXED[key] = lex(f.content, f.lang)
-    _lexed_tokens += len(hit)
-    while _lexed_tokens > _LEXED_MAX_TOKENS and len(_LEXED) > 1:
-        _lexed_tokens -= len(_LEXED.popitem(last=False)[1])
-    return hit
