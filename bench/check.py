@@ -76,7 +76,7 @@ def main() -> int:
         raise SystemExit(f"no index at {args.store}: run `python bench/accuracy.py` first (it builds it)")
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATTRIB_")}
     env["ATTRIB_STORE"] = args.store
-    attrib = [sys.executable, "-m", "cli.main"]
+    attrib = [sys.executable, "-m", "attrib"]
     env["PYTHONPATH"] = str(ROOT)
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp) / "repo"

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 import click
 
 from attrib.files import Limits
-from indexer.sources.shard import Shard
+from attrib.indexer.sources.shard import Shard
 
 from .context import Context, store_options
 
 if TYPE_CHECKING:
-    from indexer import pipeline
+    from attrib.indexer import pipeline
 
 CORES = os.cpu_count() or 1
 
@@ -86,8 +86,8 @@ def index(ctx: Context, sources: tuple[str, ...], langs: tuple[str, ...], limit:
       attrib index data/python --workers 16 --shard 0/4    # machine 1 of 4
     """
     from attrib.errors import InputError
-    from indexer import pipeline
-    from indexer.sources import open_source
+    from attrib.indexer import pipeline
+    from attrib.indexer.sources import open_source
 
     console = ctx.err_console()
     limits = Limits(max_file_bytes=max_file_size, max_line_chars=max_line_length)
@@ -114,7 +114,7 @@ def _run_one(source, store, limits: Limits, workers: int, console, stats: pipeli
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
                                TimeElapsedColumn, TimeRemainingColumn)
 
-    from indexer import pipeline
+    from attrib.indexer import pipeline
 
     total = source.estimated_total()
     columns = [SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
@@ -135,7 +135,7 @@ def _run_one(source, store, limits: Limits, workers: int, console, stats: pipeli
 
 def _total(runs: list[pipeline.IndexStats]) -> pipeline.IndexStats:
     """The counters of the sources' runs, added up (one example per skip reason)."""
-    from indexer import pipeline
+    from attrib.indexer import pipeline
 
     totals = pipeline.IndexStats()
     for s in runs:

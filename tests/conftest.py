@@ -6,7 +6,7 @@ import os
 import pytest
 
 from attrib.store import open_store
-from indexer import pipeline
+from attrib.indexer import pipeline
 from realcode import click_files, raw
 
 
@@ -48,7 +48,7 @@ def sample_index(tmp_path_factory) -> "Path":
     path = tmp_path_factory.mktemp("sample-index") / "sample.db"
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATTRIB_")}
     env["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("xdg"))
-    done = subprocess.run([sys.executable, "-m", "cli.main", "--store", str(path), "index",
+    done = subprocess.run([sys.executable, "-m", "attrib", "--store", str(path), "index",
                            str(root / "examples" / "stack-sample")], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     return path

@@ -187,7 +187,7 @@ def test_staged_sees_only_staged_changes(repo, store, env):
     git(repo, "add", "src/detect.py")
     assert check(repo, store, env, "--staged").returncode == 1
     # The pre-commit hook's entry point runs the same check.
-    hook = subprocess.run([sys.executable, "-c", "from cli.main import precommit; precommit()",
+    hook = subprocess.run([sys.executable, "-c", "from attrib.cli.main import precommit; precommit()",
                            "--store", str(store)], cwd=repo, env=env, capture_output=True, text=True)
     assert hook.returncode == 1 and "1 denied" in said(hook)
 

@@ -294,7 +294,7 @@ def test_cli_empty_store_exits_2(work, env):
 
 def test_cli_without_torch_explains_the_install(env, store_path):
     # torch is installed here; hide it the way a missing package fails (ImportError).
-    code = "import sys; sys.modules['torch'] = None; from cli.main import main; sys.argv[0] = 'attrib'; main()"
+    code = "import sys; sys.modules['torch'] = None; from attrib.cli.main import main; sys.argv[0] = 'attrib'; main()"
     done = subprocess.run([sys.executable, "-c", code, "--store", str(store_path), "generate", "-p", "x"],
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2

@@ -12,7 +12,7 @@ from attrib.errors import ParamsMismatch, StoreError
 from attrib.params import DEFAULT_PARAMS, FingerprintParams
 from attrib.store import Credentials, IndexEntry, open_store
 from attrib.store.sqlite import SQLiteStore
-from indexer import pipeline
+from attrib.indexer import pipeline
 from realcode import click_files, raw
 
 

@@ -50,7 +50,7 @@ class Server:
     def __init__(self, store: str, env: dict, *args: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen([sys.executable, "-m", "cli.main", "--store", store, "serve", "--port",
+        self.proc = subprocess.Popen([sys.executable, "-m", "attrib", "--store", store, "serve", "--port",
                                       str(self.port), *args], env=env, cwd=ROOT,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60

@@ -1,7 +1,7 @@
 """Where code comes from: The Stack on the hub, local Stack-schema files, local repos.
 
 Every source yields :class:`attrib.files.RawFile` items; decoding, filtering
-and fingerprinting happen once, in :mod:`indexer.pipeline`.
+and fingerprinting happen once, in :mod:`attrib.indexer.pipeline`.
 
 The spec forms :func:`open_source` accepts:
 
@@ -29,7 +29,7 @@ from typing import Protocol, runtime_checkable
 
 from attrib.errors import InputError
 from attrib.files import RawFile
-from indexer.sources.shard import WHOLE, Shard
+from attrib.indexer.sources.shard import WHOLE, Shard
 from attrib.languages import lang_key
 
 HUB_PREFIX = "hf:"
@@ -60,8 +60,8 @@ def open_source(spec: str, *, langs: list[str] | None = None, limit: int | None 
     if limit is not None and limit < 0:
         raise InputError(f"the limit must be 0 or more, not {limit}")
     # Imported here: `datasets` takes seconds to import, and most commands never need it.
-    from indexer.sources.local import open_local
-    from indexer.sources.stack import Defaults, open_hub, open_local_stack, stack_data_files
+    from attrib.indexer.sources.local import open_local
+    from attrib.indexer.sources.stack import Defaults, open_hub, open_local_stack, stack_data_files
 
     keys = frozenset(lang_key(lang) for lang in langs or () if lang.strip())
     if spec.startswith(HUB_PREFIX):

@@ -31,8 +31,8 @@ from urllib.parse import urlsplit
 
 from attrib.files import Entry, RawFile, walk_directory
 from attrib.languages import from_path, lang_key
-from indexer.sources.licenses import detect_repo_licenses, file_licenses
-from indexer.sources.shard import WHOLE, Shard
+from attrib.indexer.sources.licenses import detect_repo_licenses, file_licenses
+from attrib.indexer.sources.shard import WHOLE, Shard
 
 log = logging.getLogger(__name__)
 

@@ -56,7 +56,7 @@ from huggingface_hub.utils import (
 
 from attrib.errors import InputError
 from attrib.files import RawFile
-from indexer.sources.shard import WHOLE, Shard
+from attrib.indexer.sources.shard import WHOLE, Shard
 from attrib.languages import KNOWN_LANG_KEYS, lang_key
 
 DEFAULT_DATASET = "bigcode/the-stack"
