@@ -63,7 +63,11 @@ _WHERE = {
     "MissingExtra": ("attrib.errors", "MissingExtra"),
 }
 
-__all__ = ["__version__", *_WHERE]
+__all__ = [
+    "DEFAULT_POLICY", "AttribError", "FileReport", "Finding", "InputError", "Judge", "Match", "MissingExtra",
+    "Policy", "Project", "Report", "SourceSpan", "Store", "StoreError", "__version__", "attribute", "find_project",
+    "load_policy", "open_project", "open_store", "scan", "scan_text",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -2,9 +2,10 @@
 
 A file is cut into *windows*: a window is the ``window_tokens`` tokens that follow
 the start of a non-empty line, so a short copied span can be found inside a long
-file. Each window's shingles (its k-grams of tokens) get a MinHash signature with datasketch's permutations, computed for many windows at
-once with numpy, and each signature is cut into ``bands`` keys of ``rows`` values
-(locality-sensitive hashing: windows sharing a key are candidates).
+file. Each window's shingles (its k-grams of tokens) get a MinHash signature with
+datasketch's permutations, computed for many windows at once with numpy, and each
+signature is cut into ``bands`` keys of ``rows`` values (locality-sensitive hashing:
+windows sharing a key are candidates).
 
 Both token streams of :mod:`attrib.lexer` are fingerprinted: ``norm`` finds copies,
 ``abst`` (identifiers abstracted) finds renamed copies. Keys of the two streams never

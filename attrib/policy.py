@@ -168,7 +168,7 @@ def _parse(data: dict[str, Any], where: "_Locator", root: Path | None) -> Policy
     for key in data:
         if key not in KEYS:
             raise where.error(key, f"unknown key {key!r}; the keys are: {', '.join(KEYS)}")
-    verdicts = dict(DEFAULT_POLICY.verdicts)
+    verdicts: dict[str, Verdict] = dict(DEFAULT_POLICY.verdicts)
     otherwise_verdicts = {c: DEFAULT_POLICY.otherwise for c in CATEGORIES if c not in verdicts}
     verdicts.update(otherwise_verdicts)
     categories = _table(data, "categories", where)
@@ -177,7 +177,7 @@ def _parse(data: dict[str, Any], where: "_Locator", root: Path | None) -> Policy
             raise where.error(name, f"unknown license category {name!r}; the categories are: "
                                     f"{', '.join(CATEGORIES)}", table="categories")
         verdicts[name] = _action(action, name, where, "categories")
-    licenses = {}
+    licenses: dict[str, Verdict] = {}
     for spdx, action in _table(data, "licenses", where).items():
         [normalized] = normalize([spdx]) or (spdx,)
         licenses[normalized] = _action(action, spdx, where, "licenses")
@@ -221,7 +221,7 @@ def _table(data: dict[str, Any], key: str, where: "_Locator") -> dict[str, Any]:
     return value
 
 
-def _action(value: Any, key: str, where: "_Locator", table: str) -> str:
+def _action(value: Any, key: str, where: "_Locator", table: str) -> Verdict:
     if not isinstance(value, str) or value not in ACTIONS:
         raise where.error(key, f"{table}.{key} = {value!r}: use one of {', '.join(map(repr, ACTIONS))}",
                           table=table)

@@ -72,7 +72,8 @@ def _read(path: str | None, what: str) -> str | None:
 def generate_cmd(ctx: Context, prompt: str | None, prompt_file: str | None, prefix: str | None, suffix: str | None,
                  prefix_file: str | None, suffix_file: str | None, model_name: str, device: str, dtype: str,
                  max_new_tokens: int, temperature: float, top_p: float, seed: int | None, on_match: str,
-                 policy_path: str | None, max_tries: int, lang: str | None, fmt: str, output: str | None, report_path: str | None,
+                 policy_path: str | None, max_tries: int, lang: str | None, fmt: str, output: str | None,
+                 report_path: str | None,
                  notice_path: str | None) -> None:
     """Generate code with a model and attribute every line it writes.
 

@@ -5,13 +5,9 @@ from pathlib import Path
 
 import click
 
-from attrib.errors import AttribError
+from attrib.errors import AttribError, MissingExtra
 
 from .context import Context, policy_option, store_options
-
-WEB_HINT = ("attrib serve needs FastAPI and uvicorn, which are not installed. Install the web extra: "
-            "pip install 'attrib[web]' (from a checkout: pip install -e '.[web]')")
-
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
@@ -52,7 +48,7 @@ def serve_cmd(ctx: Context, host: str, port: int, api_key: str | None, cors_orig
 
         from attrib.web.app import Settings, create_app
     except ImportError:
-        raise AttribError(WEB_HINT) from None
+        raise MissingExtra("web", "attrib serve (FastAPI and uvicorn)") from None
     from attrib.project import find_project
 
     project = find_project(Path.cwd(), policy_path)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -37,12 +38,11 @@ def es_store_url(es_node):
 
 
 @pytest.fixture(scope="session")
-def sample_index(tmp_path_factory) -> "Path":
+def sample_index(tmp_path_factory) -> Path:
     """The bundled Stack sample indexed by the real ``attrib index`` (SQLite), once per
     session. Tests only read it."""
     import subprocess
     import sys
-    from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
     path = tmp_path_factory.mktemp("sample-index") / "sample.db"

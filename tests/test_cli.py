@@ -148,7 +148,8 @@ def unrelated(tag: str, n: int = 10) -> list[str]:
            f'    """Count {tag} widgets against sprockets."""',
            "    ledger = {}"]
     for i in range(n - 4):
-        out.append(f"    ledger['{tag}_{i}'] = widgets.get('{tag}{i * 7 % 11}', {i * 13 + 5}) - len(sprockets) // {i + 2}")
+        out.append(f"    ledger['{tag}_{i}'] = widgets.get('{tag}{i * 7 % 11}', {i * 13 + 5})"
+                   f" - len(sprockets) // {i + 2}")
     out.append(f"    return sorted(ledger.items(), key=lambda kv: (kv[1], '{tag}'))")
     return out
 

@@ -43,7 +43,8 @@ def test_dockerfile_installs_every_package_of_the_project():
 def test_compose_client_accepts_the_file():
     if shutil.which("docker-compose"):
         cmd = ["docker-compose"]
-    elif shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
+    elif shutil.which("docker") and \
+            subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
         cmd = ["docker", "compose"]
     else:
         pytest.skip("no compose client installed (apt-get install docker-compose)")

@@ -73,7 +73,7 @@ def stores(es_node, env, tmp_path_factory):
 def queries(tmp_path_factory) -> Path:
     """Query files: 40-line spans of every 4th sample file, and the README's snippet."""
     folder = tmp_path_factory.mktemp("queries")
-    for n, ((repo, path), row) in enumerate(sorted(sample_rows().items())[::4]):
+    for n, ((_repo, path), row) in enumerate(sorted(sample_rows().items())[::4]):
         lines = row["content"].splitlines()
         start = len(lines) // 3
         (folder / f"q{n:02d}_{Path(path).name}").write_text("\n".join(lines[start:start + 40]) + "\n")

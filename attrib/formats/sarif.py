@@ -26,7 +26,7 @@ from attrib import __version__
 from attrib.formats.json import check_dict
 from attrib.report import FileReport, Finding, Report
 
-RULES = [
+RULES: list[dict[str, Any]] = [
     {
         "id": "attrib/denied-license",
         "name": "DeniedLicense",

@@ -36,7 +36,6 @@ from .prompt import Prompt, context_ids
 from .watch import Watcher, in_scope
 
 
-
 @dataclass(frozen=True)
 class TextAdded:
     """Event: generated text (a token's worth) was appended."""
@@ -108,58 +107,81 @@ def generate(lm: LoadedModel, prompt: Prompt, store: Store | None, *, sampling: 
         import torch
 
         torch.manual_seed(sampling.seed)
-    emit = listener or (lambda event: None)
-    judge = Judge(policy, notices)
-    context = context_ids(lm, prompt)
-    out = TokenText(lm.tokenizer)
-    before = prompt.before
-    first_line = before.count("\n") + 1
-    bans = Bans() if on_match == "avoid" else None
+    run = _Run(lm, prompt, store, sampling, on_match, Judge(policy, notices), lang, path,
+               listener or (lambda event: None), context_ids(lm, prompt), TokenText(lm.tokenizer),
+               Bans() if on_match == "avoid" else None)
     avoided: list[Avoided] = []
     started = time.perf_counter()
     matching = 0.0
-    attempt = 0
-    while True:
-        attempt += 1
+    for attempt in range(1, max_tries + 2):
+        reason, seconds = run.decode()
+        final_started = time.perf_counter()
+        matches = _final_matches(prompt, run.out.text, store, lang, path)
+        matching += seconds + time.perf_counter() - final_started
+        denied = [f for f in run.judge.findings(matches) if f.verdict == "fail"]
+        if on_match != "avoid" or attempt > max_tries or not (denied or reason == "stopped"):
+            break
+        if denied:
+            assert run.bans is not None
+            avoided.append(_roll_back(denied[0], run.out, prompt, run.context, run.bans, attempt))
+            run.emit(RolledBack(avoided[-1]))
+    return Generation(model=lm.name, prompt=prompt, completion=run.out.text, on_match=on_match,
+                      tokens=len(run.out.ids), stop_reason=reason, seconds=time.perf_counter() - started,
+                      matches=matches, avoided=avoided, blocked=on_match != "report" and bool(denied),
+                      judge=run.judge, attribution_seconds=matching)
+
+
+@dataclass
+class _Run:
+    """One generation's settings and state: the output so far, the bans."""
+
+    lm: LoadedModel
+    prompt: Prompt
+    store: Store | None
+    sampling: Sampling
+    on_match: str
+    judge: Judge
+    lang: str | None
+    path: str | None
+    emit: Callable[[Event], None]
+    context: list[int]
+    out: TokenText
+    bans: Bans | None
+
+    def decode(self) -> tuple[str, float]:
+        """Generate (on from what is kept of the output) with a fresh watcher; the stop
+        reason, and the seconds the watcher spent matching."""
         watcher = None
-        if store is not None:
-            watcher = Watcher(store, judge, first_line=first_line, lang=lang, path=path, on_finding=emit)
-
-        def on_token(token: int) -> bool:
-            piece = out.append(token)
-            if piece:
-                emit(TextAdded(piece))
-            if watcher is None:
-                return False
-            if "\n" in piece:
-                document = before + out.text
-                watcher.line_done(document, document.count("\n"))
-            return on_match != "report" and bool(watcher.denied())
-
+        if self.store is not None:
+            watcher = Watcher(self.store, self.judge, first_line=self.prompt.before.count("\n") + 1,
+                              lang=self.lang, path=self.path, on_finding=self.emit)
         try:
-            reason = decode(lm, context + out.ids, sampling, on_token=on_token, bans=bans,
-                            max_new_tokens=sampling.max_new_tokens - len(out.ids))
+            reason = decode(self.lm, self.context + self.out.ids, self.sampling, on_token=self._hook(watcher),
+                            bans=self.bans, max_new_tokens=self.sampling.max_new_tokens - len(self.out.ids))
             if watcher is not None:
                 watcher.drain()
         finally:
             if watcher is not None:
                 watcher.close()
-                matching += watcher.seconds
-        final_started = time.perf_counter()
-        matches = _final_matches(prompt, out.text, store, lang, path)
-        matching += time.perf_counter() - final_started
-        denied = [f for f in judge.findings(matches) if f.verdict == "fail"]
-        if on_match == "avoid" and attempt <= max_tries and (denied or reason == "stopped"):
-            if denied:
-                assert bans is not None
-                avoided.append(_roll_back(denied[0], out, prompt, context, bans, attempt))
-                emit(RolledBack(avoided[-1]))
-            continue
-        break
-    return Generation(model=lm.name, prompt=prompt, completion=out.text, on_match=on_match, tokens=len(out.ids),
-                      stop_reason=reason, seconds=time.perf_counter() - started, matches=matches,
-                      avoided=avoided, blocked=on_match != "report" and bool(denied), judge=judge,
-                      attribution_seconds=matching)
+        return reason, watcher.seconds if watcher is not None else 0.0
+
+    def _hook(self, watcher: Watcher | None) -> Callable[[int], bool]:
+        """What runs after every token: show it, hand completed lines to the watcher,
+        and say whether to stop (a denied copy, unless reporting)."""
+        before = self.prompt.before
+
+        def on_token(token: int) -> bool:
+            piece = self.out.append(token)
+            if piece:
+                self.emit(TextAdded(piece))
+            if watcher is None:
+                return False
+            if "\n" in piece:
+                document = before + self.out.text
+                watcher.line_done(document, document.count("\n"))
+            return self.on_match != "report" and bool(watcher.denied())
+
+        return on_token
 
 
 def _final_matches(prompt: Prompt, completion: str, store: Store | None, lang: str | None,

@@ -114,7 +114,7 @@ class Watcher:
                     if self._pending is not None and (wait <= 0 or self._draining):
                         break
                     self._wake.wait(wait if self._pending is not None else None)
-                if self._closed:
+                if self._closed or self._pending is None:
                     return
                 (document, line), self._pending = self._pending, None
                 self._busy = True

@@ -284,4 +284,8 @@ class BodyLimit:
 
     async def _refuse(self, send: Any) -> None:
         response = JSONResponse({"detail": f"request body over {self.max_bytes:,} bytes"}, status_code=413)
-        await response({"type": "http"}, None, send)
+        await response({"type": "http"}, _nothing_to_receive, send)
+
+
+async def _nothing_to_receive() -> dict[str, Any]:
+    return {"type": "http.disconnect"}
