@@ -22,13 +22,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from attrib.records import Match, SourceSpan
 
 if TYPE_CHECKING:
     from attrib.licenses import LicenseInfo, Verdict
-    from attrib.store import StoreStats
 
 SCHEMA_VERSION = 1
 
@@ -154,8 +153,18 @@ class IndexInfo:
     params: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, stats: StoreStats) -> IndexInfo:
+    def of(cls, stats: _Stats) -> IndexInfo:
+        """The index a store's stats (:class:`attrib.store.StoreStats`) describe."""
         return cls(stats.name, stats.files, dict(stats.params or {}))
+
+
+class _Stats(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def files(self) -> int: ...
+    @property
+    def params(self) -> Mapping[str, Any] | None: ...
 
 
 @dataclass(frozen=True)
