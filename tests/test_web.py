@@ -47,11 +47,11 @@ def free_port() -> int:
 class Server:
     """``attrib serve`` in a subprocess, stopped at the end."""
 
-    def __init__(self, store: str, env: dict, *args: str) -> None:
+    def __init__(self, store: str, env: dict, *args: str, cwd: Path = ROOT) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen([sys.executable, "-m", "attrib", "--store", store, "serve", "--port",
-                                      str(self.port), *args], env=env, cwd=ROOT,
+                                      str(self.port), *args], env=env, cwd=cwd,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
