@@ -77,7 +77,7 @@ class Shard:
         With at least ``count`` files: this shard's files and :data:`WHOLE`, as every row
         of them is ours. With fewer: all of the files, and this shard, so each row is kept
         or not by its sha. ``files`` come sorted by name, so every machine splits the
-        same list the same way (:func:`.stack.stack_data_files` walks folders in name
+        same list the same way (:func:`.datafiles.stack_data_files` walks folders in name
         order, :func:`.stack.hub_data_files` sorts).
 
         >>> Shard(1, 2).split(["a", "b", "c"])

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -57,15 +56,10 @@ from huggingface_hub.utils import (
 from attrib.errors import InputError
 from attrib.files import RawFile
 from attrib.indexer.sources.shard import WHOLE, Shard
+from attrib.indexer.sources.datafiles import data_format
 from attrib.languages import KNOWN_LANG_KEYS, lang_key
 
 DEFAULT_DATASET = "bigcode/the-stack"
-
-DATA_SUFFIXES: dict[str, str] = {
-    ".parquet": "parquet",
-    ".jsonl": "json", ".json": "json", ".jsonl.gz": "json", ".json.gz": "json",
-}
-"""File name endings read as Stack-schema data, and the ``datasets`` builder for each."""
 
 _REPO_PREFIXES = ("max_stars", "max_forks", "max_issues")
 _DATASET_ID = re.compile(r"^[\w.-]+(/[\w.-]+)?$")
@@ -261,34 +255,6 @@ def _one_line(exc: Exception) -> str:
 
 # ---------------------------------------------------------------------------------------
 # Local files
-
-
-def data_format(path: Path) -> str | None:
-    """The ``datasets`` builder for a data file name (``"parquet"``/``"json"``), or ``None``."""
-    name = path.name.lower()
-    return next((fmt for suffix, fmt in DATA_SUFFIXES.items() if name.endswith(suffix)), None)
-
-
-def stack_data_files(path: Path) -> list[Path] | None:
-    """The data files to read if ``path`` is Stack-schema data, else ``None``.
-
-    A data file is itself; a directory is data when, searched recursively (hidden folders
-    such as ``.git`` and ``.cache`` skipped), it holds data files and no more other files
-    than data files — The Stack's ``data/<lang>/*.parquet`` layout with a README passes,
-    a code repository with a few JSON fixtures does not.
-    """
-    if path.is_file():
-        return [path] if data_format(path) else None
-    found: list[Path] = []
-    others = 0
-    for folder, subfolders, names in os.walk(path):
-        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-        for name in sorted(names):
-            if data_format(Path(name)):
-                found.append(Path(folder, name))
-            elif not name.startswith("."):
-                others += 1
-    return found if found and len(found) >= others else None
 
 
 def parquet_rows(files: list[Path]) -> int:
