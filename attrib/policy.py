@@ -46,8 +46,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import pathspec
-
 from attrib.confine import escape_reason, name_problem, read_regular
 from attrib.errors import AttribError, InputError
 from attrib.licenses import (
@@ -207,6 +205,8 @@ def _parse(data: dict[str, Any], where: "_Locator", root: Path | None) -> Policy
 def pattern_error(pattern: str) -> str | None:
     """What is wrong with a ``.gitignore`` pattern (``exclude``, ``.attribignore``), or
     None when ``pathspec`` takes it."""
+    import pathspec  # imported here: only a policy with patterns needs it
+
     try:
         pathspec.GitIgnoreSpec.from_lines([pattern])
     except Exception as e:  # noqa: BLE001 - pathspec raises its own errors and re.error

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
-from .context import Context, policy_option, store_options
+from .context import Context, Status, policy_option, store_options
 from .output import append_text, check_writable, emit_report, write_text
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def run_check(ctx: Context, repo: str, base: str | None, staged: bool, all_files
     request = check.prepare(repo, base=base, staged=staged, all_files=all_files, policy=policy_path)
     console = ctx.err_console()
     total = len(request.selection.files)
-    with ctx.open_store() as store, console.status("checking…") as status:
+    with ctx.open_store() as store, Status(console, "checking…") as status:
         report = check.run(request, store, progress=lambda file, n: status.update(
             Text(f"checking {printable(file.shown)} ({n}/{total})")))
     return request, report

@@ -70,6 +70,27 @@ class Context:
         return Console(stderr=True, quiet=self.quiet, highlight=False)
 
 
+class Status:
+    """A status line (rich's spinner) on a terminal; nothing elsewhere (logs, CI, hooks),
+    where it would not show and rich's live display costs start-up time."""
+
+    def __init__(self, console: Console, text: str) -> None:
+        self._status = console.status(text) if console.is_terminal and not console.quiet else None
+
+    def __enter__(self) -> Status:
+        if self._status is not None:
+            self._status.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._status is not None:
+            self._status.__exit__(*exc)
+
+    def update(self, text: Any) -> None:
+        if self._status is not None:
+            self._status.update(text)
+
+
 def _redact(url: str) -> str:
     scheme, sep, rest = url.partition("://")
     if sep and "@" in rest.split("/", 1)[0]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-import traceback
 
 import click
 
@@ -65,6 +64,8 @@ class AttribGroup(click.Group):
         except Exception as e:  # noqa: BLE001 - the last resort: fail closed, never a traceback
             _error(unexpected(e))
             if os.environ.get("ATTRIB_DEBUG"):
+                import traceback
+
                 traceback.print_exception(e)
             sys.exit(2)
 

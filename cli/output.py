@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import errno
 import os
-import secrets
 import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -92,7 +91,7 @@ def _write(path: Path, data: bytes, append: bool) -> None:
 
 def _replace(real: Path, data: bytes, st: os.stat_result | None, append: bool) -> None:
     """Write a regular file by way of a temporary file in its folder and a rename."""
-    temporary = real.with_name(f".attrib-{secrets.token_hex(6)}.tmp")
+    temporary = real.with_name(f".attrib-{os.urandom(6).hex()}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .context import Context, policy_option, store_options
+from .context import Context, Status, policy_option, store_options
 from .output import check_writable, emit_report
 
 
@@ -53,7 +53,7 @@ def scan(ctx: Context, paths: tuple[str, ...], fmt: str, lang: str | None, polic
     console = ctx.err_console()
     check_writable(output)
     project = find_project(Path.cwd(), policy_path)
-    with ctx.open_store() as store, console.status("attributing…") as status:
+    with ctx.open_store() as store, Status(console, "attributing…") as status:
         def progress(name: str, n: int, total: int) -> None:
             status.update(Text(printable(f"attributing {name} ({n}/{total})")))
 
