@@ -297,6 +297,26 @@ ENDINGS = {"0": "exit 0", "1": "exit 1", "2": "exit 2", "3": "exit 3", "124": "e
            "137": "kill -KILL $$", "139": "kill -SEGV $$", "143": "kill -TERM $$"}
 
 
+@pytest.mark.parametrize("version, installed", [("", "/actions/attrib[elastic]"),
+                                                ("attrib==0.1.0", "attrib==0.1.0")])
+def test_the_action_installs_what_check_needs(version, installed, tmp_path):
+    """By default the action installs its own source with the elastic extra (the core
+    checks against SQLite; an index in Elasticsearch needs the client); `version`
+    replaces that requirement."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "python"
+    fake.write_text(f"#!/bin/bash\necho \"$@\" > {tmp_path}/args\n")
+    fake.chmod(0o755)
+    step = _action_step("name", "Install attrib")
+    script = tmp_path / "step.sh"
+    script.write_text(step["run"])
+    env = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "INPUT_VERSION": version, "ACTION_SOURCE": "/actions/attrib"}
+    assert set(step["env"]) == {"INPUT_VERSION", "ACTION_SOURCE"}
+    subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], env=env, check=True)
+    assert (tmp_path / "args").read_text().split()[-1] == installed
+
+
 @pytest.mark.parametrize("code", list(ENDINGS))
 def test_the_action_fails_the_job_on_any_exit_but_0_and_1(code, tmp_path):
     """The action's check step, run by bash as GitHub runs it, around an `attrib` that
