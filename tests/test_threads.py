@@ -85,3 +85,39 @@ def test_cached_lexed_files_are_read_only(click_store, small_cache):
     [lexed, *_] = match._LEXED.values()
     with pytest.raises(ValueError):
         lexed.norm[0] = 0
+
+
+def test_cached_arrays_are_read_only():
+    """What the fingerprint and lexer caches hand to every thread cannot be changed."""
+    from attrib import fingerprint, lexer
+    from attrib.languages import resolve
+    from attrib.params import DEFAULT_PARAMS as P
+
+    shared = [*fingerprint.permutations(P.num_perm, P.seed, P.scheme), fingerprint._band_seeds(P.bands, 0),
+              lexer._keyword_hashes(resolve("Python"))]
+    for array in shared:
+        with pytest.raises(ValueError):
+            array[0] = 1
+
+
+def test_freeze_reaches_into_tuples_and_dataclasses():
+    import dataclasses
+
+    import numpy as np
+
+    from attrib.frozen import frozen_cache
+
+    @dataclasses.dataclass(frozen=True)
+    class Rules:
+        parts: tuple
+
+    @frozen_cache(maxsize=4)
+    def make(n: int) -> Rules:
+        return Rules(((n, np.arange(n)), [np.zeros(n)]))
+
+    made = make(3)
+    assert make(3) is made, "cached"
+    with pytest.raises(ValueError):
+        made.parts[0][1][0] = 7
+    with pytest.raises(ValueError):
+        made.parts[1][0][0] = 7
