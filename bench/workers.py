@@ -62,7 +62,7 @@ def run_one(corpus: Path, store: Path, workers: int, copies: int) -> dict:
     from indexer import pipeline
     from indexer.sources import open_source
 
-    with open_store(str(store), create=True) as target:
+    with open_store(str(store), mode="create") as target:
         stats = pipeline.run(copied(open_source(str(corpus)), copies), target, workers=workers)
     return {"workers": workers, "mb_per_s": stats.mb_per_s, "seconds": stats.seconds,
             "mb": stats.bytes_indexed / 1e6, "files": stats.indexed}

@@ -89,7 +89,7 @@ def index(ctx: Context, sources: tuple[str, ...], langs: tuple[str, ...], limit:
     opened = [open_source(s, langs=list(langs) or None, limit=limit, repo=repo, commit=commit,
                           licenses=tuple(licenses) or None, shard=shard) for s in sources]
     existed = ctx.store_exists()
-    store = ctx.open_store(create=True)
+    store = ctx.open_store(mode="create")
     runs: list[pipeline.IndexStats] = []  # updated live: they count what an interrupted run stored
     try:
         for source in opened:
