@@ -41,7 +41,7 @@ from speed import load, queries  # noqa: E402
 
 def index_run(files, url: str) -> float:
     """MB/s of the whole pipeline into the store at ``url`` (created fresh)."""
-    raws = [RawFile(f.content, f.repo, f.path, f.commit, f.licenses, f.lang, f.stars, f.sha) for f in files]
+    raws = [RawFile(f.content, f.repo, f.path, f.commit, f.licenses, f.lang, f.stars) for f in files]
     store = open_store(url, mode="create")
     started = time.perf_counter()
     stats = pipeline.run(raws, store)

@@ -52,7 +52,7 @@ def copied(source, copies: int):
         for raw in source:
             line = f"\n# copy {k}\n"
             data = raw.data + (line if isinstance(raw.data, str) else line.encode())
-            yield dataclasses.replace(raw, data=data, sha=None)
+            yield dataclasses.replace(raw, data=data)
 
 
 def run_one(corpus: Path, store: Path, workers: int, copies: int) -> dict:

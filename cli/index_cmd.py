@@ -87,7 +87,8 @@ def index(ctx: Context, sources: tuple[str, ...], langs: tuple[str, ...], limit:
     console = ctx.err_console()
     limits = Limits(max_file_bytes=max_file_size, max_line_chars=max_line_length)
     opened = [open_source(s, langs=list(langs) or None, limit=limit, repo=repo, commit=commit,
-                          licenses=tuple(licenses) or None, shard=shard) for s in sources]
+                          licenses=tuple(licenses) or None, shard=shard, max_file_bytes=max_file_size)
+              for s in sources]
     existed = ctx.store_exists()
     store = ctx.open_store(mode="create")
     runs: list[pipeline.IndexStats] = []  # updated live: they count what an interrupted run stored

@@ -15,7 +15,7 @@ from attrib.match import attribute
 from attrib.report import FileResult, build_report
 from indexer.filters import Limits, Skipped, decode
 from indexer.sources.base import RawFile
-from indexer.sources.local import walk_directory
+from indexer.sources.local import Entry, read_confined, regular_file_problem, walk_directory
 
 from .context import Context, check_writable
 
@@ -55,7 +55,7 @@ def scan(ctx: Context, paths: tuple[str, ...], fmt: str, lang: str | None, outpu
         with console.status("attributing…") as status:
             for n, (name, raw, explicit) in enumerate(inputs, 1):
                 status.update(f"attributing {name} ({n}/{len(inputs)})")
-                item = decode(raw, Limits())
+                item = raw if isinstance(raw, Skipped) else decode(raw, Limits())
                 if isinstance(item, Skipped):
                     if explicit:
                         errors += 1
@@ -89,29 +89,35 @@ def scan(ctx: Context, paths: tuple[str, ...], fmt: str, lang: str | None, outpu
         sys.exit(2)
 
 
-def _inputs(paths: tuple[str, ...], lang: str | None) -> Iterator[tuple[str, RawFile, bool]]:
-    """(display name, raw file, named explicitly?) for every input."""
+def _inputs(paths: tuple[str, ...], lang: str | None) -> Iterator[tuple[str, RawFile | Skipped, bool]]:
+    """(display name, raw file or why it is skipped, named explicitly?) for every input.
+
+    A directory is read like ``attrib index`` reads one: links are not followed and
+    only regular files are opened (:func:`read_confined`); a path named explicitly may
+    be a link, but must be a regular file or a directory."""
+    limit = Limits().max_file_bytes
     for p in paths:
         if p == "-":
-            data = sys.stdin.buffer.read()
+            data = sys.stdin.buffer.read(limit + 1)
             yield "<stdin>", RawFile(data, repo="", path="<stdin>", lang=lang), True
             continue
         path = Path(p)
+        if not path.exists():
+            raise InputError(f"no such file or directory: {p}")
+        problem = regular_file_problem(path)
+        if problem:
+            raise InputError(f"cannot scan {p}: {problem}")
         if path.is_dir():
             for entry in walk_directory(path):
                 guessed = from_path(entry.path)
                 if guessed is None and lang is None:
                     continue  # not source code
                 name = str(entry.disk)
-                yield name, RawFile(_read(entry.disk), repo="", path=name, lang=guessed or lang), False
-        elif path.is_file():
-            yield str(path), RawFile(_read(path), repo="", path=str(path), lang=from_path(path.name) or lang), True
+                data = read_confined(entry, path, limit)
+                yield name, (data if isinstance(data, Skipped) else
+                             RawFile(data, repo="", path=name, lang=guessed or lang)), False
         else:
-            raise InputError(f"no such file or directory: {p}")
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        raise InputError(f"cannot read {path}: {e.strerror}") from None
+            real = path.resolve()
+            data = read_confined(Entry(str(path), real), real.parent, limit)
+            yield str(path), (data if isinstance(data, Skipped) else
+                              RawFile(data, repo="", path=str(path), lang=from_path(path.name) or lang)), True

@@ -1,9 +1,14 @@
 """The Stack v1.2 — from the Hugging Face Hub, or local parquet/JSON files in its schema.
 
-Both ways in read through one code path: ``datasets.load_dataset(..., streaming=True)``
-gives an ``IterableDataset`` per *part* (a hub language folder, or one local file), its
-rows are filtered by language, cut at ``limit`` and turned into :class:`RawFile` by
-:func:`row_to_rawfile`. Streaming keeps memory flat whatever the dataset size.
+Every *part* (a hub language folder, or one local file) gives rows that are filtered
+by language, cut at ``limit`` and turned into :class:`RawFile` by
+:func:`row_to_rawfile`. Parquet, on the hub or local, is read by
+``datasets.load_dataset(..., streaming=True)`` (an ``IterableDataset``, one row group in
+memory at a time); local JSON files by :mod:`.jsonrows`, which bounds every row's size
+and nesting before parsing it (pyarrow's JSON reader, behind ``datasets``, does not).
+A local parquet file's footer is checked first (:func:`parquet_rows`): a schema nested
+deeper than :data:`.jsonrows.MAX_DEPTH` or a row group over
+:data:`MAX_ROW_GROUP_BYTES` uncompressed is refused before a row is read.
 
 Row → RawFile (only ``content`` is required; every other column may be missing)::
 
@@ -12,7 +17,10 @@ Row → RawFile (only ``content`` is required; every other column may be missing
     max_stars_repo_path         → path         the caller's defaults; path falls back to
     max_stars_repo_head_hexsha  → commit       "<data file>#<row>")
     max_stars_repo_licenses     → licenses
-    lang, max_stars_count, hexsha → lang, stars, sha
+    lang, max_stars_count          → lang, stars
+
+``hexsha`` is not read: a row cannot name its own id, the pipeline computes it from
+the content (:mod:`indexer.filters`).
 
 How failures surface in ``datasets`` (and why every part is its own load): a parquet file
 with a broken footer (truncated, not parquet) fails already in ``load_dataset`` while it
@@ -55,7 +63,8 @@ from huggingface_hub.utils import (
 )
 
 from attrib.errors import InputError
-from indexer.sources.base import RawFile
+from indexer.sources.base import DEFAULT_MAX_FILE_BYTES, RawFile, Skipped
+from indexer.sources.jsonrows import MAX_DEPTH, json_rows
 from indexer.sources.shard import WHOLE, Shard
 from attrib.languages import KNOWN_LANG_KEYS, lang_key
 
@@ -66,6 +75,10 @@ DATA_SUFFIXES: dict[str, str] = {
     ".jsonl": "json", ".json": "json", ".jsonl.gz": "json", ".json.gz": "json",
 }
 """File name endings read as Stack-schema data, and the ``datasets`` builder for each."""
+
+MAX_ROW_GROUP_BYTES = 2 << 30
+"""A parquet row group is read whole (``datasets`` reads one at a time): larger ones are
+refused, from the sizes in the footer, before anything is decompressed."""
 
 _REPO_PREFIXES = ("max_stars", "max_forks", "max_issues")
 _DATASET_ID = re.compile(r"^[\w.-]+(/[\w.-]+)?$")
@@ -91,7 +104,7 @@ def row_to_rawfile(row: Mapping[str, Any], fallback_path: str,
     >>> row_to_rawfile({"content": "x = 1\\n", "max_stars_repo_name": "o/r",
     ...                 "max_stars_repo_path": "a.py", "max_stars_repo_licenses": ["MIT"],
     ...                 "max_stars_count": 3.0, "lang": "Python"}, "f.parquet#0")
-    RawFile(data='x = 1\\n', repo='o/r', path='a.py', commit='', licenses=('MIT',), lang='Python', stars=3, sha=None)
+    RawFile(data='x = 1\\n', repo='o/r', path='a.py', commit='', licenses=('MIT',), lang='Python', stars=3)
     """
     content = row.get("content")
     if not isinstance(content, (str, bytes)):
@@ -110,7 +123,6 @@ def row_to_rawfile(row: Mapping[str, Any], fallback_path: str,
         licenses=licenses or defaults.licenses or (),
         lang=_text(row.get("lang")) or None,
         stars=_count(row.get("max_stars_count")),
-        sha=_text(row.get("hexsha")) or None,
     )
 
 
@@ -138,13 +150,12 @@ def _count(value: Any) -> int | None:
 
 @dataclass(frozen=True)
 class Part:
-    """One ``load_dataset`` call: a local data file, or one folder of a hub dataset."""
+    """A local data file, or one folder of a hub dataset."""
 
     label: str
     """What messages name: the file path, or ``bigcode/the-stack data/python``."""
-    load: Callable[[], datasets.IterableDataset]
-    fail: Callable[[str, Exception], InputError]
-    """Turns an exception raised while loading or reading this part into the user's error."""
+    rows: Callable[[], Iterator[Mapping[str, Any] | Skipped]]
+    """Its rows, or what was skipped, from the start; failures are :class:`InputError`."""
 
 
 @dataclass(frozen=True)
@@ -174,16 +185,19 @@ class StackSource:
             return self.limit
         return total if self.limit is None else min(total, self.limit)
 
-    def __iter__(self) -> Iterator[RawFile]:
+    def __iter__(self) -> Iterator[RawFile | Skipped]:
         emitted = 0
         if self.limit == 0:
             return
         for part in self.parts:
-            for number, row in enumerate(_rows(part)):
+            for number, row in enumerate(part.rows()):
+                if isinstance(row, Skipped):
+                    yield row
+                    continue
                 if self.langs and lang_key(_text(row.get("lang"))) not in self.langs:
                     continue
                 raw = row_to_rawfile(row, f"{Path(part.label).name}#{number}", self.defaults)
-                if raw is None or not self.shard.keeps(raw.sha, raw.data):
+                if raw is None or not self.shard.keeps(raw.data):
                     continue
                 yield raw
                 emitted += 1
@@ -191,16 +205,18 @@ class StackSource:
                     return
 
 
-def _rows(part: Part) -> Iterator[Mapping[str, Any]]:
-    """The rows of one part, with every failure of ``datasets`` turned into an InputError."""
+def dataset_rows(label: str, load: Callable[[], datasets.IterableDataset],
+                 fail: Callable[[str, Exception], InputError]) -> Iterator[Mapping[str, Any]]:
+    """The rows of one ``load_dataset`` call, with every failure of ``datasets`` turned
+    into the InputError ``fail`` makes."""
     with _quiet_datasets():
         try:
-            dataset = part.load()
+            dataset = load()
             columns = dataset.column_names  # None when the schema is only known per row
         except Exception as exc:  # datasets and pyarrow raise many types; all mean "unreadable"
-            raise part.fail(part.label, exc) from exc
+            raise fail(label, exc) from exc
         if columns is not None:
-            _require_content(columns, part.label)
+            _require_content(columns, label)
         rows = iter(dataset)
         checked = columns is not None
         while True:
@@ -208,8 +224,8 @@ def _rows(part: Part) -> Iterator[Mapping[str, Any]]:
                 row = next(rows)
             except StopIteration:
                 return
-            except Exception as exc:  # raised lazily: damaged row groups, invalid JSON
-                error = part.fail(part.label, exc)
+            except Exception as exc:  # raised lazily: damaged row groups
+                error = fail(label, exc)
                 # Drop the reader now: pyarrow threads still alive at interpreter exit abort it.
                 close = getattr(rows, "close", None)
                 if close is not None:
@@ -217,9 +233,26 @@ def _rows(part: Part) -> Iterator[Mapping[str, Any]]:
                 del rows, dataset, exc
                 raise error from None
             if not checked:
-                _require_content(row.keys(), part.label)
+                _require_content(row.keys(), label)
                 checked = True
             yield row
+
+
+def local_json_rows(file: Path, max_row_bytes: int) -> Iterator[Mapping[str, Any] | Skipped]:
+    """The rows of a local JSON data file (:mod:`.jsonrows`), its first row checked
+    for a ``content`` field like a parquet file's columns."""
+    checked = False
+    for row in json_rows(file, max_row_bytes):
+        if not checked and not isinstance(row, Skipped):
+            _require_content(row.keys(), str(file))
+            checked = True
+        yield row
+
+
+def max_row_bytes(max_file_bytes: int) -> int:
+    """The longest JSON row worth reading for files of up to ``max_file_bytes``: JSON
+    escapes at most 6 bytes per byte (``\\u0001``), plus the other fields."""
+    return 6 * max_file_bytes + (64 << 10)
 
 
 def _require_content(columns: Collection[str], label: str) -> None:
@@ -292,15 +325,28 @@ def stack_data_files(path: Path) -> list[Path] | None:
 
 
 def parquet_rows(files: list[Path]) -> int:
-    """Rows in the parquet files, from their footers; InputError names a damaged file."""
+    """Rows in the parquet files, from their footers, which are checked: InputError
+    names a damaged file, a schema nested deeper than ``MAX_DEPTH`` or a row group
+    larger than ``MAX_ROW_GROUP_BYTES`` uncompressed."""
     total = 0
     for file in files:
         if data_format(file) != "parquet":
             continue
         try:
-            total += pq.ParquetFile(file).metadata.num_rows
+            meta = pq.ParquetFile(file).metadata
         except Exception as exc:  # ArrowInvalid, OSError: the footer is missing or damaged
             raise _local_failure(str(file), exc) from exc
+        depth = max((meta.schema.column(i).path.count(".") + 1 for i in range(meta.num_columns)), default=0)
+        if depth > MAX_DEPTH:
+            raise InputError(f"cannot read {file}: its columns nest {depth} levels deep (attrib reads up to "
+                             f"{MAX_DEPTH}); The Stack's schema is flat")
+        for i in range(meta.num_row_groups):
+            size = meta.row_group(i).total_byte_size
+            if size > MAX_ROW_GROUP_BYTES:
+                raise InputError(f"cannot read {file}: row group {i} holds {size / 2**30:.1f} GiB uncompressed "
+                                 f"(attrib reads up to {MAX_ROW_GROUP_BYTES >> 30} GiB at once); rewrite it "
+                                 "with smaller row groups")
+        total += meta.num_rows
     return total
 
 
@@ -313,7 +359,7 @@ def _local_failure(label: str, exc: Exception) -> InputError:
 
 def open_local_stack(path: Path, files: list[Path], *, langs: frozenset[str] = frozenset(),
                      limit: int | None = None, defaults: Defaults = Defaults(),
-                     shard: Shard = WHOLE) -> StackSource:
+                     shard: Shard = WHOLE, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> StackSource:
     """A source over local Stack-schema files (``files`` from :func:`stack_data_files`).
 
     With a language filter, files in a folder named for another language (The Stack's
@@ -325,10 +371,10 @@ def open_local_stack(path: Path, files: list[Path], *, langs: frozenset[str] = f
         files = [file for file in files if _folder_lang(file) in langs or _folder_lang(file) is None]
     files, rows_shard = shard.split(files)
     parts = tuple(
-        Part(label=str(file),
-             load=partial(datasets.load_dataset, data_format(file), data_files=[str(file)],
-                          split="train", streaming=True),
-             fail=_local_failure)
+        Part(str(file), partial(dataset_rows, str(file), partial(
+            datasets.load_dataset, "parquet", data_files=[str(file)], split="train", streaming=True), _local_failure))
+        if data_format(file) == "parquet" else
+        Part(str(file), partial(local_json_rows, file, max_row_bytes(max_file_bytes)))
         for file in files
     )
     all_parquet = all(data_format(file) == "parquet" for file in files)
@@ -422,19 +468,20 @@ def open_hub(dataset_id: str = DEFAULT_DATASET, *, langs: frozenset[str] = froze
     load = partial(datasets.load_dataset, dataset_id, split="train", streaming=True, token=token)
     # The folders pick the languages; the rows are not filtered again, so a row whose
     # ``lang`` is spelled unlike its folder name is still kept.
+    def part(label: str, **where: Any) -> Part:
+        return Part(label, partial(dataset_rows, label, partial(load, **where), fail))
+
     if langs:
-        parts = tuple(Part(f"{dataset_id} data/{key}", partial(load, data_dir=f"data/{key}"), fail)
-                      for key in sorted(langs))
+        parts = tuple(part(f"{dataset_id} data/{key}", data_dir=f"data/{key}") for key in sorted(langs))
         description = f"{dataset_id} on the Hugging Face Hub ({', '.join(sorted(langs))})"
     else:
-        parts = (Part(dataset_id, load, fail),)
+        parts = (part(dataset_id),)
         description = f"{dataset_id} on the Hugging Face Hub (all languages)"
     rows_shard = shard
     if not shard.whole:
         files, rows_shard = shard.split(hub_data_files(_hub_files(dataset_id, token), langs))
         if rows_shard.whole:
-            parts = tuple(Part(f"{dataset_id} {file}", partial(load, data_files=[file]), fail)
-                          for file in files)
+            parts = tuple(part(f"{dataset_id} {file}", data_files=[file]) for file in files)
     return StackSource(description=shard.label(description), parts=parts, limit=limit,
                        defaults=defaults, shard=rows_shard)
 
