@@ -84,8 +84,14 @@ def _guarded(method: F) -> F:
         except sqlite3.Error as e:
             raise self._explain(e) from None
         except _DAMAGE as e:
-            raise self._damaged(f"{type(e).__name__}: {e}") from None
+            raise self._damaged(_what(e)) from None
     return wrapper  # type: ignore[return-value]
+
+
+def _what(e: Exception) -> str:
+    if isinstance(e, zlib.error):
+        return f"a stored file does not decompress: {e}"
+    return f"{type(e).__name__}: {e}"
 
 
 class SQLiteStore(Store):
@@ -109,7 +115,7 @@ class SQLiteStore(Store):
             raise self._explain(e, opening=True) from None
         except (StoreError, *_DAMAGE) as e:
             self._db.close()
-            raise e if isinstance(e, StoreError) else self._damaged(f"{type(e).__name__}: {e}") from None
+            raise e if isinstance(e, StoreError) else self._damaged(_what(e)) from None
 
     # -- opening ---------------------------------------------------------------
     def _check_file(self) -> bool:
@@ -219,7 +225,7 @@ class SQLiteStore(Store):
             raise StoreError(f"{self.path} is a SQLite file but not an attrib index")
         missing = _TABLES - tables
         if missing:
-            raise self._damaged(f"the tables {', '.join(sorted(missing))} are missing")
+            raise self._damaged(f"missing tables: {', '.join(sorted(missing))}")
         version = str(self._meta("schema_version") or "0")
         if not version.isdigit():
             raise self._damaged(f"schema version {version!r}")
@@ -366,9 +372,12 @@ class SQLiteStore(Store):
                 for fid, repo, path, commit, lic, stars in self._db.execute(
                         f"SELECT file_id, repo, path, commit_sha, licenses, stars FROM provenance "
                         f"WHERE file_id IN ({marks})", part):
-                    provs.setdefault(fid, []).append(Provenance(repo, path, commit, tuple(json.loads(lic)), stars))
+                    _expect(all(isinstance(v, str) for v in (repo, path, commit)) and _is_count(stars),
+                            f"a provenance row of file {fid}")
+                    provs.setdefault(fid, []).append(Provenance(repo, path, commit, _licenses(lic), stars))
                 for fid, sha, lang, size, blob in self._db.execute(
                         f"SELECT id, sha, lang, size, content FROM files WHERE id IN ({marks})", part):
+                    _expect(isinstance(sha, str) and _is_name(lang) and isinstance(size, int), f"file {fid}")
                     seen = sorted(provs.get(fid, []), key=lambda p: (-(p.stars or 0), p.repo, p.path))
                     out[fid] = StoredFile(fid, sha, lang, size, _text(blob), tuple(seen))
         return out
@@ -431,9 +440,11 @@ class SQLiteStore(Store):
             postings = q("SELECT COALESCE(SUM(n), 0) FROM segments").fetchone()[0]
             langs = dict(q("SELECT COALESCE(lang, '?'), COUNT(*) FROM files GROUP BY 1 ORDER BY 2 DESC"))
             top_repos = dict(q("SELECT repo, COUNT(*) FROM provenance GROUP BY repo ORDER BY 2 DESC, 1 LIMIT 20"))
+            _expect(all(isinstance(k, str) for k in [*langs, *top_repos]) and isinstance(size, int)
+                    and isinstance(postings, int), "the index's counts")
             licenses: dict[str, int] = {}
             for lic, count in q("SELECT licenses, COUNT(*) FROM provenance GROUP BY licenses"):
-                for spdx in json.loads(lic) or ["(none)"]:
+                for spdx in _licenses(lic) or ["(none)"]:
                     licenses[spdx] = licenses.get(spdx, 0) + count
             params = self.params()
         return StoreStats(name=self.name, location=self.location, files=files, sources=sources, repos=repos,
@@ -466,6 +477,26 @@ class SQLiteStore(Store):
 
 def _text(blob: bytes) -> str:
     return zlib.decompress(blob).decode("utf-8", "surrogatepass")
+
+
+def _licenses(value: str) -> tuple[str, ...]:
+    ids = json.loads(value)
+    _expect(isinstance(ids, list) and all(isinstance(i, str) for i in ids), f"the licenses {value!r}")
+    return tuple(ids)
+
+
+def _is_name(value: object) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def _is_count(value: object) -> bool:
+    return value is None or isinstance(value, int)
+
+
+def _expect(ok: bool, what: str) -> None:
+    """Values of the wrong type mean a damaged index (SQLite itself would store them)."""
+    if not ok:
+        raise ValueError(f"{what} holds values of the wrong type")
 
 
 def _code(e: sqlite3.Error) -> int:
