@@ -236,19 +236,16 @@ def _lang_key_of(path: str) -> str | None:
 
 
 def walk_directory(root: Path) -> Iterator[Entry]:
-    """Every entry under ``root`` in sorted order, skipping the folders and files that
-    are not the project's own code (see the module docstring). Links (to files or
-    folders) and special files are listed too, never followed or descended into:
-    :func:`read_confined` skips and counts them."""
+    """Every file under ``root`` in sorted order, skipping the folders and files that
+    are not the project's own code (see the module docstring). Links to files and
+    special files are listed too, for :func:`read_confined` to skip and count; links to
+    folders are never descended into."""
     for folder, subfolders, names in os.walk(root, onerror=_log_walk_error):
-        kept = sorted(d for d in subfolders if d not in SKIPPED_DIRS and not d.startswith("."))
-        subfolders[:] = [d for d in kept if not os.path.islink(os.path.join(folder, d))]
-        linked = [d for d in kept if d not in subfolders]
-        for name in sorted([*names, *linked]):
-            if name.startswith("."):
-                continue
-            file = Path(folder, name)
-            yield Entry(file.relative_to(root).as_posix(), file)
+        subfolders[:] = sorted(d for d in subfolders if d not in SKIPPED_DIRS and not d.startswith("."))
+        for name in sorted(names):
+            if not name.startswith("."):
+                file = Path(folder, name)
+                yield Entry(file.relative_to(root).as_posix(), file)
 
 
 def _log_walk_error(exc: OSError) -> None:

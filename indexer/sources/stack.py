@@ -77,8 +77,11 @@ DATA_SUFFIXES: dict[str, str] = {
 """File name endings read as Stack-schema data, and the ``datasets`` builder for each."""
 
 MAX_ROW_GROUP_BYTES = 2 << 30
-"""A parquet row group is read whole (``datasets`` reads one at a time): larger ones are
-refused, from the sizes in the footer, before anything is decompressed."""
+"""A parquet row group's pages are decompressed as it is read: a row group larger than
+this (uncompressed, as the footer says) is refused before anything is decompressed."""
+PARQUET_BATCH_ROWS = 256
+"""Rows of a local parquet file turned into Python at once (``datasets`` would take a
+whole row group, and a dictionary-encoded column can expand far beyond its size)."""
 
 _REPO_PREFIXES = ("max_stars", "max_forks", "max_issues")
 _DATASET_ID = re.compile(r"^[\w.-]+(/[\w.-]+)?$")
@@ -372,7 +375,8 @@ def open_local_stack(path: Path, files: list[Path], *, langs: frozenset[str] = f
     files, rows_shard = shard.split(files)
     parts = tuple(
         Part(str(file), partial(dataset_rows, str(file), partial(
-            datasets.load_dataset, "parquet", data_files=[str(file)], split="train", streaming=True), _local_failure))
+            datasets.load_dataset, "parquet", data_files=[str(file)], split="train", streaming=True,
+            batch_size=PARQUET_BATCH_ROWS), _local_failure))
         if data_format(file) == "parquet" else
         Part(str(file), partial(local_json_rows, file, max_row_bytes(max_file_bytes)))
         for file in files
