@@ -5,6 +5,7 @@ import errno
 import socket
 
 import click
+from rich.markup import escape
 
 from attrib.errors import AttribError, ReadOnlyStore
 
@@ -51,6 +52,7 @@ def serve_cmd(ctx: Context, host: str, port: int, api_key: str | None, cors_orig
     except ImportError:
         raise AttribError(WEB_HINT) from None
     console = ctx.err_console()
+    sock = listen(host, port)  # a busy port fails before the index is touched
     try:  # the embedded store keeps its word index current, where it may write
         store, mode = ctx.open_store(mode="write"), "write"
     except ReadOnlyStore:
@@ -62,10 +64,10 @@ def serve_cmd(ctx: Context, host: str, port: int, api_key: str | None, cors_orig
                               "SOURCE` first")
         if mode == "write":
             store.full_text(["attrib"], limit=1)  # builds the embedded store's word index once
-    sock = listen(host, port)
     settings = Settings(api_key=api_key, cors_origins=list(cors_origins), max_bytes=max_bytes, timeout=timeout)
     app = create_app(lambda: ctx.open_store(mode=mode), settings)
-    console.print(f"attrib serving {stats.name} ({stats.files:,} files) at http://{host}:{sock.getsockname()[1]}/"
+    console.print(f"attrib serving {escape(stats.name)} ({stats.files:,} files) at "
+                  f"http://{escape(host)}:{sock.getsockname()[1]}/"
                   + (" (API key required)" if api_key else "")
                   + (" (read-only index: search finds the words indexed before)" if mode == "read" else ""),
                   highlight=False, soft_wrap=True)

@@ -109,7 +109,11 @@ class SQLiteStore(Store):
         except sqlite3.Error as e:
             raise self._explain(e, opening=True) from None
         try:
-            self._check_or_create()
+            self._check_or_create(new)  # before anything is written: a foreign file stays as it is
+            if mode != "read":
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.execute("PRAGMA foreign_keys=ON")
         except sqlite3.Error as e:
             self._db.close()
             raise self._explain(e, opening=True) from None
@@ -169,10 +173,6 @@ class SQLiteStore(Store):
             uri = self.path.absolute().as_uri() + ("" if new else "?mode=rw")
             db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA busy_timeout=30000")
-        if self.mode != "read":
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA foreign_keys=ON")
         return db
 
     def _connect_read(self) -> sqlite3.Connection:
@@ -213,10 +213,11 @@ class SQLiteStore(Store):
                           "`attrib --store NEW.db index SOURCE`, or restore a copy")
 
     # -- schema and parameters -------------------------------------------------
-    def _check_or_create(self) -> None:
+    def _check_or_create(self, new: bool) -> None:
+        """Check an existing index; make the schema in a ``new`` file (missing or empty)."""
         tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if not tables:
-            if self.mode != "create":
+            if not new:
                 raise StoreError(f"{self.path} is an empty SQLite database, not an attrib index")
             self._db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} INSERT INTO meta VALUES "
                                    f"('schema_version', '{SCHEMA_VERSION}'); COMMIT;")
@@ -413,23 +414,24 @@ class SQLiteStore(Store):
 
         It is built on first use, not by ``attrib index`` (whose speed it would cost),
         and catches up with files added since; it stores words only (``content=''``),
-        the text stays compressed in ``files``.
+        the text stays compressed in ``files``. Each batch of files is one transaction
+        (the table is made in the first), so an interruption or a failure keeps what was
+        done and adds nothing half-way.
         """
-        self._db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS fulltext USING fts5("
-                         "body, content='', tokenize=\"unicode61 tokenchars '_'\")")
-        row = self._db.execute("SELECT value FROM meta WHERE key = 'fulltext_upto'").fetchone()
-        upto = int(row[0]) if row else 0
+        exists = self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'fulltext'").fetchone()
+        upto = int(self._meta("fulltext_upto") or 0) if exists else 0
         last = self._db.execute("SELECT COALESCE(MAX(id), 0) FROM files").fetchone()[0]
-        if last <= upto:
-            return
-        while upto < last:  # in batches, each committed: an interruption keeps what is done
+        while not exists or upto < last:
             batch = self._db.execute("SELECT id, content FROM files WHERE id > ? ORDER BY id LIMIT 1000",
                                      (upto,)).fetchall()
             with self._tx():
+                self._db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS fulltext USING fts5("
+                                 "body, content='', tokenize=\"unicode61 tokenchars '_'\")")
                 self._db.executemany("INSERT INTO fulltext (rowid, body) VALUES (?, ?)",
                                      [(fid, _text(blob)) for fid, blob in batch])
-                upto = batch[-1][0]
+                upto = batch[-1][0] if batch else last
                 self._db.execute("INSERT OR REPLACE INTO meta VALUES ('fulltext_upto', ?)", (str(upto),))
+            exists = True
 
     @_guarded
     def stats(self) -> StoreStats:

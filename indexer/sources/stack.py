@@ -142,9 +142,12 @@ def _licenses(value: Any) -> tuple[str, ...]:
 
 
 def _count(value: Any) -> int | None:
+    """A star count: a finite number that fits the index (64 bits), else unknown."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return None if isinstance(value, float) and not math.isfinite(value) else int(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return int(value) if -2**63 <= value < 2**63 else None
 
 
 # ---------------------------------------------------------------------------------------
