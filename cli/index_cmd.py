@@ -73,6 +73,11 @@ def index(ctx: Context, sources: tuple[str, ...], langs: tuple[str, ...], limit:
     you run the same command again.
 
     \b
+    A directory is read inside itself only: links are not followed and only regular
+    files are read (FIFOs, sockets, devices are skipped and counted). Dataset rows
+    over 6 x --max-file-size or nested over 64 levels are skipped and counted.
+
+    \b
     Scaling out: --workers uses every core of a machine; --shard i/N splits each source
     the same way on every machine (a directory of N or more data files by file, anything
     else by each file's content sha), so N machines running shards 0/N to N-1/N fill

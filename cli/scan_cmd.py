@@ -30,8 +30,8 @@ def scan(ctx: Context, paths: tuple[str, ...], fmt: str, lang: str | None, outpu
     """Find where code came from.
 
     \b
-    PATH is a file, a directory (every source file in it, recursively), or - for
-    standard input. Reports every span found in the index: the lines, the source
+    PATH is a file, a directory (every source file in it, recursively; links are not
+    followed), or - for standard input. Reports every span found in the index: the lines, the source
     repository, file, lines and commit, a permalink, the license and what it asks.
 
     \b

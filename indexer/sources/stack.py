@@ -3,8 +3,8 @@
 Every *part* (a hub language folder, or one local file) gives rows that are filtered
 by language, cut at ``limit`` and turned into :class:`RawFile` by
 :func:`row_to_rawfile`. Parquet, on the hub or local, is read by
-``datasets.load_dataset(..., streaming=True)`` (an ``IterableDataset``, one row group in
-memory at a time); local JSON files by :mod:`.jsonrows`, which bounds every row's size
+``datasets.load_dataset(..., streaming=True)`` (an ``IterableDataset``; a local file
+:data:`PARQUET_BATCH_ROWS` rows at a time); local JSON files by :mod:`.jsonrows`, which bounds every row's size
 and nesting before parsing it (pyarrow's JSON reader, behind ``datasets``, does not).
 A local parquet file's footer is checked first (:func:`parquet_rows`): a schema nested
 deeper than :data:`.jsonrows.MAX_DEPTH` or a row group over
@@ -17,15 +17,15 @@ Row → RawFile (only ``content`` is required; every other column may be missing
     max_stars_repo_path         → path         the caller's defaults; path falls back to
     max_stars_repo_head_hexsha  → commit       "<data file>#<row>")
     max_stars_repo_licenses     → licenses
-    lang, max_stars_count          → lang, stars
+    lang, max_stars_count       → lang, stars
 
 ``hexsha`` is not read: a row cannot name its own id, the pipeline computes it from
 the content (:mod:`indexer.filters`).
 
 How failures surface in ``datasets`` (and why every part is its own load): a parquet file
 with a broken footer (truncated, not parquet) fails already in ``load_dataset`` while it
-infers the schema, with pyarrow's ``ArrowInvalid``; damage inside a row group, invalid
-JSON, and any file after the first fail only *during iteration*, with messages such as
+infers the schema, with pyarrow's ``ArrowInvalid``; damage inside a row group, and any
+file after the first, fail only *during iteration*, with messages such as
 "Corrupt snappy compressed data" that do not name the file. Loading one file at a time
 (about 20 ms each) lets every error name its file. Local parquet footers are also read up
 front (:func:`parquet_rows`), which both counts rows for the progress bar and reports a
