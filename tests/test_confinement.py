@@ -9,6 +9,7 @@ run that blocks on a FIFO fails the test instead of hanging it.
 """
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sqlite3
@@ -113,12 +114,18 @@ def test_indexing_a_fifo_is_an_error_not_a_hang(name, tmp_path, env):
     assert "FIFO" in done.stderr and not store.exists()
 
 
+@pytest.fixture(scope="module")
+def scan_store(tmp_path_factory, env) -> Path:
+    """An index to scan against (this file)."""
+    store = tmp_path_factory.mktemp("confinement") / "index.db"
+    assert run_cli(["--store", store, "index", Path(__file__)], env=env, timeout=120).returncode == 0
+    return store
+
+
 @pytest.mark.parametrize("device", ["/dev/zero", "/dev/null", "/dev/urandom"])
 @pytest.mark.parametrize("command", ["index", "scan"])
-def test_a_device_is_an_error_not_a_hang(device, command, tmp_path, env):
-    store = tmp_path / "index.db"
-    if command == "scan":
-        assert run_cli(["--store", store, "index", Path(__file__)], env=env, timeout=120).returncode == 0
+def test_a_device_is_an_error_not_a_hang(device, command, tmp_path, env, scan_store):
+    store = scan_store if command == "scan" else tmp_path / "index.db"
     before = store.read_bytes() if store.exists() else None
     done = run_cli(["--store", store, command, device], env=env, timeout=60)
     assert_clean(done.returncode, done.stderr, allowed=(2,))
@@ -126,9 +133,8 @@ def test_a_device_is_an_error_not_a_hang(device, command, tmp_path, env):
     assert (store.read_bytes() if store.exists() else None) == before
 
 
-def test_scanning_a_tree_reads_it_as_indexing_does(tmp_path, outside, env):
-    store = tmp_path / "index.db"
-    assert run_cli(["--store", store, "index", Path(__file__)], env=env, timeout=120).returncode == 0
+def test_scanning_a_tree_reads_it_as_indexing_does(tmp_path, outside, env, scan_store):
+    store = scan_store
     tree = make_tree(tmp_path / "project")
     plant(tree, outside)
     done = run_cli(["--store", store, "scan", tree, "--format", "json"], env=env, timeout=60)
@@ -151,3 +157,20 @@ def test_a_tracked_file_that_became_a_fifo_is_skipped_not_waited_for(tmp_path, e
     done = run_cli(["--store", tmp_path / "index.db", "index", tree], env=env, timeout=60)
     assert_clean(done.returncode, done.stderr, allowed=(0,))
     assert "1 not-regular (e.g. src/app.py: a FIFO" in done.stderr
+
+
+def test_a_data_folder_follows_links_to_files_and_skips_fifos(tmp_path, env):
+    """The Hugging Face cache's dataset folders are links to blobs elsewhere: they are
+    read. A FIFO or a dangling link among the data files is skipped and counted."""
+    blobs = tmp_path / "blobs"
+    blobs.mkdir()
+    (blobs / "abc123").write_text(json.dumps({"content": CODE, "lang": "Python"}) + "\n")
+    data = tmp_path / "snapshot" / "data" / "python"
+    data.mkdir(parents=True)
+    os.symlink(blobs / "abc123", data / "train-0.jsonl")
+    os.mkfifo(data / "train-1.jsonl")
+    os.symlink(blobs / "gone", data / "train-2.jsonl")
+    done = run_cli(["--store", tmp_path / "index.db", "index", tmp_path / "snapshot"], env=env, timeout=60)
+    assert_clean(done.returncode, done.stderr, allowed=(0,))
+    assert "Indexed 1 files" in done.stderr
+    assert all(s in skipped_line(done.stderr) for s in ("1 not-regular", "1 unreadable")), done.stderr

@@ -43,6 +43,7 @@ import logging
 import math
 import os
 import re
+import stat
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -376,7 +377,9 @@ def open_local_stack(path: Path, files: list[Path], *, langs: frozenset[str] = f
     if langs:
         files = [file for file in files if _folder_lang(file) in langs or _folder_lang(file) is None]
     files, rows_shard = shard.split(files)
+    unusable = {file: skip for file in files if (skip := _not_a_data_file(file))}
     parts = tuple(
+        Part(str(file), partial(iter, [unusable[file]])) if file in unusable else
         Part(str(file), partial(dataset_rows, str(file), partial(
             datasets.load_dataset, "parquet", data_files=[str(file)], split="train", streaming=True,
             batch_size=PARQUET_BATCH_ROWS), _local_failure))
@@ -385,7 +388,7 @@ def open_local_stack(path: Path, files: list[Path], *, langs: frozenset[str] = f
         for file in files
     )
     all_parquet = all(data_format(file) == "parquet" for file in files)
-    rows = parquet_rows(files)
+    rows = parquet_rows([file for file in files if file not in unusable])
     # Rows counted are rows yielded when no row is dropped by language: no filter, or
     # every file sits in a folder of a wanted language.
     exact = all_parquet and (not langs or all(_folder_lang(file) in langs for file in files))
@@ -394,6 +397,19 @@ def open_local_stack(path: Path, files: list[Path], *, langs: frozenset[str] = f
     description = str(path) if path.is_file() else f"{noun} under {path}"
     return StackSource(description=shard.label(description), parts=parts, langs=langs, limit=limit,
                        defaults=defaults, total_rows=rows if exact else None, shard=rows_shard)
+
+
+def _not_a_data_file(file: Path) -> Skipped | None:
+    """Why a data file in a folder cannot be read (a FIFO would block), or None.
+
+    Links are followed here, unlike in a code tree: the Hugging Face cache's
+    ``snapshots/<rev>/data/...`` files are links to its ``blobs/``; only what they lead
+    to must be a regular file."""
+    try:
+        mode = file.stat().st_mode
+    except OSError as exc:
+        return Skipped(str(file), "unreadable", exc.strerror or str(exc))
+    return None if stat.S_ISREG(mode) else Skipped(str(file), "not-regular", "not a regular file")
 
 
 def _folder_lang(file: Path) -> str | None:
