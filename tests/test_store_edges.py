@@ -252,3 +252,33 @@ def test_no_message_shows_a_store_urls_credentials(url, monkeypatch, tmp_path):
         assert_clean(r.code, r.text, r.exception, allowed=(2,))
         assert SECRET not in r.text, r.text
     assert list(tmp_path.iterdir()) == [], "nothing was created"
+
+
+def test_two_writers_building_the_word_index_at_once_add_every_file_once(fresh):
+    """Two server threads (or processes) that catch the word index up at the same time."""
+    import threading
+
+    stores = [open_store(str(fresh), mode="write") for _ in range(2)]
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def search(store) -> None:
+        try:
+            barrier.wait()
+            store.full_text(["def"], limit=1)
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=search, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    for s in stores:
+        s.close()
+    assert not errors, errors
+    db = sqlite3.connect(fresh)
+    rowids = [r[0] for r in db.execute("SELECT rowid FROM fulltext")]
+    files = db.execute("SELECT COUNT(*) FROM files").fetchone()[0]
+    db.close()
+    assert len(rowids) == len(set(rowids)) == files

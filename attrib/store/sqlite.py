@@ -393,7 +393,7 @@ class SQLiteStore(Store):
                   limit: int = 20) -> list[int]:
         if self.mode != "read":
             self._sync_fulltext()
-        elif not self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'fulltext'").fetchone():
+        elif not self._has_fulltext():
             raise StoreError(f"full-text search needs the word index of {self.path}, which is built the first "
                              "time `attrib serve` runs with write access to the index")
         match = " ".join('"' + t.replace('"', '""') + '"*' for t in terms)
@@ -415,23 +415,32 @@ class SQLiteStore(Store):
         It is built on first use, not by ``attrib index`` (whose speed it would cost),
         and catches up with files added since; it stores words only (``content=''``),
         the text stays compressed in ``files``. Each batch of files is one transaction
-        (the table is made in the first), so an interruption or a failure keeps what was
-        done and adds nothing half-way.
+        that decides what to add under the write lock (the table is made in the first),
+        so two threads or processes catching up at once add every file once, and an
+        interruption or a failure keeps what was done and adds nothing half-way.
         """
-        exists = self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'fulltext'").fetchone()
-        upto = int(self._meta("fulltext_upto") or 0) if exists else 0
-        last = self._db.execute("SELECT COALESCE(MAX(id), 0) FROM files").fetchone()[0]
-        while not exists or upto < last:
-            batch = self._db.execute("SELECT id, content FROM files WHERE id > ? ORDER BY id LIMIT 1000",
-                                     (upto,)).fetchall()
+        while not self._fulltext_current():
             with self._tx():
+                if self._fulltext_current():
+                    return
+                upto = int(self._meta("fulltext_upto") or 0) if self._has_fulltext() else 0
+                batch = self._db.execute("SELECT id, content FROM files WHERE id > ? ORDER BY id LIMIT 1000",
+                                         (upto,)).fetchall()
                 self._db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS fulltext USING fts5("
                                  "body, content='', tokenize=\"unicode61 tokenchars '_'\")")
                 self._db.executemany("INSERT INTO fulltext (rowid, body) VALUES (?, ?)",
                                      [(fid, _text(blob)) for fid, blob in batch])
-                upto = batch[-1][0] if batch else last
+                upto = batch[-1][0] if batch else upto
                 self._db.execute("INSERT OR REPLACE INTO meta VALUES ('fulltext_upto', ?)", (str(upto),))
-            exists = True
+
+    def _has_fulltext(self) -> bool:
+        return self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'fulltext'").fetchone() is not None
+
+    def _fulltext_current(self) -> bool:
+        if not self._has_fulltext():
+            return False
+        last = self._db.execute("SELECT COALESCE(MAX(id), 0) FROM files").fetchone()[0]
+        return int(self._meta("fulltext_upto") or 0) >= last
 
     @_guarded
     def stats(self) -> StoreStats:
