@@ -34,6 +34,7 @@ import functools
 import json
 import os
 import sqlite3
+import stat
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,6 +54,8 @@ _MERGE_FANOUT = 4
 _MAX_MERGED = 1 << 24  # postings; larger segments are left alone so merges stay bounded
 _MAX_HITS_PER_KEY = 2048  # a key shared by more windows than this says little; cap it
 _HEADER = b"SQLite format 3\0"
+# SQLite's primary result codes (sqlite3 names them only from Python 3.11).
+_PERM, _BUSY, _LOCKED, _READONLY, _CORRUPT, _FULL, _CANTOPEN, _AUTH, _NOTADB = 3, 5, 6, 8, 11, 13, 14, 23, 26
 _TABLES = frozenset({"meta", "files", "provenance", "segments"})
 
 _SCHEMA = """
@@ -131,6 +134,8 @@ class SQLiteStore(Store):
             st = None
         except OSError as e:  # a path under a file, a folder that cannot be searched
             raise StoreError(f"cannot open the index at {self.path}: {e.strerror}") from None
+        if st is not None and stat.S_ISDIR(st.st_mode):
+            raise StoreError(f"{self.path} is a directory, not an attrib index file")
         if st is None or (st.st_size == 0 and not Path(f"{self.path}-wal").exists()):
             if self.mode != "create":
                 what = "no index at" if st is None else "an empty file, not an index, at"
@@ -145,8 +150,6 @@ class SQLiteStore(Store):
             else:
                 self._require_writable(self.path, folder)
             return True
-        if self.path.is_dir():
-            raise StoreError(f"{self.path} is a directory, not an attrib index file")
         try:
             with self.path.open("rb") as fh:
                 header = fh.read(len(_HEADER))
@@ -185,25 +188,25 @@ class SQLiteStore(Store):
             return db
         except sqlite3.OperationalError as e:
             db.close()
-            if _code(e) != sqlite3.SQLITE_CANTOPEN or Path(f"{self.path}-wal").exists():
+            if _code(e) != _CANTOPEN or Path(f"{self.path}-wal").exists():
                 raise
         return sqlite3.connect(uri + "?immutable=1", uri=True, isolation_level=None, check_same_thread=False)
 
     def _explain(self, e: sqlite3.Error, *, opening: bool = False) -> StoreError:
         """One line for a SQLite failure: what happened to the index, and what to do."""
         code, text = _code(e), str(e)
-        if code == sqlite3.SQLITE_FULL:
+        if code == _FULL:
             return StoreError(f"the disk holding the index {self.path} is full ({text}): free some space and run "
                               "the same command again; everything stored before is kept")
-        if code == sqlite3.SQLITE_READONLY:
+        if code == _READONLY:
             return ReadOnlyStore(f"the index at {self.path} cannot be written ({text})")
-        if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        if code in (_BUSY, _LOCKED):
             return StoreError(f"the index at {self.path} is locked by another process ({text}): try again "
                               "when it has finished")
-        if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) or "no such table" in text \
+        if code in (_CORRUPT, _NOTADB) or "no such table" in text \
                 or "no such column" in text:
             return self._damaged(text)
-        if code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH):
+        if code in (_CANTOPEN, _PERM, _AUTH):
             return StoreError(f"cannot open the index at {self.path} ({text}): check that it and its folder "
                               "can be read")
         return StoreError(f"cannot {'open' if opening else 'use'} the index at {self.path}: {text}")
@@ -510,10 +513,18 @@ def _expect(ok: bool, what: str) -> None:
         raise ValueError(f"{what} holds values of the wrong type")
 
 
+_MESSAGES = {"database or disk is full": _FULL, "readonly database": _READONLY,
+             "database is locked": _BUSY, "malformed": _CORRUPT,
+             "file is not a database": _NOTADB, "unable to open": _CANTOPEN}
+
+
 def _code(e: sqlite3.Error) -> int:
-    """The primary SQLite result code of an error (``SQLITE_FULL``, ...), or -1."""
+    """The primary SQLite result code of an error (``SQLITE_FULL``, ...), or -1; from
+    its message where Python does not give the code (before 3.11)."""
     code = getattr(e, "sqlite_errorcode", None)
-    return code & 0xFF if isinstance(code, int) else -1
+    if isinstance(code, int):
+        return code & 0xFF
+    return next((c for text, c in _MESSAGES.items() if text in str(e)), -1)
 
 
 def _read_only_fs(path: Path) -> bool:
