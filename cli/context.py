@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from rich.console import Console
 
-from attrib.errors import InputError
 from attrib.store import Credentials, OpenMode, Store, open_store, redact, remove_store, resolve_url, store_exists
 
 
@@ -33,11 +31,3 @@ class Context:
     def err_console(self) -> Console:
         """Where progress and summaries go: stderr, so stdout stays clean for results."""
         return Console(stderr=True, quiet=self.quiet, highlight=False)
-
-
-def check_writable(*paths: str | Path | None) -> None:
-    """Refuse, before any work, output files whose folder does not exist."""
-    for path in paths:
-        if path and not Path(path).resolve().parent.is_dir():
-            raise InputError(f"cannot write {path}: the folder {Path(path).parent} does not exist")
-

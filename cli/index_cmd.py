@@ -5,9 +5,11 @@ import os
 
 import click
 from rich.markup import escape
+from rich.text import Text
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn)
 
+from attrib.formats.escape import printable
 from attrib.errors import InputError
 from indexer import pipeline
 from indexer.filters import Limits
@@ -121,7 +123,7 @@ def _run_one(source, store, limits: Limits, workers: int, console, stats: pipeli
     # A live bar only on a terminal; logs and pipes get the summary lines alone.
     with Progress(*columns, console=console, transient=False,
                   disable=console.quiet or not console.is_terminal) as progress:
-        task = progress.add_task(escape(source.describe()), total=total, mb=0.0, rate=0.0)
+        task = progress.add_task(escape(printable(source.describe())), total=total, mb=0.0, rate=0.0)
 
         def update(s: pipeline.IndexStats) -> None:
             progress.update(task, completed=s.seen, mb=s.bytes_seen / 1e6,
@@ -143,7 +145,7 @@ def _total(runs: list[pipeline.IndexStats]) -> pipeline.IndexStats:
 
 
 def _skips(s: pipeline.IndexStats) -> str:
-    parts = [f"{n:,} {reason} (e.g. {escape(s.examples[reason].path)}: {escape(s.examples[reason].detail)})"
+    parts = [f"{n:,} {reason} (e.g. {s.examples[reason].path}: {s.examples[reason].detail})"
              for reason, n in s.skipped.most_common()]
     return "skipped " + "; ".join(parts) if parts else ""
 
@@ -154,5 +156,6 @@ def _summary(s: pipeline.IndexStats, ctx: Context, console) -> None:
     if s.already:
         console.print(f"Already indexed: {s.already:,} files (provenance updated)")
     if s.skipped:
-        console.print(f"[yellow]Skipped[/]: {_skips(s)[len('skipped '):]}", soft_wrap=True)
-    console.print(f"Store: {escape(ctx.url)}", soft_wrap=True)
+        console.print(Text.assemble(("Skipped", "yellow"), ": " + printable(_skips(s)[len("skipped "):])),
+                      soft_wrap=True)
+    console.print(Text("Store: " + printable(ctx.url)), soft_wrap=True)

@@ -1,15 +1,18 @@
 """``attrib scan``: attribute files, directories or standard input."""
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 from typing import Iterator
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from attrib.errors import InputError
 from attrib.formats import render_json, render_markdown, render_text
+from attrib.formats.escape import printable
 from attrib.languages import from_path
 from attrib.match import attribute
 from attrib.report import FileResult, build_report
@@ -17,7 +20,8 @@ from indexer.filters import Limits, Skipped, decode
 from indexer.sources.base import RawFile
 from indexer.sources.local import Entry, read_confined, regular_file_problem, walk_directory
 
-from .context import Context, check_writable
+from .context import Context
+from .output import check_writable, write_text
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...|-")
@@ -31,8 +35,9 @@ def scan(ctx: Context, paths: tuple[str, ...], fmt: str, lang: str | None, outpu
 
     \b
     PATH is a file, a directory (every source file in it, recursively; links are not
-    followed), or - for standard input. Reports every span found in the index: the lines, the source
-    repository, file, lines and commit, a permalink, the license and what it asks.
+    followed), or - for standard input. Reports every span found in the index: the
+    lines, the source repository, file, lines and commit, a permalink, the license and
+    what it asks.
 
     \b
     Examples:
@@ -60,8 +65,8 @@ def scan(ctx: Context, paths: tuple[str, ...], fmt: str, lang: str | None, outpu
                     if explicit:
                         errors += 1
                         results.append(FileResult(name, [], 0, error=f"{item.reason}: {item.detail}"))
-                        console.print(f"[red]error[/]: {name}: cannot scan, {item.reason} ({item.detail})",
-                                      soft_wrap=True)
+                        console.print(Text.assemble(("error", "red"), printable(
+                            f": {name}: cannot scan, {item.reason} ({item.detail})")), soft_wrap=True)
                     else:
                         skipped[item.reason] = skipped.get(item.reason, 0) + 1
                     continue
@@ -72,13 +77,14 @@ def scan(ctx: Context, paths: tuple[str, ...], fmt: str, lang: str | None, outpu
     if fmt in ("json", "markdown"):
         rendered = render_json(report) + "\n" if fmt == "json" else render_markdown(report)
         if output:
-            Path(output).write_text(rendered, encoding="utf-8")
+            write_text(output, rendered)
         else:
             click.echo(rendered, nl=False)
     else:
         if output:
-            with open(output, "w", encoding="utf-8") as fh:
-                render_text(report, Console(file=fh, force_terminal=False, width=200), query_texts=texts)
+            buffer = io.StringIO()
+            render_text(report, Console(file=buffer, force_terminal=False, width=200), query_texts=texts)
+            write_text(output, buffer.getvalue())
         else:
             render_text(report, Console(highlight=False), query_texts=texts)
     if skipped:

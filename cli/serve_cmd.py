@@ -7,6 +7,7 @@ import socket
 import click
 from rich.markup import escape
 
+from attrib.formats.escape import printable
 from attrib.errors import AttribError, ReadOnlyStore
 
 from .context import Context
@@ -66,8 +67,8 @@ def serve_cmd(ctx: Context, host: str, port: int, api_key: str | None, cors_orig
             store.full_text(["attrib"], limit=1)  # builds the embedded store's word index once
     settings = Settings(api_key=api_key, cors_origins=list(cors_origins), max_bytes=max_bytes, timeout=timeout)
     app = create_app(lambda: ctx.open_store(mode=mode), settings)
-    console.print(f"attrib serving {escape(stats.name)} ({stats.files:,} files) at "
-                  f"http://{escape(host)}:{sock.getsockname()[1]}/"
+    console.print(f"attrib serving {escape(printable(stats.name))} ({stats.files:,} files) at "
+                  f"http://{escape(printable(host))}:{sock.getsockname()[1]}/"
                   + (" (API key required)" if api_key else "")
                   + (" (read-only index: search finds the words indexed before)" if mode == "read" else ""),
                   highlight=False, soft_wrap=True)

@@ -36,6 +36,24 @@ def es_store_url(es_node):
     es_node.delete_index(url)
 
 
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory) -> "Path":
+    """The bundled Stack sample indexed by the real ``attrib index`` (SQLite), once per
+    session. Tests only read it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    path = tmp_path_factory.mktemp("sample-index") / "sample.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTRIB_")}
+    env["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("xdg"))
+    done = subprocess.run([sys.executable, "-m", "cli.main", "--store", str(path), "index",
+                           str(root / "examples" / "stack-sample")], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return path
+
+
 @pytest.fixture(scope="module")
 def env(tmp_path_factory) -> dict:
     """The environment of attrib subprocesses: none of the developer's ATTRIB_* settings,
