@@ -20,6 +20,10 @@ class ParamsMismatch(StoreError):
     """The index was built with other fingerprint parameters than this attrib uses."""
 
 
+class ReadOnlyStore(StoreError):
+    """The index can be read but not written (permissions, a read-only file system)."""
+
+
 class MissingExtra(AttribError):
     """A feature whose optional dependencies are not installed; the message names the
     extra that brings them."""

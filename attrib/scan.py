@@ -61,7 +61,8 @@ def scan(paths: Iterable[str | Path], store: Store, policy: Policy = DEFAULT_POL
 
 
 def _scan_one(item: Input, store: Store, judge: Judge) -> FileReport | Skipped:
-    decoded = decode(item.raw(), Limits())
+    raw = item.read()
+    decoded = raw if isinstance(raw, Skipped) else decode(raw, Limits())
     if isinstance(decoded, Skipped):
         if not item.explicit:
             return decoded

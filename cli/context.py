@@ -19,7 +19,7 @@ import click
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from attrib.store import Credentials, Store
+    from attrib.store import Credentials, OpenMode, Store
 
 STORE_HELP = ("Index location: a file path or sqlite:///PATH (embedded store), or "
               "http(s)://HOST:PORT[/INDEX] (Elasticsearch; ?shards=N&replicas=N apply when it is "
@@ -44,14 +44,14 @@ class Context:
     @property
     def url(self) -> str:
         """The store URL to show (credentials in a URL are not shown)."""
-        from attrib.store import resolve_url
+        from attrib.store import redact, resolve_url
 
-        return _redact(resolve_url(self.store_url))
+        return redact(resolve_url(self.store_url))
 
-    def open_store(self, *, create: bool = False) -> Store:
+    def open_store(self, *, mode: OpenMode = "read") -> Store:
         from attrib.store import open_store
 
-        return open_store(self.store_url, create=create, credentials=self.credentials)
+        return open_store(self.store_url, mode=mode, credentials=self.credentials)
 
     def store_exists(self) -> bool:
         from attrib.store import store_exists
@@ -89,13 +89,6 @@ class Status:
     def update(self, text: Any) -> None:
         if self._status is not None:
             self._status.update(text)
-
-
-def _redact(url: str) -> str:
-    scheme, sep, rest = url.partition("://")
-    if sep and "@" in rest.split("/", 1)[0]:
-        return f"{scheme}://{rest.split('@', 1)[1]}"
-    return url
 
 
 # (attribute of Context, option names, environment variable, metavar, help)

@@ -138,7 +138,7 @@ def generate_cmd(ctx: Context, prompt: str | None, prompt_file: str | None, pref
     err = ctx.err_console()
     with ctx.open_store() as store:
         stats = store.stats()
-        if stats.params is None:
+        if not stats.files:
             raise InputError(f"the index at {ctx.url} is empty: add code with `attrib index SOURCE` first")
         with err.status(f"loading {model_name}…"):
             lm = load(model_name, device=device, dtype=dtype)

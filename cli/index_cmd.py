@@ -73,6 +73,11 @@ def index(ctx: Context, sources: tuple[str, ...], langs: tuple[str, ...], limit:
     you run the same command again.
 
     \b
+    A directory is read inside itself only: links are not followed and only regular
+    files are read (FIFOs, sockets, devices are skipped and counted). Dataset rows
+    over 6 x --max-file-size or nested over 64 levels are skipped and counted.
+
+    \b
     Scaling out: --workers uses every core of a machine; --shard i/N splits each source
     the same way on every machine (a directory of N or more data files by file, anything
     else by each file's content sha), so N machines running shards 0/N to N-1/N fill
@@ -92,9 +97,10 @@ def index(ctx: Context, sources: tuple[str, ...], langs: tuple[str, ...], limit:
     console = ctx.err_console()
     limits = Limits(max_file_bytes=max_file_size, max_line_chars=max_line_length)
     opened = [open_source(s, langs=list(langs) or None, limit=limit, repo=repo, commit=commit,
-                          licenses=tuple(licenses) or None, shard=shard) for s in sources]
+                          licenses=tuple(licenses) or None, shard=shard, max_file_bytes=max_file_size)
+              for s in sources]
     existed = ctx.store_exists()
-    store = ctx.open_store(create=True)
+    store = ctx.open_store(mode="create")
     runs: list[pipeline.IndexStats] = []  # updated live: they count what an interrupted run stored
     try:
         for source in opened:
@@ -111,9 +117,11 @@ def index(ctx: Context, sources: tuple[str, ...], langs: tuple[str, ...], limit:
 
 
 def _run_one(source, store, limits: Limits, workers: int, console, stats: pipeline.IndexStats) -> None:
+    from rich.markup import escape
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
                                TimeElapsedColumn, TimeRemainingColumn)
 
+    from attrib.formats.escape import printable
     from attrib.indexer import pipeline
 
     total = source.estimated_total()
@@ -124,7 +132,7 @@ def _run_one(source, store, limits: Limits, workers: int, console, stats: pipeli
     # A live bar only on a terminal; logs and pipes get the summary lines alone.
     with Progress(*columns, console=console, transient=False,
                   disable=console.quiet or not console.is_terminal) as progress:
-        task = progress.add_task(source.describe(), total=total, mb=0.0, rate=0.0)
+        task = progress.add_task(escape(printable(source.describe())), total=total, mb=0.0, rate=0.0)
 
         def update(s: pipeline.IndexStats) -> None:
             progress.update(task, completed=s.seen, mb=s.bytes_seen / 1e6,
@@ -154,10 +162,15 @@ def _skips(s: pipeline.IndexStats) -> str:
 
 
 def _summary(s: pipeline.IndexStats, ctx: Context, console) -> None:
+    from rich.text import Text
+
+    from attrib.formats.escape import printable
+
     console.print(f"[green]Indexed[/] {s.indexed:,} files ({s.bytes_indexed / 1e6:.1f} MB) in {s.seconds:.1f} s"
                   f" · {s.mb_per_s:.1f} MB/s · {s.postings:,} fingerprints")
     if s.already:
         console.print(f"Already indexed: {s.already:,} files (provenance updated)")
     if s.skipped:
-        console.print(f"[yellow]Skipped[/]: {_skips(s)[len('skipped '):]}", soft_wrap=True)
-    console.print(f"Store: {ctx.url}", soft_wrap=True)
+        console.print(Text.assemble(("Skipped", "yellow"), ": " + printable(_skips(s)[len("skipped "):])),
+                      soft_wrap=True)
+    console.print(Text("Store: " + printable(ctx.url)), soft_wrap=True)

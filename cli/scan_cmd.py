@@ -25,9 +25,10 @@ def scan(ctx: Context, paths: tuple[str, ...], fmt: str, lang: str | None, polic
     """Find where code came from.
 
     \b
-    PATH is a file, a directory (every source file in it, recursively), or - for
-    standard input. Reports every span found in the index: the lines, the source
-    repository, file, lines and commit, a permalink, the license and what it asks.
+    PATH is a file, a directory (every source file in it, recursively; links are not
+    followed), or - for standard input. Reports every span found in the index: the
+    lines, the source repository, file, lines and commit, a permalink, the license and
+    what it asks.
 
     \b
     Each copy gets the verdict `attrib check` would give it: the policy of the project

@@ -15,7 +15,7 @@ from realcode import click_files, raw
 def click_store(tmp_path_factory):
     """A SQLite store holding click's source files."""
     path = tmp_path_factory.mktemp("store") / "click.db"
-    store = open_store(str(path), create=True)
+    store = open_store(str(path), mode="create")
     pipeline.run([raw(p) for p in click_files()], store)
     yield store
     store.close()

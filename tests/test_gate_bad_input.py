@@ -631,7 +631,7 @@ def stores(tmp_path_factory, index) -> dict[str, Path | str]:
     (base / "dir.db").mkdir()
     empty = base / "empty.db"
     from attrib.store import open_store
-    open_store(str(empty), create=True).close()
+    open_store(str(empty), mode="create").close()
     return {"sample": index, "missing": base / "missing" / "x.db", "notes": base / "notes.db",
             "directory": base / "dir.db", "empty": empty, "unreachable": "http://127.0.0.1:9/attrib"}
 
