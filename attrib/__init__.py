@@ -20,9 +20,9 @@ Importing :mod:`attrib` is cheap: the names below are imported when first used.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from importlib.machinery import ModuleSpec, PathFinder
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -90,14 +90,15 @@ class _Checkout:
     on ``PYTHONPATH`` run without being installed, and keeps it from picking up another
     checkout's installed copy."""
 
-    ROOT = Path(__file__).resolve().parent.parent
+    ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> ModuleSpec | None:
         if fullname in ("attrib.cli", "attrib.indexer"):
-            return PathFinder.find_spec(fullname, [str(self.ROOT)])
+            return PathFinder.find_spec(fullname, [self.ROOT])
         return None
 
 
-if not (Path(__file__).parent / "cli").is_dir() and (_Checkout.ROOT / "pyproject.toml").is_file() \
+if not os.path.isdir(os.path.join(os.path.dirname(__file__), "cli")) \
+        and os.path.isfile(os.path.join(_Checkout.ROOT, "pyproject.toml")) \
         and not any(isinstance(finder, _Checkout) for finder in sys.meta_path):
     sys.meta_path.insert(0, _Checkout())

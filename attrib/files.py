@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import logging
 import os
 import stat
 import sys
@@ -122,8 +121,6 @@ def decode(raw: RawFile, limits: Limits = Limits()) -> SourceFile | Skipped:
 # ---------------------------------------------------------------------------------------
 # files on disk
 
-log = logging.getLogger(__name__)
-
 SKIPPED_DIRS = frozenset({".git", "node_modules", "__pycache__", ".venv", "venv", "dist", "build"})
 
 
@@ -150,7 +147,9 @@ def walk_directory(root: Path) -> Iterator[Entry]:
 
 
 def _log_walk_error(exc: OSError) -> None:
-    log.warning("skipping %s: %s", exc.filename, exc.strerror or exc)
+    import logging  # only when a folder cannot be listed
+
+    logging.getLogger(__name__).warning("skipping %s: %s", exc.filename, exc.strerror or exc)
 
 
 def read_confined(entry: Entry, root: Path, max_bytes: int) -> bytes | Skipped:

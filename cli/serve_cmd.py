@@ -1,15 +1,17 @@
 """``attrib serve``: the search web page and HTTP API over an index."""
 from __future__ import annotations
 
-import errno
-import socket
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from attrib.errors import AttribError, MissingExtra, ReadOnlyStore
 
 from .context import Context, Status, policy_option, store_options
+
+if TYPE_CHECKING:
+    import socket
 
 
 @click.command()
@@ -85,6 +87,9 @@ def serve_cmd(ctx: Context, host: str, port: int, api_key: str | None, cors_orig
 
 def listen(host: str, port: int) -> socket.socket:
     """A socket bound to ``host:port``, or one clear error (a busy port, an unknown host)."""
+    import errno
+    import socket
+
     where = f"{host}:{port}"
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
