@@ -90,6 +90,12 @@ class StoreStats:
     licenses: dict[str, int] = field(default_factory=dict)
     params: dict = field(default_factory=dict)
     schema_version: int = 0
+    index_bytes: int = 0  # what the index takes on disk (embedded) or in primary shards (Elasticsearch)
+
+    @property
+    def bytes_per_mb(self) -> float:
+        """Index bytes per MB of indexed code."""
+        return self.index_bytes / (self.bytes / 1e6) if self.bytes else 0.0
 
 
 class Store(ABC):
@@ -120,6 +126,10 @@ class Store(ABC):
         interruption a re-run that skips ``known`` blobs neither loses nor duplicates
         anything. A malformed batch raises ValueError before anything is written.
         """
+
+    def finish(self) -> None:
+        """Called once indexing is done: bring the index into its final, compact,
+        searchable state (merge what loading left in parts). Safe to call again."""
 
     @abstractmethod
     def lookup(self, keys: np.ndarray, min_shared: int = 1) -> Postings:
