@@ -90,7 +90,9 @@ class StoreStats:
     licenses: dict[str, int] = field(default_factory=dict)
     params: dict = field(default_factory=dict)
     schema_version: int = 0
-    index_bytes: int = 0  # what the index takes on disk (embedded) or in primary shards (Elasticsearch)
+    #: What the index takes on disk (embedded) or in its primary shards (Elasticsearch):
+    #: a property of how it was built, like its location, so not compared.
+    index_bytes: int = field(default=0, compare=False)
 
     @property
     def bytes_per_mb(self) -> float:

@@ -400,8 +400,7 @@ class SQLiteStore(Store):
                           bytes=size, postings=postings, languages=langs, top_repos=top_repos,
                           licenses=dict(sorted(licenses.items(), key=lambda kv: -kv[1])),
                           params=params.to_dict() if params else {}, schema_version=SCHEMA_VERSION,
-                          index_bytes=sum(os.path.getsize(p) for p in (self.path, Path(f"{self.path}-wal"))
-                                          if os.path.exists(p)))
+                          index_bytes=q("PRAGMA page_count").fetchone()[0] * q("PRAGMA page_size").fetchone()[0])
 
     def close(self) -> None:
         self._db.close()
