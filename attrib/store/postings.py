@@ -79,11 +79,17 @@ def encode(hashes: np.ndarray, windows: np.ndarray, layout: Layout) -> tuple[np.
         return np.zeros(0, np.int64), []
     if layout.record_bytes > 8:
         raise ValueError(f"a run of {layout.window_bits}-bit window ids is too large to encode")
-    suffix = hashes & _U64((1 << layout.suffix_bits) - 1)
-    value = (suffix << _U64(layout.window_bits)) | (np.asarray(windows, np.int64) - layout.window_lo).astype(_U64)
-    bucket = layout.buckets(hashes)
-    order = np.lexsort((value, bucket))
-    value, bucket = value[order], bucket[order]
+    local = (np.asarray(windows, np.int64) - layout.window_lo).astype(_U64)
+    if KEY_BITS + layout.window_bits <= 64:  # one sort of (hash, window) as one integer
+        combined = np.sort((np.asarray(hashes, _U64) << _U64(layout.window_bits)) | local)
+        bucket = (combined >> _U64(layout.suffix_bits + layout.window_bits)).astype(np.int64)
+        value = combined & _U64((1 << (layout.suffix_bits + layout.window_bits)) - 1)
+    else:
+        suffix = hashes & _U64((1 << layout.suffix_bits) - 1)
+        value = (suffix << _U64(layout.window_bits)) | local
+        bucket = layout.buckets(hashes)
+        order = np.lexsort((value, bucket))
+        value, bucket = value[order], bucket[order]
     raw = value.astype("<u8").view(np.uint8).reshape(-1, 8)[:, :layout.record_bytes].tobytes()
     starts = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]])
     ends = np.r_[starts[1:], len(bucket)] * layout.record_bytes
