@@ -101,10 +101,6 @@ class SQLiteStore(Store):
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA busy_timeout=30000")
-            # Before WAL: takes effect in a new file only. finish() gives the pages of
-            # merged runs back to the file system.
-            self._db.execute("PRAGMA auto_vacuum=INCREMENTAL")
-            self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._check_or_create()
@@ -120,6 +116,10 @@ class SQLiteStore(Store):
         if tables and "meta" not in tables:
             raise StoreError(f"{self.path} is a SQLite file but not an attrib index")
         if not tables:
+            # A new file: incremental vacuum (finish() gives the pages of merged runs back
+            # to the file system) and WAL (readers go on while a writer writes) stay set in it.
+            self._db.execute("PRAGMA auto_vacuum=INCREMENTAL")
+            self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} INSERT INTO meta VALUES "
                                    f"('schema_version', '{SCHEMA_VERSION}'); COMMIT;")
             return
