@@ -34,6 +34,7 @@ CACHE = HERE / "data" / "linux"
 PACKAGES = ("linux-source-6.12", "linux-source-6.1")  # newest first: its copy of a blob is kept
 HELD_OUT = 64  # one path in HELD_OUT is never indexed
 MAX_FILE_BYTES = 1_000_000  # attrib's default file size limit
+ROW_GROUP_ROWS = 1000  # about 16 MB of code: a reader holds one row group at a time
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def build(sizes_mb: list[int], cache: Path = CACHE) -> dict[int, Path]:
         everything = all_files(cache)
         files = [f for f in everything if not f.held_out]
         kept = [row(f) for f in everything if f.held_out]
-        write_stack(kept, cache / "held-out", lang_dir="c", shard_bytes=64 << 20)
+        write_stack(kept, cache / "held-out", lang_dir="c", shard_bytes=64 << 20, row_group_rows=ROW_GROUP_ROWS)
         (cache / "held-out" / "done").write_text(f"{len(kept)} files\n")
         for mb in missing:
             rows, size = [], 0
@@ -130,7 +131,7 @@ def build(sizes_mb: list[int], cache: Path = CACHE) -> dict[int, Path]:
                 size += rows[-1]["size"]
             if size < mb * 1e6:
                 raise SystemExit(f"only {size / 1e6:.0f} MB of kernel code: cannot build {mb} MB")
-            write_stack(rows, want[mb], lang_dir="c", shard_bytes=64 << 20)
+            write_stack(rows, want[mb], lang_dir="c", shard_bytes=64 << 20, row_group_rows=ROW_GROUP_ROWS)
             (want[mb] / "done").write_text(f"{len(rows)} files, {size} bytes\n")
             print(f"{want[mb]}: {len(rows):,} files, {size / 1e6:.1f} MB", file=sys.stderr)
     return want

@@ -5,8 +5,8 @@ Layout (``SCHEMA_VERSION`` in the ``meta`` table):
 * ``files``: one row per blob (keyed by its git blob sha), content zlib-compressed;
 * ``provenance``: every (repo, path, commit, licenses) where a blob was seen;
 * ``windows``: the windows of each file, numbered in storing order: a row holds the id
-  of a file's first window, their number and their start lines (delta-coded,
-  compressed), so a window id maps back to (file, line) with one seek;
+  of a file's first window, their number and their start lines (16-bit when they fit),
+  so a window id maps back to (file, line) with one seek;
 * ``runs`` and ``rows``: the inverted index, as immutable sorted runs of compact
   postings (:mod:`.postings`). A run's postings are cut into rows of about a hundred
   by the first bits of their key hash, so a lookup reads, per run, the one row of
@@ -44,7 +44,7 @@ from .base import IndexEntry, Postings, Store, StoredFile, StoreStats, check_ent
 SCHEMA_VERSION = 2
 FANOUT = 8  # runs of one size tier merged at once
 TIER_BASE = 1 << 18  # postings in a tier-0 run (about 2.5 MB of code)
-SLICE_POSTINGS = 1 << 21  # postings a merge holds in memory at once
+SLICE_POSTINGS = 1 << 20  # postings a merge holds in memory at once (about 100 MB)
 MAX_HITS_PER_KEY = 2048  # a key shared by more windows than this says little; cap it
 _PARAMS_PER_QUERY = 30_000  # under SQLite's limit of host parameters per statement
 
@@ -100,7 +100,8 @@ class SQLiteStore(Store):
             raise StoreError(f"{self.path} is a directory, not an attrib index file")
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA busy_timeout=30000")
+            # Writers take turns; one may wait for another's merge (a minute per GB of code).
+            self._db.execute("PRAGMA busy_timeout=600000")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._check_or_create()
@@ -249,7 +250,7 @@ class SQLiteStore(Store):
         are finer than a slice are read slice by slice, the (small) others whole."""
         out = self._new_run(sum(r.postings for r in runs), min(r.layout.window_lo for r in runs),
                             max(r.window_hi for r in runs))
-        slice_bits = int(np.clip(np.log2(max(out.postings, 1) / SLICE_POSTINGS), 0, out.layout.bucket_bits))
+        slice_bits = int(np.clip(np.ceil(np.log2(max(out.postings, 1) / SLICE_POSTINGS)), 0, out.layout.bucket_bits))
         fine = [r for r in runs if r.layout.bucket_bits >= slice_bits]
         small = [self._read_rows(r) for r in runs if r.layout.bucket_bits < slice_bits]
         small_h = np.concatenate([h for h, _ in small]) if small else np.zeros(0, np.uint64)
@@ -307,16 +308,16 @@ class SQLiteStore(Store):
         if len(windows) == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         distinct = np.unique(windows)
-        rows = []
+        found: dict[int, tuple] = {}
         for i in range(0, len(distinct), _PARAMS_PER_QUERY):
-            rows += self._db.execute(
-                "SELECT first, file_id, lines FROM windows WHERE first IN (SELECT (SELECT MAX(first) FROM windows "
+            found.update((r[0], r) for r in self._db.execute(
+                "SELECT first, file_id, lines, n FROM windows WHERE first IN (SELECT (SELECT MAX(first) FROM windows "
                 "WHERE first <= value) FROM json_each(?)) ORDER BY first",
-                (json.dumps(distinct[i:i + _PARAMS_PER_QUERY].tolist()),)).fetchall()
-        rows = sorted(set(rows))
+                (json.dumps(distinct[i:i + _PARAMS_PER_QUERY].tolist()),)))
+        rows = [found[first] for first in sorted(found)]
         firsts = np.array([r[0] for r in rows], dtype=np.int64)
         owners = np.array([r[1] for r in rows], dtype=np.int64)
-        starts = [_unpack_lines(r[2]) for r in rows]
+        starts = [_unpack_lines(r[2], r[3]) for r in rows]
         offsets = np.r_[0, np.cumsum([len(x) for x in starts])[:-1]]
         row = np.searchsorted(firsts, windows, side="right") - 1
         lines = np.concatenate(starts).astype(np.int64)[offsets[row] + windows - firsts[row]]
@@ -414,11 +415,11 @@ class SQLiteStore(Store):
 
 
 def _pack_lines(starts: np.ndarray) -> bytes:
-    return zlib.compress(np.diff(starts, prepend=0).astype("<u4").tobytes())
+    return starts.astype("<u2" if starts[-1] < 1 << 16 else "<u4").tobytes()
 
 
-def _unpack_lines(blob: bytes) -> np.ndarray:
-    return np.cumsum(np.frombuffer(zlib.decompress(blob), dtype="<u4"), dtype=np.int64)
+def _unpack_lines(blob: bytes, n: int) -> np.ndarray:
+    return np.frombuffer(blob, dtype="<u2" if len(blob) == 2 * n else "<u4")
 
 
 def _row_ids(run: Run, buckets: np.ndarray) -> list[int]:
