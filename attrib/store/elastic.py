@@ -21,7 +21,7 @@ Elasticsearch indices, each designed for its one workload:
     one file: their band keys as ``keyword`` terms in ``k`` -- six characters, the
     36-bit key hash the embedded store keeps too (:mod:`.postings`) -- and, packed in
     ``w`` (binary doc values: no ``_source`` at all), each posting's key hash and window
-    line in 8 bytes. A lookup is a ``bool``/``should`` of ``term`` queries -- BM25 ranks
+    line in 6 bytes. A lookup is a ``bool``/``should`` of ``term`` queries -- BM25 ranks
     the chunks that share the most (and the rarest) keys first -- and the packed arrays
     of the hits give the exact (key, file, line) postings, like the embedded store's.
 
@@ -44,6 +44,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Iterable, Iterator, Sequence
 
@@ -101,32 +102,43 @@ def key_terms(hashes: np.ndarray) -> list[str]:
 
 
 def chunk_bounds(lines: np.ndarray, size: int) -> list[tuple[int, int]]:
-    """Cut sorted ``lines`` into runs of about ``size``, never inside one line's postings."""
+    """Cut sorted ``lines`` into runs of about ``size``, never inside one line's postings,
+    each spanning fewer than 2^:data:`_OFFSET_BITS` lines."""
     bounds, start = [], 0
     while start < len(lines):
         end = min(start + size, len(lines))
         end = int(np.searchsorted(lines, lines[end - 1], side="right"))  # finish that line
+        end = min(end, int(np.searchsorted(lines, lines[start] + (1 << _OFFSET_BITS) - 1, side="right")))
         bounds.append((start, end))
         start = end
     return bounds
 
 
-_LINE_BITS = 24
+_OFFSET_BITS = 12  # a posting's line, counted from the chunk's first line
+_RECORD = (pst.KEY_BITS + _OFFSET_BITS) // 8  # 6 bytes
 
 
 def pack(hashes: np.ndarray, lines: np.ndarray) -> str:
-    """Postings as one base64 value: per posting, the key hash above the window line,
-    one little-endian 64-bit integer."""
-    value = (np.asarray(hashes, dtype=np.uint64) << np.uint64(_LINE_BITS)) | np.asarray(lines).astype(np.uint64)
-    return base64.b64encode(value.astype("<u8").tobytes()).decode()
+    """One chunk's postings as one value: its first line (4 bytes), then per posting the
+    key hash above the line's offset from it, in 6 little-endian bytes."""
+    base = int(np.min(lines))
+    value = (np.asarray(hashes, dtype=np.uint64) << np.uint64(_OFFSET_BITS)) | (np.asarray(lines) - base).astype(
+        np.uint64)
+    records = value.astype("<u8").view(np.uint8).reshape(-1, 8)[:, :_RECORD].tobytes()
+    return base64.b64encode(base.to_bytes(4, "little") + records).decode()
 
 
 def unpack(values: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Packed values, concatenated: (key hashes, lines, how many postings each value held)."""
     raw = [base64.b64decode(v) for v in values]
-    value = np.frombuffer(b"".join(raw), dtype="<u8").astype(np.uint64)
-    return (value >> np.uint64(_LINE_BITS), (value & np.uint64((1 << _LINE_BITS) - 1)).astype(np.int64),
-            np.array([len(r) // 8 for r in raw], dtype=np.int64))
+    counts = np.array([(len(r) - 4) // _RECORD for r in raw], dtype=np.int64)
+    bases = np.array([int.from_bytes(r[:4], "little") for r in raw], dtype=np.int64)
+    records = np.frombuffer(b"".join(r[4:] for r in raw), dtype=np.uint8).reshape(-1, _RECORD)
+    padded = np.zeros((len(records), 8), dtype=np.uint8)
+    padded[:, :_RECORD] = records
+    value = padded.view("<u8").ravel()
+    lines = (value & np.uint64((1 << _OFFSET_BITS) - 1)).astype(np.int64) + np.repeat(bases, counts)
+    return value >> np.uint64(_OFFSET_BITS), lines, counts
 
 
 class ElasticStore(Store):
@@ -484,14 +496,35 @@ class ElasticStore(Store):
             index_bytes=sizes["_all"]["primaries"]["store"]["size_in_bytes"])
 
     def finish(self) -> None:
-        """Restore the loading settings, force-merge every index to one segment, refresh."""
+        """Restore the loading settings, force-merge every index to one segment, refresh.
+
+        A postings document has no ``_source``, so Elasticsearch keeps its original
+        (``_recovery_source``, twice the postings' own size) until the shard's retention
+        lease has moved past it -- a background sync, every 30 s -- and a merge drops it
+        then. After a load worth it, the merge waits for that sync.
+        """
         self._wait()
         self._finish_loading(retry_seconds=None)
         names = ",".join(self._ix[p] for p in ("files", "sources", "postings"))
+        self._await_retention_leases()
         self._call("merging the indices", lambda: self._es.options(request_timeout=24 * 3600).indices.forcemerge(
             index=names, max_num_segments=1, wait_for_completion=True))
         self._dirty = True
         self._refresh()
+
+    def _await_retention_leases(self, min_bytes: int = 64 << 20, timeout: float = 90.0) -> None:
+        """Wait (at most ``timeout`` s) until no retention lease keeps an operation of a
+        postings index larger than ``min_bytes``: a merge then drops every recovery source."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            stats = self._call("reading the retention leases", lambda: self._es.indices.stats(
+                index=self._ix["postings"], level="shards", metric="store,docs"))
+            shards = [copy for copies in stats["indices"][self._ix["postings"]]["shards"].values() for copy in copies]
+            if stats["_all"]["primaries"]["store"]["size_in_bytes"] < min_bytes or all(
+                    lease["retaining_seq_no"] > copy["seq_no"]["max_seq_no"]
+                    for copy in shards for lease in copy["retention_leases"]["leases"]):
+                return
+            time.sleep(1.0)
 
     def delete(self) -> None:
         """Remove the whole attrib index (its four Elasticsearch indices)."""
