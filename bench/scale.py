@@ -160,6 +160,61 @@ def child_warm(url: str, qfile: Path, env: dict) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def where_time_goes(corpus: Path, mb: float, store_path: Path) -> dict:
+    """Seconds per MB of code of each indexing step, in this process, one core: reading
+    and decoding, lexing, MinHash (windows and band keys), storing (batches of 4 MB and
+    their merges), finishing (the final merge)."""
+    from attrib.fingerprint import index_postings
+    from attrib.lexer import lex
+    from attrib.params import DEFAULT_PARAMS
+    from attrib.store import IndexEntry, open_store
+    from indexer.filters import Skipped, decode
+    from indexer.sources import open_source
+
+    spent = dict.fromkeys(("read", "lex", "minhash", "store", "finish"), 0.0)
+    size = 0
+    store = open_store(str(store_path), create=True)
+    store.ensure_params(DEFAULT_PARAMS)
+    batch, batch_size = [], 0
+    clock = time.perf_counter()
+    for raw in open_source(str(corpus)):
+        f = decode(raw)
+        now = time.perf_counter()
+        spent["read"] += now - clock
+        clock = now
+        if isinstance(f, Skipped):
+            continue
+        lexed = lex(f.content, f.lang)
+        now = time.perf_counter()
+        spent["lex"] += now - clock
+        keys, lines = index_postings(lexed, DEFAULT_PARAMS)
+        clock = time.perf_counter()
+        spent["minhash"] += clock - now
+        batch.append(IndexEntry(f, keys, lines))
+        batch_size += f.size
+        size += f.size
+        if batch_size >= 4_000_000 or size >= mb * 1e6:
+            store.add(batch)
+            batch, batch_size = [], 0
+            now = time.perf_counter()
+            spent["store"] += now - clock
+            clock = now
+        if size >= mb * 1e6:
+            break
+    if batch:
+        store.add(batch)
+        now = time.perf_counter()
+        spent["store"] += now - clock
+        clock = now
+    store.finish()
+    spent["finish"] += time.perf_counter() - clock
+    store.close()
+    out = {f"{k}_s_per_mb": round(v / (size / 1e6), 4) for k, v in spent.items()}
+    out["mb"] = round(size / 1e6, 1)
+    out["total_mb_per_s"] = round(size / 1e6 / sum(spent.values()), 2)
+    return out
+
+
 def one(store: str, url: str, mb: int, corpus: Path, folder: Path, qfile: Path, queries: list[Query],
         cold_count: int, workers: int, env: dict) -> dict:
     done, m = measured("--store", url, "index", str(corpus), "--workers", str(workers), env=env)
@@ -191,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=20240501)
     ap.add_argument("--work", type=Path, default=HERE / "data" / "scale", help="where indexes are built")
     ap.add_argument("--json", type=Path, default=HERE / "results" / "scale.json")
+    ap.add_argument("--profile-mb", type=float, default=100.0,
+                    help="MB of the largest corpus indexed in-process, step by step, to see where time goes (0: no)")
     args = ap.parse_args(argv)
     corpora = linux.build(sorted(args.mb))
     env = {k: v for k, v in os.environ.items() if k != "ATTRIB_STORE"}
@@ -216,6 +273,13 @@ def main(argv: list[str] | None = None) -> int:
             results["rows"].append(one("elasticsearch", url, mb, corpora[mb], folder, qfile, queries, args.cold,
                                        args.workers, env))
         args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    if args.profile_mb:
+        db = args.work / "profile.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        results["indexing_profile"] = where_time_goes(corpora[max(args.mb)], args.profile_mb, db)
+        print(json.dumps(results["indexing_profile"]), flush=True)
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     print(table(results["rows"]))
     return 0
