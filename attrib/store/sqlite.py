@@ -45,7 +45,10 @@ SCHEMA_VERSION = 2
 FANOUT = 8  # runs of one size tier merged at once
 TIER_BASE = 1 << 18  # postings in a tier-0 run (about 2.5 MB of code)
 SLICE_POSTINGS = 1 << 20  # postings a merge holds in memory at once (about 100 MB)
-MAX_HITS_PER_KEY = 2048  # a key shared by more windows than this says little; cap it
+# A key shared by more windows than this is common code and says little: a lookup returns
+# this many of its postings (the first stored). On the kernel benchmark at 1 GB, 256
+# instead of 2,048 halves the scan time at the same recall and false attributions.
+MAX_HITS_PER_KEY = 256
 _PARAMS_PER_QUERY = 30_000  # under SQLite's limit of host parameters per statement
 
 _SCHEMA = """
