@@ -18,8 +18,10 @@ part of every bigger one). For each size and store, in one run:
   versions), so some of those are true copies: the number to watch is whether it grows.
 
     python bench/scale.py --mb 10 100 1000                       # embedded store
-    eval "$(scripts/elasticsearch env --home /tmp/es-scale --port 9250)"
-    python bench/scale.py --mb 10 100 1000 --elastic http://127.0.0.1:9250
+    scripts/elasticsearch start --home /tmp/es-scale --port 9250 --heap 4g
+    eval "$(scripts/elasticsearch env --home /tmp/es-scale)"
+    python bench/scale.py --mb 10 100 1000 --elastic http://127.0.0.1:9250 \
+        --elastic-pid "$(cat /tmp/es-scale/run/es.pid)"
 
 Results: ``bench/results/scale.json`` (and one line per measurement as it goes).
 """
@@ -215,15 +217,26 @@ def where_time_goes(corpus: Path, mb: float, store_path: Path) -> dict:
     return out
 
 
+def jvm_cpu_s(pid: int | None) -> float:
+    """CPU seconds the Elasticsearch node has used so far (0 without its pid)."""
+    if not pid:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def one(store: str, url: str, mb: int, corpus: Path, folder: Path, qfile: Path, queries: list[Query],
-        cold_count: int, workers: int, env: dict) -> dict:
+        cold_count: int, workers: int, env: dict, es_pid: int | None = None) -> dict:
+    jvm = jvm_cpu_s(es_pid)
     done, m = measured("--store", url, "index", str(corpus), "--workers", str(workers), env=env)
+    jvm = jvm_cpu_s(es_pid) - jvm
     stats = json.loads(measured("--store", url, "stats", "--format", "json", env=env)[0].stdout)
     code_mb = stats["bytes"] / 1e6
     row = {"store": store, "mb": mb, "code_mb": round(code_mb, 1), "files": stats["files"],
            "postings": stats["postings"], "index_s": round(m["wall_s"], 1),
            "index_mb_s": round(code_mb / m["wall_s"], 2), "index_mb_per_cpu_s": round(code_mb / m["cpu_s"], 2),
            "index_peak_rss_mb": round(m["peak_rss_mb"]), "index_bytes": stats["index_bytes"],
+           "node_cpu_s": round(jvm, 1), "index_mb_per_cpu_s_with_node": round(code_mb / (m["cpu_s"] + jvm), 2),
            "index_x_code": round(stats["index_bytes"] / stats["bytes"], 3)}
     print(json.dumps(row), flush=True)
     row.update(cold(url, folder, queries, cold_count, env))
@@ -238,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mb", type=int, nargs="+", default=[10, 100, 1000], help="corpus sizes (MB of code)")
     ap.add_argument("--elastic", metavar="URL", help="also measure an Elasticsearch node (http://HOST:PORT)")
     ap.add_argument("--elastic-mb", type=int, nargs="*", help="sizes for Elasticsearch (default: all)")
+    ap.add_argument("--elastic-pid", type=int, help="the node's process id, to count its CPU time while indexing")
     ap.add_argument("--no-embedded", action="store_true", help="Elasticsearch only")
     ap.add_argument("--queries", type=int, default=100, help="planted spans")
     ap.add_argument("--negatives", type=int, default=100, help="held-out spans")
@@ -271,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
             url = f"{args.elastic.rstrip('/')}/scale-{mb}mb"
             _delete_es(url, env)
             results["rows"].append(one("elasticsearch", url, mb, corpora[mb], folder, qfile, queries, args.cold,
-                                       args.workers, env))
+                                       args.workers, env, args.elastic_pid))
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     if args.profile_mb:
