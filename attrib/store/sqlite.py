@@ -42,7 +42,7 @@ from . import postings as pst
 from .base import IndexEntry, Postings, Store, StoredFile, StoreStats, check_entries, keep_shared
 
 SCHEMA_VERSION = 2
-FANOUT = 8  # runs of one size tier merged at once
+FANOUT = 16  # runs of one size tier merged at once
 TIER_BASE = 1 << 18  # postings in a tier-0 run (about 2.5 MB of code)
 SLICE_POSTINGS = 1 << 20  # postings a merge holds in memory at once (about 100 MB)
 # A key shared by more windows than this is common code and says little: a lookup returns
@@ -167,7 +167,8 @@ class SQLiteStore(Store):
         with self._tx():
             ids: dict[str, int] = {}
             window = self._next_window()
-            hashes, windows = [], []
+            places: list[tuple[int, Provenance]] = []
+            window_rows, keys, windows = [], [], []
             for e in entries:
                 f = e.file
                 blob = zlib.compress(f.content.encode("utf-8", "surrogatepass"), 1)
@@ -178,21 +179,24 @@ class SQLiteStore(Store):
                     seen = [*seen, (f.sha, Provenance(f.repo, f.path, f.commit, f.licenses, f.stars))]
                     continue
                 ids[f.sha] = file_id = cur.lastrowid
-                self._add_provenance(file_id, Provenance(f.repo, f.path, f.commit, f.licenses, f.stars))
+                places.append((file_id, Provenance(f.repo, f.path, f.commit, f.licenses, f.stars)))
                 if len(e.keys):
                     lines = np.asarray(e.lines, dtype=np.int64)
                     starts = np.unique(lines)
-                    self._db.execute("INSERT INTO windows VALUES (?, ?, ?, ?)",
-                                     (window, file_id, len(starts), _pack_lines(starts)))
-                    hashes.append(pst.key_hash(e.keys))
+                    window_rows.append((window, file_id, len(starts), _pack_lines(starts)))
+                    keys.append(np.asarray(e.keys, dtype=np.int64))
                     windows.append(window + np.searchsorted(starts, lines))
                     window += len(starts)
             for sha, prov in seen:
                 row = ids.get(sha) or self._db.execute("SELECT id FROM files WHERE sha = ?", (sha,)).fetchone()
                 if row is not None:
-                    self._add_provenance(row if isinstance(row, int) else row[0], prov)
-            if hashes:
-                self._write_run(np.concatenate(hashes), np.concatenate(windows))
+                    places.append((row if isinstance(row, int) else row[0], prov))
+            self._db.executemany("INSERT OR IGNORE INTO provenance VALUES (?, ?, ?, ?, ?, ?)",
+                                 [(fid, p.repo, p.path, p.commit, json.dumps(list(p.licenses)), p.stars)
+                                  for fid, p in places])
+            self._db.executemany("INSERT INTO windows VALUES (?, ?, ?, ?)", window_rows)
+            if keys:
+                self._write_run(pst.key_hash(np.concatenate(keys)), np.concatenate(windows))
                 self._merge_tiers()
 
     def finish(self) -> None:
@@ -212,10 +216,6 @@ class SQLiteStore(Store):
     def _next_window(self) -> int:
         row = self._db.execute("SELECT first, n FROM windows ORDER BY first DESC LIMIT 1").fetchone()
         return 0 if row is None else row[0] + row[1]
-
-    def _add_provenance(self, file_id: int, p: Provenance) -> None:
-        self._db.execute("INSERT OR IGNORE INTO provenance VALUES (?, ?, ?, ?, ?, ?)",
-                         (file_id, p.repo, p.path, p.commit, json.dumps(list(p.licenses)), p.stars))
 
     # -- runs ------------------------------------------------------------------
     def _runs(self) -> list[Run]:
