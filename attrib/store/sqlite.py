@@ -124,9 +124,9 @@ class SQLiteStore(Store):
             # to the file system) and WAL (readers go on while a writer writes) stay set in it.
             self._db.execute("PRAGMA auto_vacuum=INCREMENTAL")
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} INSERT INTO meta VALUES "
+            # Idempotent: another process may be creating the same new store right now.
+            self._db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} INSERT OR IGNORE INTO meta VALUES "
                                    f"('schema_version', '{SCHEMA_VERSION}'); COMMIT;")
-            return
         version = int(self._meta("schema_version") or 0)
         if version < SCHEMA_VERSION:
             raise StoreError(f"{self.path} is an index in an older format (version {version}) that this attrib "
@@ -145,12 +145,10 @@ class SQLiteStore(Store):
         return from_record(raw, self.location) if raw else None
 
     def ensure_params(self, params: FingerprintParams) -> None:
-        current = self.params()
-        if current is None:
-            with self._tx():
-                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('params', ?)", (json.dumps(params.to_dict()),))
-        else:
-            check_compatible(current, params, self.location)
+        if self.params() is None:
+            with self._tx():  # another indexer may have recorded its own meanwhile: the first stands
+                self._db.execute("INSERT OR IGNORE INTO meta VALUES ('params', ?)", (json.dumps(params.to_dict()),))
+        check_compatible(self.params() or params, params, self.location)
 
     # -- writing ---------------------------------------------------------------
     def known(self, shas: Sequence[str]) -> set[str]:
