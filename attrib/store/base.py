@@ -139,7 +139,10 @@ class Store(ABC):
         (file, line) -- that holds at least ``min_shared`` distinct ones of them.
 
         The matcher asks for windows sharing several bands; saying so lets a store skip
-        the (many) windows that share one key by chance.
+        the (many) windows that share one key by chance. A key that very many windows
+        hold (common code) may come back with only some of its postings, and keys are
+        compared by a 36-bit hash (:mod:`.postings`), so a posting of another key with
+        the same hash may come back too (about one per billion stored postings per key).
         """
 
     @abstractmethod
