@@ -142,7 +142,8 @@ class Store(ABC):
         the (many) windows that share one key by chance. A key that very many windows
         hold (common code) may come back with only some of its postings, and keys are
         compared by a 36-bit hash (:mod:`.postings`), so a posting of another key with
-        the same hash may come back too (about one per billion stored postings per key).
+        the same hash may come back too (per key asked for, one per 69 billion stored
+        postings).
         """
 
     @abstractmethod

@@ -6,8 +6,8 @@ to its file and line), so a posting is a key and one small integer.
 
 Keys are stored as :data:`KEY_BITS`-bit hashes (:func:`key_hash`, a bijective mix of the
 64-bit band key, truncated). Two different keys share a stored hash with probability
-2^-36: a lookup may return, per run, about ``postings / 2^36`` postings of another key
-per key asked for (1 in 600 at a billion postings). The matcher only counts a stored
+2^-36: a lookup may return about ``postings / 2^36`` postings of another key per key
+asked for (one in 70 keys at a billion stored postings). The matcher only counts a stored
 window that shares three or four bands with a query window, so such a stray posting
 never makes a candidate on its own; the price is 28 bits per posting saved.
 
