@@ -9,7 +9,7 @@ Keys are stored as :data:`KEY_BITS`-bit hashes (:func:`key_hash`, a bijective mi
 2^-36: a lookup may return about ``postings / 2^36`` postings of another key per key
 asked for (one in 70 keys at a billion stored postings). The matcher only counts a stored
 window that shares three or four bands with a query window, so such a stray posting
-never makes a candidate on its own; the price is 28 bits per posting saved.
+never makes a candidate on its own, and each posting is 28 bits smaller.
 
 A *run* is an immutable set of postings, cut into *rows* by the first ``bucket_bits``
 bits of the hash (about :data:`ROW_POSTINGS` postings a row, so a run's bucket count
