@@ -18,3 +18,7 @@ class StoreError(AttribError):
 
 class ParamsMismatch(StoreError):
     """The index was built with other fingerprint parameters than this attrib uses."""
+
+
+class ReadOnlyStore(StoreError):
+    """The index can be read but not written (permissions, a read-only file system)."""

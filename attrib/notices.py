@@ -11,14 +11,22 @@ schema-v1 report, every source whose license asks for that (obligation ``notice`
     - Used in: src/app.py lines 4–99 (source lines 4–99)
 
 :func:`merge` adds new notices to an existing file's without dropping or duplicating
-any: a source is identified by its repository and path.
+any: a source is identified by its repository and path. Names come from indexed data and
+from file names, so control characters in them are written as escapes
+(:func:`attrib.formats.escape.printable`): a name cannot start a line of its own.
+
+:func:`read_notices` reads a project's notice files, inside its tree only.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from attrib.confine import inside, read_regular
+from attrib.formats.escape import printable
 
 HEADER = """# Third-party notices
 
@@ -42,7 +50,8 @@ class Notice:
 
     @property
     def key(self) -> tuple[str, str]:
-        return self.repo, self.path
+        """(repository, path) as the notice file spells them."""
+        return printable(self.repo), printable(self.path)
 
 
 def asks_for_notice(match: dict[str, Any]) -> bool:
@@ -75,9 +84,11 @@ def render(notices: Iterable[Notice]) -> str:
     """The notice file for ``notices``."""
     parts = [HEADER]
     for n in notices:
-        licenses = ", ".join(f"{i} (https://spdx.org/licenses/{i}.html)" for i in n.licenses) or "not recorded"
-        lines = [f"## {n.repo} — {n.path}", f"- License: {licenses}", f"- Source: {n.url}"]
-        lines += [f"- Used in: {use}" for use in n.used_in]
+        licenses = ", ".join(f"{i} (https://spdx.org/licenses/{i}.html)" for i in map(printable, n.licenses)) \
+            or "not recorded"
+        repo, path = n.key
+        lines = [f"## {repo} — {path}", f"- License: {licenses}", f"- Source: {printable(n.url)}"]
+        lines += [f"- Used in: {printable(use)}" for use in n.used_in]
         parts.append("\n".join(lines) + "\n")
     return "\n".join(parts)
 
@@ -97,3 +108,16 @@ def merge(existing: str, new: Iterable[Notice]) -> str:
     if not missing:
         return existing
     return existing.rstrip("\n") + "\n\n" + render(missing).split(HEADER, 1)[1].lstrip("\n")
+
+
+def read_notices(root: Path, notice_files: Iterable[str]) -> str:
+    """The text of the project's notice files that exist (names relative to the
+    repository ``root``; one leading outside it is an error), lower-cased. A source is
+    acknowledged when its repository's ``owner/name`` appears in that text, as
+    ``attrib notice`` writes it or in a hand-written credit."""
+    parts = []
+    for name in notice_files:
+        data = read_regular(inside(root, name, "notice_files:"), "the notice file")
+        if data is not None:
+            parts.append(data.decode("utf-8", "replace").lower() + "\n")
+    return "".join(parts)

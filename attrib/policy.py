@@ -29,10 +29,14 @@ A project sets its own in ``.attrib.toml`` at its root, or ``[tool.attrib]`` in
     "GPL-2.0-only" = "deny"
 
 :func:`load` reads such a file; every mistake is a :class:`PolicyError` (exit 2) that
-names the file, the key and its line.
+names the file, the key and its line. The policy is the project's, so it is held to the
+project's tree: ``notice_files`` are relative to the repository root and may not leave
+it (no absolute paths, no ``..``, no symbolic link leading out), and a policy file found
+in the repository must be a regular file inside it.
 """
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -42,7 +46,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from attrib.errors import AttribError
+import pathspec
+
+from attrib.confine import escape_reason, name_problem, read_regular
+from attrib.errors import AttribError, InputError
 from attrib.licenses import (
     CATEGORIES,
     COPYLEFT,
@@ -114,45 +121,59 @@ def verdict_for(categories: Iterable[str], policy: Policy = DEFAULT_POLICY) -> s
 
 def discover(root: Path) -> Path | None:
     """The policy file of the project at ``root``: ``.attrib.toml``, else a
-    ``pyproject.toml`` with a ``[tool.attrib]`` table, else None."""
-    own = root / POLICY_FILE
-    if own.is_file():
-        return own
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file() and re.search(r"^\s*\[\s*tool\.attrib(\.|\s*\])", _read(pyproject), re.M):
-        return pyproject
+    ``pyproject.toml`` with a ``[tool.attrib]`` table, else None. A candidate that is a
+    link out of the tree, or not a regular file, is a :class:`PolicyError`."""
+    for name in (POLICY_FILE, "pyproject.toml"):
+        path = root / name
+        if not os.path.lexists(path):
+            continue
+        reason = escape_reason(root, name)
+        if reason is not None:
+            raise PolicyError(f"{path}: {reason}")
+        if name == POLICY_FILE or re.search(r"^\s*\[\s*tool\.attrib(\.|\s*\])", _read(path), re.M):
+            return path
     return None
 
 
 def policy_file(root: Path, path: str | None = None) -> Policy:
     """The policy in ``path`` when given, else the one :func:`discover` finds at
-    ``root``, else :data:`DEFAULT_POLICY`."""
+    ``root``, else :data:`DEFAULT_POLICY`. ``notice_files`` are checked against ``root``."""
     if path is not None:
-        if not Path(path).is_file():
-            raise PolicyError(f"--policy {path}: no such file")
-        return load(Path(path))
+        return load(Path(path), root, option="--policy")
     found = discover(root)
-    return load(found) if found else DEFAULT_POLICY
+    return load(found, root) if found else DEFAULT_POLICY
 
 
-def load(path: Path) -> Policy:
-    """The policy in ``path`` (``.attrib.toml``, or ``pyproject.toml``'s ``[tool.attrib]``)."""
-    text = _read(path)
+def load(path: Path, root: Path | None = None, option: str | None = None) -> Policy:
+    """The policy in ``path`` (``.attrib.toml``, or ``pyproject.toml``'s ``[tool.attrib]``).
+
+    With ``root``, the repository it applies to, ``notice_files`` that lead out of it
+    through a symbolic link are refused too.
+    """
+    text = _read(path, option)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise PolicyError(f"{path}: not valid TOML: {e}") from None
+    except RecursionError:
+        raise PolicyError(f"{path}: not a usable policy: tables or arrays nested too deeply") from None
     prefix: tuple[str, ...] = ()
+    where = _Locator(path, text, prefix)
     if path.name == "pyproject.toml":
-        prefix = ("tool", "attrib")
-        data = data.get("tool", {}).get("attrib", {})
-    return _parse(data, _Locator(path, text, prefix))
+        where = _Locator(path, text, ("tool", "attrib"))
+        tool = data.get("tool", {})
+        if not isinstance(tool, dict):
+            raise PolicyError(f"{path}: tool must be a table")
+        data = tool.get("attrib", {})
+        if not isinstance(data, dict):
+            raise where.error("attrib", "tool.attrib must be a table of the policy's keys")
+    return _parse(data, where, root)
 
 
 KEYS = ("min_lines", "min_similarity", "ignore_sources", "notice_files", "exclude", "categories", "licenses")
 
 
-def _parse(data: dict[str, Any], where: "_Locator") -> Policy:
+def _parse(data: dict[str, Any], where: "_Locator", root: Path | None) -> Policy:
     for key in data:
         if key not in KEYS:
             raise where.error(key, f"unknown key {key!r}; the keys are: {', '.join(KEYS)}")
@@ -176,11 +197,30 @@ def _parse(data: dict[str, Any], where: "_Locator") -> Policy:
     if isinstance(min_similarity, bool) or not isinstance(min_similarity, (int, float)) \
             or not 0 <= min_similarity <= 1:
         raise where.error("min_similarity", f"min_similarity must be a number from 0 to 1, not {min_similarity!r}")
+    exclude = _strings(data, "exclude", where, ())
+    for pattern in exclude:
+        problem = pattern_error(pattern)
+        if problem:
+            raise where.error("exclude", f"exclude: {pattern!r} is not a valid .gitignore pattern ({problem})")
+    notice_files = _strings(data, "notice_files", where, DEFAULT_NOTICE_FILES)
+    for name in notice_files:
+        reason = escape_reason(root, name) if root is not None else name_problem(name)
+        if reason:
+            raise where.error("notice_files", f"notice_files: {name!r} must stay inside the repository: {reason}")
     return Policy(verdicts=MappingProxyType(verdicts), otherwise=DEFAULT_POLICY.otherwise,
                   licenses=MappingProxyType(licenses), min_lines=min_lines, min_similarity=float(min_similarity),
-                  ignore_sources=_strings(data, "ignore_sources", where, ()),
-                  notice_files=_strings(data, "notice_files", where, DEFAULT_NOTICE_FILES),
-                  exclude=_strings(data, "exclude", where, ()), origin=str(where.path))
+                  ignore_sources=_strings(data, "ignore_sources", where, ()), notice_files=notice_files,
+                  exclude=exclude, origin=str(where.path))
+
+
+def pattern_error(pattern: str) -> str | None:
+    """What is wrong with a ``.gitignore`` pattern (``exclude``, ``.attribignore``), or
+    None when ``pathspec`` takes it."""
+    try:
+        pathspec.GitIgnoreSpec.from_lines([pattern])
+    except Exception as e:  # noqa: BLE001 - pathspec raises its own errors and re.error
+        return str(e) or type(e).__name__
+    return None
 
 
 def _table(data: dict[str, Any], key: str, where: "_Locator") -> dict[str, Any]:
@@ -191,7 +231,7 @@ def _table(data: dict[str, Any], key: str, where: "_Locator") -> dict[str, Any]:
 
 
 def _action(value: Any, key: str, where: "_Locator", table: str) -> str:
-    if value not in ACTIONS:
+    if not isinstance(value, str) or value not in ACTIONS:
         raise where.error(key, f"{table}.{key} = {value!r}: use one of {', '.join(map(repr, ACTIONS))}",
                           table=table)
     return ACTIONS[value]
@@ -216,6 +256,8 @@ class _Locator:
 
     def error(self, key: str, message: str, table: str | None = None) -> PolicyError:
         line = self.line_of(key, table)
+        if line is None and table is not None:
+            line = self.line_of(table, None)  # an inline table: categories = {...}
         return PolicyError(f"{self.path}{f', line {line}' if line else ''}: {message}")
 
     def line_of(self, key: str, table: str | None) -> int | None:
@@ -234,8 +276,16 @@ class _Locator:
         return None
 
 
-def _read(path: Path) -> str:
+def _read(path: Path, option: str | None = None) -> str:
+    """The policy file's text: a regular file, UTF-8."""
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise PolicyError(f"cannot read the policy file {path}: {getattr(e, 'strerror', None) or e}") from None
+        data = read_regular(path, "the policy file")
+    except InputError as e:
+        raise PolicyError(str(e)) from None
+    if data is None:
+        raise PolicyError(f"{option} {path}: no such file" if option else f"no policy file {path}")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise PolicyError(f"cannot read the policy file {path}: not UTF-8 text ({e.reason} at byte {e.start})") \
+            from None

@@ -41,8 +41,8 @@ from speed import load, queries  # noqa: E402
 
 def index_run(files, url: str) -> float:
     """MB/s of the whole pipeline into the store at ``url`` (created fresh)."""
-    raws = [RawFile(f.content, f.repo, f.path, f.commit, f.licenses, f.lang, f.stars, f.sha) for f in files]
-    store = open_store(url, create=True)
+    raws = [RawFile(f.content, f.repo, f.path, f.commit, f.licenses, f.lang, f.stars) for f in files]
+    store = open_store(url, mode="create")
     started = time.perf_counter()
     stats = pipeline.run(raws, store)
     store.close()  # Elasticsearch: restores refresh and replicas, refreshes: part of the load

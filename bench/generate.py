@@ -125,7 +125,7 @@ def main() -> int:
         from indexer import pipeline
         from indexer.sources import open_source
 
-        with open_store(store_path, create=True) as s:
+        with open_store(store_path, mode="create") as s:
             pipeline.run(open_source(str(SAMPLE)), s)
     tok = tokenizer(args.corpus if args.corpus.exists() else None)
     started = time.perf_counter()

@@ -175,7 +175,7 @@ def where_time_goes(corpus: Path, mb: float, store_path: Path) -> dict:
 
     spent = dict.fromkeys(("read", "lex", "minhash", "store", "finish"), 0.0)
     size = 0
-    store = open_store(str(store_path), create=True)
+    store = open_store(str(store_path), mode="create")
     store.ensure_params(DEFAULT_PARAMS)
     batch, batch_size = [], 0
     clock = time.perf_counter()

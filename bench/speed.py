@@ -84,8 +84,8 @@ def fingerprint_mb_s(files) -> float:
 
 def index_run(files, store_path: Path):
     from indexer.sources.base import RawFile
-    raws = [RawFile(f.content, f.repo, f.path, f.commit, f.licenses, f.lang, f.stars, f.sha) for f in files]
-    store = open_store(str(store_path), create=True)
+    raws = [RawFile(f.content, f.repo, f.path, f.commit, f.licenses, f.lang, f.stars) for f in files]
+    store = open_store(str(store_path), mode="create")
     index_postings(lex(files[0].content, files[0].lang), DEFAULT_PARAMS)  # warm-up
     stats = pipeline.run(raws, store)
     store.close()

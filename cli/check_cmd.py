@@ -1,6 +1,7 @@
 """``attrib check``: the CI gate. Fails when changed code copies what the policy forbids."""
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 from typing import Any
@@ -9,13 +10,16 @@ import click
 from rich.console import Console
 from rich.text import Text
 
-from attrib.check.gate import Outcome, check, check_report, read_notices
-from attrib.check.git import repo_root, select
+from attrib.check.gate import MAX_BYTES, Outcome, check, check_report
+from attrib.check.git import ChangedFile, repo_root, select
 from attrib.check.ignore import Ignore
 from attrib.formats import render_json, render_markdown, render_sarif, render_text
+from attrib.formats.escape import printable
+from attrib.notices import read_notices
 from attrib.policy import policy_file
 
-from .context import Context, check_writable
+from .context import Context
+from .output import append_text, check_writable, write_text
 
 FORMATS = ["text", "json", "sarif", "markdown"]
 
@@ -42,15 +46,20 @@ def run_check(ctx: Context, repo: str, base: str | None, staged: bool, all_files
     """Select, attribute and judge; returns the outcome, its report and the repository root."""
     root = repo_root(Path(repo))
     policy = policy_file(root, policy_path)
-    selection = select(root, base=base, staged=staged, all_files=all_files)
-    notices_text = read_notices(root, policy)
+    selection = select(root, base=base, staged=staged, all_files=all_files, max_bytes=MAX_BYTES)
+    notices_text = read_notices(root, policy.notice_files)
+    names = [f.name for f in selection.files] + [p.decode("utf-8", "surrogateescape") for p, _ in selection.too_large]
+    ignore = Ignore.for_repo(root, names, policy.exclude)
     console = ctx.err_console()
+    total = len(selection.files)
+
+    def progress(file: ChangedFile, n: int) -> None:
+        status.update(Text(f"checking {printable(file.shown)} ({n}/{total})"))
+
     with ctx.open_store() as store:
         stats = store.stats()
         with console.status("checking…") as status:
-            outcome = check(selection, store, policy,
-                            Ignore.for_repo(root, [f.path for f in selection.files], policy.exclude),
-                            notices_text, progress=lambda what: status.update(f"checking {what}"))
+            outcome = check(selection, store, policy, ignore, notices_text, progress=progress)
     report = check_report(outcome, {"name": stats.name, "files": stats.files, "params": stats.params})
     return outcome, report, root
 
@@ -80,7 +89,17 @@ def check_cmd(ctx: Context, base: str | None, staged: bool, all_files: bool, rep
     category or SPDX id: allow, require-notice or deny. By default permissive code
     requires a notice and copyleft code is denied. A notice is given when the
     project's notice file (THIRD_PARTY_NOTICES, NOTICE, ...) names the source
-    repository: `attrib notice` writes it.
+    repository: `attrib notice` writes it. Notice files must stay inside the
+    repository (no absolute path, '..' or link leading out).
+
+    \b
+    Nothing slips past: any file name git can hold is checked (spaces, newlines,
+    bytes that are not UTF-8, ...), and code is checked whatever its bytes look like
+    (NUL bytes, invalid UTF-8, long lines). Reports show a name as UTF-8 text with
+    each byte that is not UTF-8 as \\xNN (JSON adds the exact name in base64 as
+    path_bytes; SARIF keeps the bytes, percent-encoded). A file git cannot read, a
+    code file over 5 MB (list it in .attribignore), a policy that cannot be used or an
+    output that cannot be written is an error, never a pass.
 
     \b
     Examples:
@@ -89,29 +108,30 @@ def check_cmd(ctx: Context, base: str | None, staged: bool, all_files: bool, rep
       attrib check --staged                          # pre-commit
       attrib check --all --format markdown >> "$GITHUB_STEP_SUMMARY"
 
-    Exit code 0 when the check passes, 1 when there are violations, 2 when the check
-    could not run (not a git repository, bad policy file, unreachable index, ...).
+    Exit code 0 when the check passes, 1 when there are violations (the report is
+    always written), 2 when the check could not run (any error: not a git repository,
+    bad policy file, unreachable index, unreadable file, unwritable output, out of
+    memory, ...; ATTRIB_DEBUG=1 adds the traceback of an unexpected one).
     """
     check_writable(output, sarif_path, summary_path)
     outcome, report, root = run_check(ctx, repo, base, staged, all_files, policy_path)
     if sarif_path:
-        Path(sarif_path).write_text(render_sarif(report) + "\n", encoding="utf-8")
+        write_text(sarif_path, render_sarif(report) + "\n")
     if summary_path:
-        with open(summary_path, "a", encoding="utf-8") as fh:
-            fh.write(render_markdown(report) + "\n")
+        append_text(summary_path, render_markdown(report) + "\n")
     if fmt == "text":
-        target = Console(file=open(output, "w", encoding="utf-8"), width=200) if output else \
-            Console(highlight=False)
-        texts = {f.path: f.data.decode("utf-8", "replace") for f in outcome.selection.files}
+        buffer = io.StringIO() if output else None
+        target = Console(file=buffer, width=200) if buffer else Console(highlight=False)
+        texts = {f.file.shown: f.file.data.decode("utf-8", "replace") for f in outcome.files}
         render_text(report, target, query_texts=texts)
         _verdict_line(outcome, target)
-        if output:
-            target.file.close()
+        if buffer:
+            write_text(output, buffer.getvalue())
     else:
         rendered = {"json": lambda r: render_json(r) + "\n", "sarif": lambda r: render_sarif(r) + "\n",
                     "markdown": render_markdown}[fmt](report)
         if output:
-            Path(output).write_text(rendered, encoding="utf-8")
+            write_text(output, rendered)
         else:
             click.echo(rendered, nl=False)
     if fmt != "text" or output:

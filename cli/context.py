@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from rich.console import Console
 
-from attrib.errors import InputError
-from attrib.store import Credentials, Store, open_store, remove_store, resolve_url, store_exists
+from attrib.store import Credentials, OpenMode, Store, open_store, redact, remove_store, resolve_url, store_exists
 
 
 @dataclass
@@ -19,10 +17,10 @@ class Context:
     @property
     def url(self) -> str:
         """The store URL to show (credentials in a URL are not shown)."""
-        return _redact(resolve_url(self.store_url))
+        return redact(resolve_url(self.store_url))
 
-    def open_store(self, *, create: bool = False) -> Store:
-        return open_store(self.store_url, create=create, credentials=self.credentials)
+    def open_store(self, *, mode: OpenMode = "read") -> Store:
+        return open_store(self.store_url, mode=mode, credentials=self.credentials)
 
     def store_exists(self) -> bool:
         return store_exists(self.store_url, credentials=self.credentials)
@@ -33,17 +31,3 @@ class Context:
     def err_console(self) -> Console:
         """Where progress and summaries go: stderr, so stdout stays clean for results."""
         return Console(stderr=True, quiet=self.quiet, highlight=False)
-
-
-def check_writable(*paths: str | Path | None) -> None:
-    """Refuse, before any work, output files whose folder does not exist."""
-    for path in paths:
-        if path and not Path(path).resolve().parent.is_dir():
-            raise InputError(f"cannot write {path}: the folder {Path(path).parent} does not exist")
-
-
-def _redact(url: str) -> str:
-    scheme, sep, rest = url.partition("://")
-    if sep and "@" in rest.split("/", 1)[0]:
-        return f"{scheme}://{rest.split('@', 1)[1]}"
-    return url

@@ -1,14 +1,18 @@
 """``attrib generate``: run a code model and attribute what it writes, line by line."""
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.text import Text
 
+from attrib.confine import read_regular
 from attrib.errors import InputError
 from attrib.formats import render_json, render_markdown, render_text
+from attrib.formats.escape import printable
 from attrib.generate import DEFAULT_MODEL, ON_MATCH, Prompt, Sampling, generate, generation_report, load
 from attrib.generate.generator import MAX_TRIES
 from attrib.generate.model import DTYPES, require_torch
@@ -16,8 +20,9 @@ from attrib.languages import from_path
 from attrib.notices import merge, notices_from_report
 from attrib.policy import policy_file
 
-from .context import Context, check_writable
+from .context import Context
 from .live import QuietView, StreamView
+from .output import check_writable, write_text
 
 
 def _read(path: str | None, what: str) -> str | None:
@@ -123,11 +128,11 @@ def generate_cmd(ctx: Context, prompt: str | None, prompt_file: str | None, pref
     err = ctx.err_console()
     with ctx.open_store() as store:
         stats = store.stats()
-        if stats.params is None:
+        if not stats.files:
             raise InputError(f"the index at {ctx.url} is empty: add code with `attrib index SOURCE` first")
         with err.status(f"loading {model_name}…"):
             lm = load(model_name, device=device, dtype=dtype)
-        err.print(f"[dim]{lm.describe()} · index {stats.name} ({stats.files} files)[/]", highlight=False)
+        err.print(Text(printable(f"{lm.describe()} · index {stats.name} ({stats.files} files)"), style="dim"))
         sampling = Sampling(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, seed=seed)
         out = Console(highlight=False, soft_wrap=True)
         streaming = on_match == "report" and fmt == "text" and not report_path
@@ -143,7 +148,7 @@ def generate_cmd(ctx: Context, prompt: str | None, prompt_file: str | None, pref
                                path=output or "<generated>")
     if not gen.blocked:
         if output:
-            Path(output).write_text(gen.document, encoding="utf-8")
+            write_text(output, gen.document)
         if notice_path:
             _write_notices(notice_path, report, err)
         if fmt == "text" and not streaming and not report_path:
@@ -162,14 +167,15 @@ def _emit_report(report: dict, document: str | None, fmt: str, path: str | None,
     elif fmt == "markdown":
         rendered = render_markdown(report)
     else:
-        target = err if path is None else Console(file=open(path, "w", encoding="utf-8"), width=200)
+        buffer = io.StringIO() if path is not None else None
+        target = err if buffer is None else Console(file=buffer, width=200)
         target.print()
         render_text(report, target, query_texts=None if document is None else {report["files"][0]["path"]: document})
-        if path is not None:
-            target.file.close()
+        if buffer is not None:
+            write_text(path, buffer.getvalue())
         return
     if path:
-        Path(path).write_text(rendered, encoding="utf-8")
+        write_text(path, rendered)
     else:
         out.file.write(rendered)
         out.file.flush()
@@ -178,9 +184,9 @@ def _emit_report(report: dict, document: str | None, fmt: str, path: str | None,
 def _write_notices(path: str, report: dict, err: Console) -> None:
     notices = notices_from_report(report)
     if not notices:
-        err.print(f"no matched license asks for a notice; {path} left as it was", highlight=False)
+        err.print(Text(f"no matched license asks for a notice; {printable(path)} left as it was"))
         return
-    file = Path(path)
-    existing = file.read_text(encoding="utf-8", errors="replace") if file.exists() else ""
-    file.write_text(merge(existing, notices), encoding="utf-8")
-    err.print(f"notices for {len(notices)} source file(s) written to {path}", highlight=False)
+    data = read_regular(Path(path), "the notice file")
+    existing = data.decode("utf-8", "replace") if data is not None else ""
+    write_text(path, merge(existing, notices))
+    err.print(Text(f"notices for {len(notices)} source file(s) written to {printable(path)}"))

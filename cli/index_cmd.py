@@ -5,7 +5,10 @@ import os
 from typing import TYPE_CHECKING
 
 import click
+from rich.markup import escape
+from rich.text import Text
 
+from attrib.formats.escape import printable
 from attrib.errors import InputError
 from indexer.filters import Limits
 from indexer.sources import Shard, open_source
@@ -73,6 +76,11 @@ def index(ctx: Context, sources: tuple[str, ...], langs: tuple[str, ...], limit:
     you run the same command again.
 
     \b
+    A directory is read inside itself only: links are not followed and only regular
+    files are read (FIFOs, sockets, devices are skipped and counted). Dataset rows
+    over 6 x --max-file-size or nested over 64 levels are skipped and counted.
+
+    \b
     Scaling out: --workers uses every core of a machine; --shard i/N splits each source
     the same way on every machine (a directory of N or more data files by file, anything
     else by each file's content sha), so N machines running shards 0/N to N-1/N fill
@@ -90,9 +98,10 @@ def index(ctx: Context, sources: tuple[str, ...], langs: tuple[str, ...], limit:
     console = ctx.err_console()
     limits = Limits(max_file_bytes=max_file_size, max_line_chars=max_line_length)
     opened = [open_source(s, langs=list(langs) or None, limit=limit, repo=repo, commit=commit,
-                          licenses=tuple(licenses) or None, shard=shard) for s in sources]
+                          licenses=tuple(licenses) or None, shard=shard, max_file_bytes=max_file_size)
+              for s in sources]
     existed = ctx.store_exists()
-    store = ctx.open_store(create=True)
+    store = ctx.open_store(mode="create")
     runs: list[pipeline.IndexStats] = []  # updated live: they count what an interrupted run stored
     try:
         for source in opened:
@@ -122,7 +131,7 @@ def _run_one(source, store, limits: Limits, workers: int, console, stats: pipeli
     # A live bar only on a terminal; logs and pipes get the summary lines alone.
     with Progress(*columns, console=console, transient=False,
                   disable=console.quiet or not console.is_terminal) as progress:
-        task = progress.add_task(source.describe(), total=total, mb=0.0, rate=0.0)
+        task = progress.add_task(escape(printable(source.describe())), total=total, mb=0.0, rate=0.0)
 
         def update(s: pipeline.IndexStats) -> None:
             progress.update(task, completed=s.seen, mb=s.bytes_seen / 1e6,
@@ -157,5 +166,6 @@ def _summary(s: pipeline.IndexStats, ctx: Context, console) -> None:
     if s.already:
         console.print(f"Already indexed: {s.already:,} files (provenance updated)")
     if s.skipped:
-        console.print(f"[yellow]Skipped[/]: {_skips(s)[len('skipped '):]}", soft_wrap=True)
-    console.print(f"Store: {ctx.url}", soft_wrap=True)
+        console.print(Text.assemble(("Skipped", "yellow"), ": " + printable(_skips(s)[len("skipped "):])),
+                      soft_wrap=True)
+    console.print(Text("Store: " + printable(ctx.url)), soft_wrap=True)

@@ -1,23 +1,27 @@
 """``attrib scan``: attribute files, directories or standard input."""
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 from typing import Iterator
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from attrib.errors import InputError
 from attrib.formats import render_json, render_markdown, render_text
+from attrib.formats.escape import printable
 from attrib.languages import from_path
 from attrib.match import attribute
 from attrib.report import FileResult, build_report
 from indexer.filters import Limits, Skipped, decode
 from indexer.sources.base import RawFile
-from indexer.sources.local import walk_directory
+from indexer.sources.local import Entry, read_confined, regular_file_problem, walk_directory
 
-from .context import Context, check_writable
+from .context import Context
+from .output import check_writable, write_text
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...|-")
@@ -30,9 +34,10 @@ def scan(ctx: Context, paths: tuple[str, ...], fmt: str, lang: str | None, outpu
     """Find where code came from.
 
     \b
-    PATH is a file, a directory (every source file in it, recursively), or - for
-    standard input. Reports every span found in the index: the lines, the source
-    repository, file, lines and commit, a permalink, the license and what it asks.
+    PATH is a file, a directory (every source file in it, recursively; links are not
+    followed), or - for standard input. Reports every span found in the index: the
+    lines, the source repository, file, lines and commit, a permalink, the license and
+    what it asks.
 
     \b
     Examples:
@@ -55,13 +60,13 @@ def scan(ctx: Context, paths: tuple[str, ...], fmt: str, lang: str | None, outpu
         with console.status("attributing…") as status:
             for n, (name, raw, explicit) in enumerate(inputs, 1):
                 status.update(f"attributing {name} ({n}/{len(inputs)})")
-                item = decode(raw, Limits())
+                item = raw if isinstance(raw, Skipped) else decode(raw, Limits())
                 if isinstance(item, Skipped):
                     if explicit:
                         errors += 1
                         results.append(FileResult(name, [], 0, error=f"{item.reason}: {item.detail}"))
-                        console.print(f"[red]error[/]: {name}: cannot scan, {item.reason} ({item.detail})",
-                                      soft_wrap=True)
+                        console.print(Text.assemble(("error", "red"), printable(
+                            f": {name}: cannot scan, {item.reason} ({item.detail})")), soft_wrap=True)
                     else:
                         skipped[item.reason] = skipped.get(item.reason, 0) + 1
                     continue
@@ -72,13 +77,14 @@ def scan(ctx: Context, paths: tuple[str, ...], fmt: str, lang: str | None, outpu
     if fmt in ("json", "markdown"):
         rendered = render_json(report) + "\n" if fmt == "json" else render_markdown(report)
         if output:
-            Path(output).write_text(rendered, encoding="utf-8")
+            write_text(output, rendered)
         else:
             click.echo(rendered, nl=False)
     else:
         if output:
-            with open(output, "w", encoding="utf-8") as fh:
-                render_text(report, Console(file=fh, force_terminal=False, width=200), query_texts=texts)
+            buffer = io.StringIO()
+            render_text(report, Console(file=buffer, force_terminal=False, width=200), query_texts=texts)
+            write_text(output, buffer.getvalue())
         else:
             render_text(report, Console(highlight=False), query_texts=texts)
     if skipped:
@@ -89,29 +95,35 @@ def scan(ctx: Context, paths: tuple[str, ...], fmt: str, lang: str | None, outpu
         sys.exit(2)
 
 
-def _inputs(paths: tuple[str, ...], lang: str | None) -> Iterator[tuple[str, RawFile, bool]]:
-    """(display name, raw file, named explicitly?) for every input."""
+def _inputs(paths: tuple[str, ...], lang: str | None) -> Iterator[tuple[str, RawFile | Skipped, bool]]:
+    """(display name, raw file or why it is skipped, named explicitly?) for every input.
+
+    A directory is read like ``attrib index`` reads one: links are not followed and
+    only regular files are opened (:func:`read_confined`); a path named explicitly may
+    be a link, but must be a regular file or a directory."""
+    limit = Limits().max_file_bytes
     for p in paths:
         if p == "-":
-            data = sys.stdin.buffer.read()
+            data = sys.stdin.buffer.read(limit + 1)
             yield "<stdin>", RawFile(data, repo="", path="<stdin>", lang=lang), True
             continue
         path = Path(p)
+        if not path.exists():
+            raise InputError(f"no such file or directory: {p}")
+        problem = regular_file_problem(path)
+        if problem:
+            raise InputError(f"cannot scan {p}: {problem}")
         if path.is_dir():
             for entry in walk_directory(path):
                 guessed = from_path(entry.path)
                 if guessed is None and lang is None:
                     continue  # not source code
                 name = str(entry.disk)
-                yield name, RawFile(_read(entry.disk), repo="", path=name, lang=guessed or lang), False
-        elif path.is_file():
-            yield str(path), RawFile(_read(path), repo="", path=str(path), lang=from_path(path.name) or lang), True
+                data = read_confined(entry, path, limit)
+                yield name, (data if isinstance(data, Skipped) else
+                             RawFile(data, repo="", path=name, lang=guessed or lang)), False
         else:
-            raise InputError(f"no such file or directory: {p}")
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        raise InputError(f"cannot read {path}: {e.strerror}") from None
+            real = path.resolve()
+            data = read_confined(Entry(str(path), real), real.parent, limit)
+            yield str(path), (data if isinstance(data, Skipped) else
+                              RawFile(data, repo="", path=str(path), lang=from_path(path.name) or lang)), True

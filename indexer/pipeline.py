@@ -73,7 +73,7 @@ class IndexStats:
         return self.bytes_indexed / 1e6 / self.seconds if self.seconds else 0.0
 
 
-def run(files: Iterable[RawFile], store: Store, *, params: FingerprintParams = DEFAULT_PARAMS,
+def run(files: Iterable[RawFile | Skipped], store: Store, *, params: FingerprintParams = DEFAULT_PARAMS,
         limits: Limits = Limits(), batch_bytes: int = 4_000_000, batch_files: int = 4000,
         workers: int = 1, on_progress: Callable[[IndexStats], None] | None = None,
         stats: IndexStats | None = None) -> IndexStats:
@@ -100,7 +100,7 @@ def run(files: Iterable[RawFile], store: Store, *, params: FingerprintParams = D
         size = 0
         for raw in files:
             stats.seen += 1
-            item = decode(raw, limits)
+            item = raw if isinstance(raw, Skipped) else decode(raw, limits)
             if isinstance(item, Skipped):
                 stats.skipped[item.reason] += 1
                 stats.examples.setdefault(item.reason, item)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from edges import copy_store
 from realcode import click_files
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,13 +89,6 @@ def fails_cleanly(done: subprocess.CompletedProcess, *names: str) -> str:
     line = next((line for line in lines if all(str(n) in line for n in names)), None)
     assert line is not None, f"no error line names {names}:\n{done.stderr}"
     return line
-
-
-def copy_store(src: Path, dst: Path) -> Path:
-    for suffix in ("", "-wal", "-shm"):
-        if Path(f"{src}{suffix}").exists():
-            shutil.copy(f"{src}{suffix}", f"{dst}{suffix}")
-    return dst
 
 
 def set_params(store: Path, change) -> dict:

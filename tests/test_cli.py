@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 import pytest
 from jsonschema import Draft202012Validator
 
+from edges import copy_store
 from realcode import MIT_TEXT, click_files
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -249,13 +250,6 @@ def click_store(indexing) -> Path:
     store, done = finished(indexing["clickfork"])
     ok(done)
     return store
-
-
-def copy_store(src: Path, dst: Path) -> Path:
-    for suffix in ("", "-wal", "-shm"):
-        if Path(f"{src}{suffix}").exists():
-            shutil.copy(f"{src}{suffix}", f"{dst}{suffix}")
-    return dst
 
 
 # --------------------------------------------------------------------------- index + stats

@@ -192,7 +192,7 @@ def test_credentials_in_the_url_work_and_are_never_shown(stores, env, es_node):
 
 
 def test_index_built_with_other_parameters_is_refused(es_node, es_store_url, env):
-    store = open_store(es_store_url, create=True, credentials=Credentials(es_node.user, es_node.password))
+    store = open_store(es_store_url, mode="create", credentials=Credentials(es_node.user, es_node.password))
     store.ensure_params(FingerprintParams(window_tokens=30))
     store.close()
     refused(attrib("--store", es_store_url, "scan", SNIPPET, env=env), "window_tokens")
@@ -202,7 +202,7 @@ def test_index_built_with_other_parameters_is_refused(es_node, es_store_url, env
 def test_documents_the_cluster_refuses_are_counted_and_retried_on_rerun(es_node, es_store_url, env):
     # Create the store, then block writes to its files index: the cluster refuses every
     # file document (403), as a full disk or a closed index would.
-    store = open_store(es_store_url, create=True, credentials=Credentials(es_node.user, es_node.password))
+    store = open_store(es_store_url, mode="create", credentials=Credentials(es_node.user, es_node.password))
     store.close()
     name = es_store_url.rsplit("/", 1)[1]
     es_node.request("PUT", f"/{name}-files/_settings", body={"index": {"blocks.write": True}})

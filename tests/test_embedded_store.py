@@ -42,7 +42,7 @@ def big(tmp_path_factory):
     path = tmp_path_factory.mktemp("big") / "big.db"
     rng = np.random.default_rng(5)
     keys = {}
-    with open_store(str(path), create=True) as store:
+    with open_store(str(path), mode="create") as store:
         for batch in range(160):
             entries = []
             for i in range(4):
@@ -87,7 +87,7 @@ def test_finish_merges_into_one_run_and_keeps_every_posting(big, tmp_path):
     src.backup(dst := sqlite3.connect(copy))
     src.close()
     dst.close()
-    with open_store(str(copy)) as store:
+    with open_store(str(copy), mode="write") as store:
         before = store.stats().postings
         store.finish()
         assert store._db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 1
@@ -108,7 +108,7 @@ def test_windows_sharing_keys_and_lines_survive_merging(tmp_path):
     min_shared counting distinct keys per window."""
     rng = np.random.default_rng(9)
     truth = []
-    with open_store(str(tmp_path / "m.db"), create=True) as store:
+    with open_store(str(tmp_path / "m.db"), mode="create") as store:
         for n in range(3 * FANOUT):
             lines = np.array([3, 3, 3, 9, 9, 40], dtype=np.int64)
             k = rng.integers(-2**63, 2**63 - 1, 6, dtype=np.int64)
@@ -155,7 +155,7 @@ def test_an_index_in_the_old_format_is_refused_with_one_clear_line(tmp_path):
 
 
 def test_stats_report_the_index_size(tmp_path):
-    with open_store(str(tmp_path / "s.db"), create=True) as store:
+    with open_store(str(tmp_path / "s.db"), mode="create") as store:
         store.add([entry(1, np.arange(1000, dtype=np.int64), np.arange(1000, dtype=np.int64))])
         s = store.stats()
     assert s.index_bytes == (tmp_path / "s.db").stat().st_size or s.index_bytes > 0

@@ -273,7 +273,7 @@ def test_shards_are_disjoint_and_make_the_whole_source(layout, by_file, click_di
         for i in range(3):
             source = open_source(str(spec), shard=Shard(i, 3))
             for r in source:
-                sha = r.sha or git_blob_sha(r.data if isinstance(r.data, bytes) else r.data.encode())
+                sha = git_blob_sha(r.data if isinstance(r.data, bytes) else r.data.encode())
                 assert int(sha, 16) % 3 == i
 
 
@@ -318,7 +318,7 @@ def _click_with_forks() -> list:
 
 
 def _run(tmp: Path, name: str, files, **options) -> tuple[pipeline.IndexStats, object]:
-    store = open_store(str(tmp / f"{name}.db"), create=True)
+    store = open_store(str(tmp / f"{name}.db"), mode="create")
     return pipeline.run(files, store, **options), store
 
 
@@ -368,7 +368,7 @@ def test_interrupt_stops_the_workers_and_a_rerun_completes_the_index(tmp_path):
         yield from files[:after]
         raise KeyboardInterrupt
 
-    store = open_store(str(tmp_path / "interrupted.db"), create=True)
+    store = open_store(str(tmp_path / "interrupted.db"), mode="create")
     with pytest.raises(KeyboardInterrupt):
         pipeline.run(interrupted(23), store, batch_files=3, workers=2)
     assert not multiprocessing.active_children()

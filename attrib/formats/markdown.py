@@ -1,9 +1,12 @@
 """Markdown output: a report for a pull-request comment, ``$GITHUB_STEP_SUMMARY`` or a
 ticket. One table per file with matches; every cell's text is escaped so that indexed
-paths or repository names cannot inject Markdown or HTML."""
+paths, repository names or file names cannot inject Markdown or HTML, and control
+characters in them are written as escapes (:func:`attrib.formats.escape.printable`)."""
 from __future__ import annotations
 
 from typing import Any
+
+from attrib.formats.escape import printable, unsafe
 
 VERDICT_MARKS = {"pass": "✅ pass", "notice": "⚠️ notice", "fail": "❌ fail"}
 
@@ -11,7 +14,7 @@ VERDICT_MARKS = {"pass": "✅ pass", "notice": "⚠️ notice", "fail": "❌ fai
 def _escape(text: str) -> str:
     """Cell text with Markdown and HTML metacharacters made literal."""
     out = []
-    for ch in str(text):
+    for ch in printable(str(text)):
         if ch in "\\`*_{}[]()#+-.!|<>&~":
             out.append("&#%d;" % ord(ch) if ch in "<>&|" else "\\" + ch)
         elif ch in "\r\n":
@@ -28,8 +31,9 @@ def _verdict(m: dict[str, Any]) -> str:
 
 
 def _url(url: str) -> str:
-    """A link target that cannot end the Markdown link early."""
-    return "".join(f"%{ord(ch):02X}" if ch in " ()<>[]\"'`" else ch for ch in url)
+    """A link target that cannot end the Markdown link early, with no control character."""
+    return "".join("".join(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass"))
+                   if ch in " ()<>[]\"'`" or unsafe(ch) else ch for ch in url)
 
 
 def _fence(code: str) -> str:
@@ -71,7 +75,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     for entry in report["files"]:
         if not entry["matches"] and not entry.get("error"):
             continue
-        out += ["", f"#### `{entry['path'].replace('`', '')}` — {VERDICT_MARKS.get(entry['verdict'], entry['verdict'])}"]
+        out += ["", f"#### {_escape(entry['path'])} — {VERDICT_MARKS.get(entry['verdict'], entry['verdict'])}"]
         if entry.get("error"):
             out += ["", f"Could not be scanned: {_escape(entry['error'])}"]
             continue

@@ -8,16 +8,20 @@ One run, tool ``attrib`` with two rules; one result per violation:
   requires a notice the project's notice file does not give.
 
 A result's first location is the changed lines inside the copy (the lines a reviewer
-must act on), relative to the repository root (``%SRCROOT%``); the copy's full extent
+must act on), relative to the repository root (``%SRCROOT%``), as a URI reference with
+every byte of the file name that is not unreserved percent-encoded (a name that is not
+UTF-8 keeps its exact bytes: ``lat%E9.py``); the copy's full extent
 and the source's permalink are in the message and ``properties``. Its
 ``partialFingerprints`` hash the source and the copied text, not line numbers, so a
 copy keeps its identity when code above it moves.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from typing import Any
+from urllib.parse import quote
 
 from attrib import __version__
 
@@ -59,7 +63,7 @@ def render_sarif(report: dict[str, Any]) -> str:
             verdict = m.get("verdict", "pass")
             if verdict not in _RULE_OF:
                 continue
-            results.append(_result(entry["path"], m, _RULE_OF[verdict]))
+            results.append(_result(entry, m, _RULE_OF[verdict]))
     log = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -74,7 +78,8 @@ def render_sarif(report: dict[str, Any]) -> str:
     return json.dumps(log, indent=2, ensure_ascii=False)
 
 
-def _result(path: str, m: dict[str, Any], rule: int) -> dict[str, Any]:
+def _result(entry: dict[str, Any], m: dict[str, Any], rule: int) -> dict[str, Any]:
+    path = entry["path"]
     source, query = m["source"], m["query"]
     changed = m.get("changed") or [query]
     first, last = changed[0]["start_line"], changed[-1]["end_line"]
@@ -92,7 +97,7 @@ def _result(path: str, m: dict[str, Any], rule: int) -> dict[str, Any]:
         "message": {"text": text},
         "locations": [{
             "physicalLocation": {
-                "artifactLocation": {"uri": _uri(path), "uriBaseId": "%SRCROOT%"},
+                "artifactLocation": {"uri": _uri(_raw_path(entry)), "uriBaseId": "%SRCROOT%"},
                 "region": {"startLine": first, "endLine": last},
             },
         }],
@@ -107,8 +112,15 @@ def _result(path: str, m: dict[str, Any], rule: int) -> dict[str, Any]:
     }
 
 
-def _uri(path: str) -> str:
-    """A relative URI reference for a repository path (spaces and ``%`` escaped)."""
-    from urllib.parse import quote
+def _raw_path(entry: dict[str, Any]) -> bytes:
+    """A report entry's exact file name: ``path_bytes`` (base64, present when the name is
+    not UTF-8: see :func:`attrib.check.gate.check_report`), else ``path``."""
+    if "path_bytes" in entry:
+        return base64.b64decode(entry["path_bytes"])
+    return entry["path"].encode("utf-8")
 
+
+def _uri(path: bytes) -> str:
+    """A relative URI reference for a repository path: its bytes, percent-encoded except
+    for unreserved characters and ``/`` (so a ``:`` cannot be read as a scheme)."""
     return quote(path, safe="/-._~")

@@ -12,6 +12,11 @@ and a closing summary. Colours mark verdicts (pass green, notice yellow, fail re
 license categories. Every line is printed with ``soft_wrap`` so that rich neither wraps
 nor crops it: a long permalink stays one clickable, copyable line. On a console that is
 not a terminal rich writes no ANSI codes, so the output can be piped or logged.
+
+Everything that comes from outside -- file names, indexed repository names, paths,
+licenses, links, the query's own lines -- goes to rich as plain :class:`Text` (never as
+markup) and with its control characters escaped (:func:`attrib.formats.escape.printable`),
+so no name can restyle the output, move the cursor or forge a line.
 """
 from __future__ import annotations
 
@@ -21,6 +26,8 @@ from typing import Any
 from rich.console import Console
 from rich.style import Style
 from rich.text import Text
+
+from attrib.formats.escape import printable
 
 VERDICT_STYLES: Mapping[str, str] = {
     "pass": "bold green",
@@ -60,9 +67,9 @@ def _print(console: Console, text: Text) -> None:
 
 
 def _header(console: Console, entry: dict[str, Any]) -> None:
-    header = Text.assemble((entry["path"], "bold"), "  ")
+    header = Text.assemble((printable(entry["path"]), "bold"), "  ")
     if entry.get("error"):
-        header.append(f"error: {entry['error']}", style="red")
+        header.append(f"error: {printable(entry['error'])}", style="red")
     else:
         header.append(entry["verdict"], style=VERDICT_STYLES.get(entry["verdict"], ""))
     _print(console, header)
@@ -72,7 +79,7 @@ def _query_lines(console: Console, text: str, start: int, end: int) -> None:
     """The matched lines of the query, with dimmed 1-based line numbers."""
     width = len(str(end))
     for number, line in enumerate(text.splitlines()[start - 1:end], start=start):
-        _print(console, Text.assemble("      ", (f"{number:>{width}} │ ", "dim"), line))
+        _print(console, Text.assemble("      ", (f"{number:>{width}} │ ", "dim"), printable(line.expandtabs())))
 
 
 def _match(console: Console, match: dict[str, Any], query_text: str | None) -> None:
@@ -82,7 +89,7 @@ def _match(console: Console, match: dict[str, Any], query_text: str | None) -> N
         _lines(query["start_line"], query["end_line"])
     header = Text.assemble(
         "  ", (shown, "bold"), "  ",
-        (source["repo"], "bold"), " › ", source["path"], " ",
+        (printable(source["repo"]), "bold"), " › ", printable(source["path"]), " ",
         _lines(source["start_line"], source["end_line"]),
     )
     generated = match.get("generated")
@@ -90,7 +97,7 @@ def _match(console: Console, match: dict[str, Any], query_text: str | None) -> N
         header.append(f"  (generated {_lines(generated['start_line'], generated['end_line'])})", style="dim")
     _print(console, header)
     facts = Text("    ")
-    facts.append(", ".join(source["licenses"]) or "no license recorded")
+    facts.append(printable(", ".join(source["licenses"])) or "no license recorded")
     facts.append(" · ")
     facts.append(source["license_category"],
                  style=CATEGORY_STYLES.get(source["license_category"], ""))
@@ -101,7 +108,8 @@ def _match(console: Console, match: dict[str, Any], query_text: str | None) -> N
         facts.append(" · ")
         facts.append(*_VERDICT_WORDS.get("acknowledged" if match.get("acknowledged") else match["verdict"], ("", "")))
     _print(console, facts)
-    _print(console, Text.assemble("    ", (source["url"], Style(color="blue", link=source["url"]))))
+    url = printable(source["url"])
+    _print(console, Text.assemble("    ", (url, Style(color="blue", link=url))))
     if query_text is not None:
         _query_lines(console, query_text, query["start_line"], query["end_line"])
 

@@ -74,6 +74,10 @@ def pick_device(device: str = "auto", dtype: str = "auto") -> tuple[str, str]:
     elif device.startswith("cuda") and not torch.cuda.is_available():
         raise ModelError(f"--device {device}: no CUDA GPU is visible to torch "
                          f"(torch {torch.__version__}); use --device cpu")
+    try:
+        torch.device(device)
+    except (RuntimeError, ValueError):
+        raise ModelError(f"--device {device}: not a device torch knows; use auto, cpu, cuda or cuda:N") from None
     if dtype not in DTYPES:
         raise ModelError(f"--dtype {dtype}: choose one of {', '.join(DTYPES)}")
     if dtype == "auto":

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Literal, Sequence
 
 import numpy as np
 
 from ..params import FingerprintParams
 from ..records import Provenance, SourceFile
 from ..search import SearchHit, make_hit, search_terms
+
+
+OpenMode = Literal["read", "write", "create"]
+"""How a store is opened: ``read`` never writes anything (scan, stats, check, generate;
+a read-only index opens this way); ``write`` may write to an existing index (the
+embedded store's word index for ``attrib serve``) but never makes one; ``create``
+(``attrib index``) also makes a new empty index where there is none."""
 
 
 @dataclass(frozen=True)

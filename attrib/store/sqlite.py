@@ -20,27 +20,36 @@ bounded number of postings in memory whatever the run sizes; :meth:`SQLiteStore.
 the next. Every :meth:`SQLiteStore.add` is one transaction, its merges included: an
 interrupted ``attrib index`` leaves whole batches only, and a re-run skips the blobs
 already stored. A lookup reads its runs in one read transaction, so it never sees a
-merge half done.
+merge half done; run ids are never used twice.
+
+Opening (:data:`~attrib.store.base.OpenMode`): ``read`` opens the file read-only and
+never writes a byte (a read-only index -- another user's, a read-only mount -- is
+opened as immutable when SQLite cannot make its shared-memory file beside it);
+``write`` and ``create`` need write access to the file and its folder, and only
+``create`` turns a missing or zero-byte file into a new index. Every SQLite, zlib or
+decoding failure leaves as one :class:`StoreError` that says what happened (disk full,
+read-only, damaged, locked by another process).
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
-import threading
+import stat
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Iterator, Sequence, TypeVar
 
 import numpy as np
 
-from ..errors import StoreError
+from ..errors import ReadOnlyStore, StoreError
 from ..params import FingerprintParams, check_compatible, from_record
 from ..records import Provenance
 from . import postings as pst
-from .base import IndexEntry, Postings, Store, StoredFile, StoreStats, check_entries, keep_shared
-
+from .base import IndexEntry, OpenMode, Postings, Store, StoredFile, StoreStats, check_entries, keep_shared
 SCHEMA_VERSION = 2
 FANOUT = 16  # runs of one size tier merged at once
 TIER_BASE = 1 << 18  # postings in a tier-0 run (about 2.5 MB of code)
@@ -50,6 +59,11 @@ SLICE_POSTINGS = 1 << 20  # postings a merge holds in memory at once (about 100 
 # instead of 2,048 halves the scan time at the same recall and false attributions.
 MAX_HITS_PER_KEY = 256
 _PARAMS_PER_QUERY = 30_000  # under SQLite's limit of host parameters per statement
+
+_HEADER = b"SQLite format 3\0"
+# SQLite's primary result codes (sqlite3 names them only from Python 3.11).
+_PERM, _BUSY, _LOCKED, _READONLY, _CORRUPT, _FULL, _CANTOPEN, _AUTH, _NOTADB = 3, 5, 6, 8, 11, 13, 14, 23, 26
+_TABLES = frozenset({"meta", "files", "provenance", "windows", "runs", "rows"})
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -85,65 +99,190 @@ class Run:
         return max(0, int(np.log(max(self.postings, 1) / TIER_BASE) / np.log(FANOUT)) + 1)
 
 
-class SQLiteStore(Store):
-    """An index in one SQLite file. ``create=False`` refuses a missing file."""
+F = TypeVar("F", bound=Callable)
+_DAMAGE = (zlib.error, ValueError, TypeError)
+"""What reading a damaged row raises besides sqlite3.Error: a blob that does not
+decompress, bytes that are not an int64 array or UTF-8, JSON that does not parse, a
+value of the wrong type."""
 
-    def __init__(self, path: str | os.PathLike[str], *, create: bool = False) -> None:
+
+def _guarded(method: F) -> F:
+    """Every SQLite or decoding failure of ``method`` becomes one clear StoreError."""
+    @functools.wraps(method)
+    def wrapper(self: "SQLiteStore", *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as e:
+            raise self._explain(e) from None
+        except _DAMAGE as e:
+            raise self._damaged(_what(e)) from None
+    return wrapper  # type: ignore[return-value]
+
+
+def _what(e: Exception) -> str:
+    if isinstance(e, zlib.error):
+        return f"a stored file does not decompress: {e}"
+    return f"{type(e).__name__}: {e}"
+
+
+class SQLiteStore(Store):
+    """An index in one SQLite file, opened for ``mode`` (see the module docs)."""
+
+    def __init__(self, path: str | os.PathLike[str], *, mode: OpenMode = "read") -> None:
         self.path = Path(path).expanduser()
         self.location = str(self.path)
         self.name = self.path.stem
-        if not self.path.exists():
-            if not create:
-                raise StoreError(f"no index at {self.path}: build one with `attrib --store {self.path} index SOURCE`")
+        self.mode = mode
+        new = self._check_file()
+        try:
+            self._db = self._connect(new)
+        except sqlite3.Error as e:
+            raise self._explain(e, opening=True) from None
+        try:
+            self._check_or_create(new)  # before anything is written: a foreign file stays as it is
+            if mode != "read":
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.Error as e:
+            self._db.close()
+            raise self._explain(e, opening=True) from None
+        except (StoreError, *_DAMAGE) as e:
+            self._db.close()
+            raise e if isinstance(e, StoreError) else self._damaged(_what(e)) from None
+
+    # -- opening ---------------------------------------------------------------
+    def _check_file(self) -> bool:
+        """Refuse what cannot be this mode's index before SQLite touches it; True for a
+        file to create (missing, or zero bytes, with ``create``)."""
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            st = None
+        except OSError as e:  # a path under a file, a folder that cannot be searched
+            raise StoreError(f"cannot open the index at {self.path}: {e.strerror}") from None
+        if st is not None and stat.S_ISDIR(st.st_mode):
+            raise StoreError(f"{self.path} is a directory, not an attrib index file")
+        if st is None or (st.st_size == 0 and not Path(f"{self.path}-wal").exists()):
+            if self.mode != "create":
+                what = "no index at" if st is None else "an empty file, not an index, at"
+                raise StoreError(f"{what} {self.path}: build one with `attrib --store {self.path} index SOURCE`")
+            folder = self.path.parent
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                folder.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise StoreError(f"cannot create an index at {self.path}: {e.strerror} ({e.filename})") from None
-        elif self.path.is_dir():
-            raise StoreError(f"{self.path} is a directory, not an attrib index file")
+            if st is None:
+                self._require_writable(folder)
+            else:
+                self._require_writable(self.path, folder)
+            return True
         try:
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            # Writers take turns; one may wait for another's merge (a minute per GB of code).
-            self._db.execute("PRAGMA busy_timeout=600000")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._check_or_create()
-        except sqlite3.DatabaseError as e:
-            raise StoreError(f"{self.path} is not an attrib index ({e})") from None
-        except sqlite3.Error as e:
-            raise StoreError(f"cannot open the index at {self.path}: {e}") from None
-        self._lock = threading.Lock()  # one read or write transaction at a time on this connection
+            with self.path.open("rb") as fh:
+                header = fh.read(len(_HEADER))
+        except OSError as e:
+            raise StoreError(f"cannot read the index at {self.path}: {e.strerror}") from None
+        if header != _HEADER:
+            raise StoreError(f"{self.path} is not an attrib index (not a SQLite database)")
+        if self.mode != "read":
+            self._require_writable(self.path, self.path.parent)
+        return False
+
+    def _require_writable(self, *paths: Path) -> None:
+        """Writing needs the file and its folder (SQLite keeps a journal beside it)."""
+        for p in paths:
+            if not os.access(p, os.W_OK):
+                why = "on a read-only file system" if _read_only_fs(p) else "no write permission"
+                raise ReadOnlyStore(f"the index at {self.path} cannot be written ({p}: {why}); it can still "
+                                    "be read (scan, stats, serve), or index into a store you can write")
+
+    def _connect(self, new: bool) -> sqlite3.Connection:
+        if self.mode == "read":
+            db = self._connect_read()
+        else:
+            uri = self.path.absolute().as_uri() + ("" if new else "?mode=rw")
+            db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        # Writers take turns; one may wait for another's merge (a minute per GB of code).
+        db.execute(f"PRAGMA busy_timeout={30_000 if self.mode == 'read' else 600_000}")
+        return db
+
+    def _connect_read(self) -> sqlite3.Connection:
+        """Read-only; as immutable when SQLite cannot make the shared-memory file a WAL
+        index needs (a folder we may not write) and no write-ahead log is pending."""
+        uri = self.path.absolute().as_uri()
+        db = sqlite3.connect(uri + "?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+        try:
+            db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            return db
+        except sqlite3.OperationalError as e:
+            db.close()
+            if _code(e) != _CANTOPEN or Path(f"{self.path}-wal").exists():
+                raise
+        return sqlite3.connect(uri + "?immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+
+    def _explain(self, e: sqlite3.Error, *, opening: bool = False) -> StoreError:
+        """One line for a SQLite failure: what happened to the index, and what to do."""
+        code, text = _code(e), str(e)
+        if code == _FULL:
+            return StoreError(f"the disk holding the index {self.path} is full ({text}): free some space and run "
+                              "the same command again; everything stored before is kept")
+        if code == _READONLY:
+            return ReadOnlyStore(f"the index at {self.path} cannot be written ({text})")
+        if code in (_BUSY, _LOCKED):
+            return StoreError(f"the index at {self.path} is locked by another process ({text}): try again "
+                              "when it has finished")
+        if code in (_CORRUPT, _NOTADB) or "no such table" in text \
+                or "no such column" in text:
+            return self._damaged(text)
+        if code in (_CANTOPEN, _PERM, _AUTH):
+            return StoreError(f"cannot open the index at {self.path} ({text}): check that it and its folder "
+                              "can be read")
+        return StoreError(f"cannot {'open' if opening else 'use'} the index at {self.path}: {text}")
+
+    def _damaged(self, detail: str) -> StoreError:
+        return StoreError(f"the index at {self.path} is damaged ({detail}): build a new one with "
+                          "`attrib --store NEW.db index SOURCE`, or restore a copy")
 
     # -- schema and parameters -------------------------------------------------
-    def _check_or_create(self) -> None:
+    def _check_or_create(self, new: bool) -> None:
+        """Check an existing index; make the schema in a ``new`` file (missing or empty)."""
         tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if tables and "meta" not in tables:
-            raise StoreError(f"{self.path} is a SQLite file but not an attrib index")
         if not tables:
-            # A new file: incremental vacuum (finish() gives the pages of merged runs back
-            # to the file system) and WAL (readers go on while a writer writes) stay set in it.
+            if not new:
+                raise StoreError(f"{self.path} is an empty SQLite database, not an attrib index")
+            # Set in the new file before its tables: finish() gives the pages of merged
+            # runs back to the file system. Idempotent: another process may be creating
+            # the same new store right now.
             self._db.execute("PRAGMA auto_vacuum=INCREMENTAL")
-            self._db.execute("PRAGMA journal_mode=WAL")
-            # Idempotent: another process may be creating the same new store right now.
             self._db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} INSERT OR IGNORE INTO meta VALUES "
                                    f"('schema_version', '{SCHEMA_VERSION}'); COMMIT;")
-        version = int(self._meta("schema_version") or 0)
-        if version < SCHEMA_VERSION:
+            tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "meta" not in tables:
+            raise StoreError(f"{self.path} is a SQLite file but not an attrib index")
+        version = str(self._meta("schema_version") or "0")
+        if not version.isdigit():
+            raise self._damaged(f"schema version {version!r}")
+        if int(version) < SCHEMA_VERSION:
             raise StoreError(f"{self.path} is an index in an older format (version {version}) that this attrib "
                              f"no longer reads: index the code again into a new store, e.g. "
                              f"`attrib --store NEW.db index SOURCE`, then delete {self.path}")
-        if version != SCHEMA_VERSION:
+        if int(version) != SCHEMA_VERSION:
             raise StoreError(f"{self.path} has index format version {version}; this attrib reads version "
                              f"{SCHEMA_VERSION}: use a newer attrib, or index the code again")
+        missing = _TABLES - tables
+        if missing:
+            raise self._damaged(f"missing tables: {', '.join(sorted(missing))}")
 
     def _meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
+    @_guarded
     def params(self) -> FingerprintParams | None:
         raw = self._meta("params")
         return from_record(raw, self.location) if raw else None
 
+    @_guarded
     def ensure_params(self, params: FingerprintParams) -> None:
         if self.params() is None:
             with self._tx():  # another indexer may have recorded its own meanwhile: the first stands
@@ -151,6 +290,7 @@ class SQLiteStore(Store):
         check_compatible(self.params() or params, params, self.location)
 
     # -- writing ---------------------------------------------------------------
+    @_guarded
     def known(self, shas: Sequence[str]) -> set[str]:
         found: set[str] = set()
         shas = list(shas)
@@ -162,6 +302,10 @@ class SQLiteStore(Store):
 
     def add(self, entries: Sequence[IndexEntry], seen: Sequence[tuple[str, Provenance]] = ()) -> None:
         check_entries(entries)
+        self._add(entries, seen)
+
+    @_guarded
+    def _add(self, entries: Sequence[IndexEntry], seen: Sequence[tuple[str, Provenance]]) -> None:
         with self._tx():
             ids: dict[str, int] = {}
             window = self._next_window()
@@ -197,6 +341,7 @@ class SQLiteStore(Store):
                 self._write_run(pst.key_hash(np.concatenate(keys)), np.concatenate(windows))
                 self._merge_tiers()
 
+    @_guarded
     def finish(self) -> None:
         """After indexing: merge the runs into few, each over :data:`FANOUT` times the
         size of all smaller ones together (one run after a first big load), and give the
@@ -208,8 +353,7 @@ class SQLiteStore(Store):
                 keep += 1
             if len(runs) - keep > 1:
                 self._merge(runs[keep:])
-        with self._lock:
-            self._db.executescript("PRAGMA incremental_vacuum;")  # (execute() would free one page)
+        self._db.executescript("PRAGMA incremental_vacuum;")  # (execute() would free one page)
 
     def _next_window(self) -> int:
         row = self._db.execute("SELECT first, n FROM windows ORDER BY first DESC LIMIT 1").fetchone()
@@ -280,10 +424,11 @@ class SQLiteStore(Store):
         return pst.decode([i - base for i, _ in rows], [d for _, d in rows], run.layout)
 
     # -- reading ---------------------------------------------------------------
+    @_guarded
     def lookup(self, keys: np.ndarray, min_shared: int = 1) -> Postings:
         query = np.unique(np.asarray(keys, dtype=np.int64))
         wanted = np.unique(pst.key_hash(query))
-        with self._read():
+        with self._snapshot():
             found_h, found_w = [], []
             for run in self._runs():
                 ids = _row_ids(run, np.unique(run.layout.buckets(wanted)))
@@ -324,31 +469,41 @@ class SQLiteStore(Store):
         lines = np.concatenate(starts).astype(np.int64)[offsets[row] + windows - firsts[row]]
         return owners[row], lines
 
+    @_guarded
     def files(self, ids: Sequence[int]) -> dict[int, StoredFile]:
         ids = [int(i) for i in ids]
         out: dict[int, StoredFile] = {}
-        for i in range(0, len(ids), 500):
-            part = ids[i:i + 500]
-            marks = ",".join("?" * len(part))
-            provs: dict[int, list[Provenance]] = {}
-            for fid, repo, path, commit, lic, stars in self._db.execute(
-                    f"SELECT file_id, repo, path, commit_sha, licenses, stars FROM provenance "
-                    f"WHERE file_id IN ({marks})", part):
-                provs.setdefault(fid, []).append(Provenance(repo, path, commit, tuple(json.loads(lic)), stars))
-            for fid, sha, lang, size, blob in self._db.execute(
-                    f"SELECT id, sha, lang, size, content FROM files WHERE id IN ({marks})", part):
-                seen = sorted(provs.get(fid, []), key=lambda p: (-(p.stars or 0), p.repo, p.path))
-                out[fid] = StoredFile(fid, sha, lang, size, zlib.decompress(blob).decode("utf-8", "surrogatepass"),
-                                      tuple(seen))
+        with self._snapshot():
+            for i in range(0, len(ids), 500):
+                part = ids[i:i + 500]
+                marks = ",".join("?" * len(part))
+                provs: dict[int, list[Provenance]] = {}
+                for fid, repo, path, commit, lic, stars in self._db.execute(
+                        f"SELECT file_id, repo, path, commit_sha, licenses, stars FROM provenance "
+                        f"WHERE file_id IN ({marks})", part):
+                    _expect(all(isinstance(v, str) for v in (repo, path, commit)) and _is_count(stars),
+                            f"a provenance row of file {fid}")
+                    provs.setdefault(fid, []).append(Provenance(repo, path, commit, _licenses(lic), stars))
+                for fid, sha, lang, size, blob in self._db.execute(
+                        f"SELECT id, sha, lang, size, content FROM files WHERE id IN ({marks})", part):
+                    _expect(isinstance(sha, str) and _is_name(lang) and isinstance(size, int), f"file {fid}")
+                    seen = sorted(provs.get(fid, []), key=lambda p: (-(p.stars or 0), p.repo, p.path))
+                    out[fid] = StoredFile(fid, sha, lang, size, _text(blob), tuple(seen))
         return out
 
+    @_guarded
     def content(self, sha: str) -> str | None:
         row = self._db.execute("SELECT content FROM files WHERE sha = ?", (sha,)).fetchone()
-        return None if row is None else zlib.decompress(row[0]).decode("utf-8", "surrogatepass")
+        return None if row is None else _text(row[0])
 
+    @_guarded
     def full_text(self, terms: Sequence[str], *, lang: str | None = None, license: str | None = None,
                   limit: int = 20) -> list[int]:
-        self._sync_fulltext()
+        if self.mode != "read":
+            self._sync_fulltext()
+        elif not self._has_fulltext():
+            raise StoreError(f"full-text search needs the word index of {self.path}, which is built the first "
+                             "time `attrib serve` runs with write access to the index")
         match = " ".join('"' + t.replace('"', '""') + '"*' for t in terms)
         sql = "SELECT t.rowid FROM fulltext t JOIN files f ON f.id = t.rowid WHERE fulltext MATCH ?"
         args: list[object] = [match]
@@ -367,52 +522,78 @@ class SQLiteStore(Store):
 
         It is built on first use, not by ``attrib index`` (whose speed it would cost),
         and catches up with files added since; it stores words only (``content=''``),
-        the text stays compressed in ``files``.
+        the text stays compressed in ``files``. Each batch of files is one transaction
+        that decides what to add under the write lock (the table is made in the first),
+        so two threads or processes catching up at once add every file once, and an
+        interruption or a failure keeps what was done and adds nothing half-way.
         """
-        self._db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS fulltext USING fts5("
-                         "body, content='', tokenize=\"unicode61 tokenchars '_'\")")
-        row = self._db.execute("SELECT value FROM meta WHERE key = 'fulltext_upto'").fetchone()
-        upto = int(row[0]) if row else 0
-        last = self._db.execute("SELECT COALESCE(MAX(id), 0) FROM files").fetchone()[0]
-        if last <= upto:
-            return
-        while upto < last:  # in batches, each committed: an interruption keeps what is done
-            batch = self._db.execute("SELECT id, content FROM files WHERE id > ? ORDER BY id LIMIT 1000",
-                                     (upto,)).fetchall()
+        while not self._fulltext_current():
             with self._tx():
+                if self._fulltext_current():
+                    return
+                upto = int(self._meta("fulltext_upto") or 0) if self._has_fulltext() else 0
+                batch = self._db.execute("SELECT id, content FROM files WHERE id > ? ORDER BY id LIMIT 1000",
+                                         (upto,)).fetchall()
+                self._db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS fulltext USING fts5("
+                                 "body, content='', tokenize=\"unicode61 tokenchars '_'\")")
                 self._db.executemany("INSERT INTO fulltext (rowid, body) VALUES (?, ?)",
-                                     [(fid, zlib.decompress(blob).decode("utf-8", "surrogatepass"))
-                                      for fid, blob in batch])
-                upto = batch[-1][0]
+                                     [(fid, _text(blob)) for fid, blob in batch])
+                upto = batch[-1][0] if batch else upto
                 self._db.execute("INSERT OR REPLACE INTO meta VALUES ('fulltext_upto', ?)", (str(upto),))
 
+    def _has_fulltext(self) -> bool:
+        return self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'fulltext'").fetchone() is not None
+
+    def _fulltext_current(self) -> bool:
+        if not self._has_fulltext():
+            return False
+        last = self._db.execute("SELECT COALESCE(MAX(id), 0) FROM files").fetchone()[0]
+        return int(self._meta("fulltext_upto") or 0) >= last
+
+    @_guarded
     def stats(self) -> StoreStats:
         q = self._db.execute
-        files, size = q("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM files").fetchone()
-        sources, repos = q("SELECT COUNT(*), COUNT(DISTINCT repo) FROM provenance").fetchone()
-        postings = q("SELECT COALESCE(SUM(postings), 0) FROM runs").fetchone()[0]
-        langs = dict(q("SELECT COALESCE(lang, '?'), COUNT(*) FROM files GROUP BY 1 ORDER BY 2 DESC"))
-        top_repos = dict(q("SELECT repo, COUNT(*) FROM provenance GROUP BY repo ORDER BY 2 DESC, 1 LIMIT 20"))
-        licenses: dict[str, int] = {}
-        for lic, count in q("SELECT licenses, COUNT(*) FROM provenance GROUP BY licenses"):
-            for spdx in json.loads(lic) or ["(none)"]:
-                licenses[spdx] = licenses.get(spdx, 0) + count
-        params = self.params()
+        with self._snapshot():
+            files, size = q("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM files").fetchone()
+            sources, repos = q("SELECT COUNT(*), COUNT(DISTINCT repo) FROM provenance").fetchone()
+            postings = q("SELECT COALESCE(SUM(postings), 0) FROM runs").fetchone()[0]
+            pages = q("PRAGMA page_count").fetchone()[0] * q("PRAGMA page_size").fetchone()[0]
+            langs = dict(q("SELECT COALESCE(lang, '?'), COUNT(*) FROM files GROUP BY 1 ORDER BY 2 DESC"))
+            top_repos = dict(q("SELECT repo, COUNT(*) FROM provenance GROUP BY repo ORDER BY 2 DESC, 1 LIMIT 20"))
+            _expect(all(isinstance(k, str) for k in [*langs, *top_repos]) and isinstance(size, int)
+                    and isinstance(postings, int), "the index's counts")
+            licenses: dict[str, int] = {}
+            for lic, count in q("SELECT licenses, COUNT(*) FROM provenance GROUP BY licenses"):
+                for spdx in _licenses(lic) or ["(none)"]:
+                    licenses[spdx] = licenses.get(spdx, 0) + count
+            params = self.params()
         return StoreStats(name=self.name, location=self.location, files=files, sources=sources, repos=repos,
                           bytes=size, postings=postings, languages=langs, top_repos=top_repos,
                           licenses=dict(sorted(licenses.items(), key=lambda kv: -kv[1])),
                           params=params.to_dict() if params else {}, schema_version=SCHEMA_VERSION,
-                          index_bytes=q("PRAGMA page_count").fetchone()[0] * q("PRAGMA page_size").fetchone()[0])
+                          index_bytes=pages)
 
     def close(self) -> None:
-        self._db.close()
+        try:
+            self._db.close()
+        except sqlite3.Error:
+            pass  # nothing is pending: every write was its own committed transaction
 
     def _tx(self) -> "_Transaction":
-        return _Transaction(self._db, self._lock, "BEGIN IMMEDIATE")
+        return _Transaction(self._db)
 
-    def _read(self) -> "_Transaction":
-        """A read transaction: every statement in it sees the same committed state."""
-        return _Transaction(self._db, self._lock, "BEGIN")
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Several reads that see one committed state of the index (a read transaction)."""
+        if self._db.in_transaction:  # inside a write: it sees its own state
+            yield
+            return
+        self._db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self._db.in_transaction:
+                self._db.execute("COMMIT")
 
 
 def _pack_lines(starts: np.ndarray) -> bytes:
@@ -427,25 +608,77 @@ def _row_ids(run: Run, buckets: np.ndarray) -> list[int]:
     return ((np.int64(run.id) << _RUN_SHIFT) | np.asarray(buckets, dtype=np.int64)).tolist()
 
 
-class _Transaction:
-    """BEGIN ... COMMIT, rolled back on any exception (KeyboardInterrupt too)."""
+def _text(blob: bytes) -> str:
+    return zlib.decompress(blob).decode("utf-8", "surrogatepass")
 
-    def __init__(self, db: sqlite3.Connection, lock: threading.Lock, begin: str) -> None:
-        self._db, self._lock, self._begin = db, lock, begin
+
+def _licenses(value: str) -> tuple[str, ...]:
+    ids = json.loads(value)
+    _expect(isinstance(ids, list) and all(isinstance(i, str) for i in ids), f"the licenses {value!r}")
+    return tuple(ids)
+
+
+def _is_name(value: object) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def _is_count(value: object) -> bool:
+    return value is None or isinstance(value, int)
+
+
+def _expect(ok: bool, what: str) -> None:
+    """Values of the wrong type mean a damaged index (SQLite itself would store them)."""
+    if not ok:
+        raise ValueError(f"{what} holds values of the wrong type")
+
+
+_MESSAGES = {"database or disk is full": _FULL, "readonly database": _READONLY,
+             "database is locked": _BUSY, "malformed": _CORRUPT,
+             "file is not a database": _NOTADB, "unable to open": _CANTOPEN}
+
+
+def _code(e: sqlite3.Error) -> int:
+    """The primary SQLite result code of an error (``SQLITE_FULL``, ...), or -1; from
+    its message where Python does not give the code (before 3.11)."""
+    code = getattr(e, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF
+    return next((c for text, c in _MESSAGES.items() if text in str(e)), -1)
+
+
+def _read_only_fs(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception (KeyboardInterrupt too).
+
+    SQLite may have rolled the transaction back itself (a full disk, an I/O error), and
+    a COMMIT can fail (the disk fills as the log is written): the original error is
+    what the caller sees, never a failed ROLLBACK's."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
 
     def __enter__(self) -> None:
-        self._lock.acquire()
-        try:
-            self._db.execute(self._begin)
-        except BaseException:
-            self._lock.release()
-            raise
+        self._db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
-        try:
-            if not exc_type:
+        if exc_type is None:
+            try:
                 self._db.execute("COMMIT")
-            elif self._db.in_transaction:  # SQLite may have rolled back already (disk full)
+                return
+            except BaseException:
+                self._rollback()
+                raise
+        self._rollback()
+
+    def _rollback(self) -> None:
+        if self._db.in_transaction:
+            try:
                 self._db.execute("ROLLBACK")
-        finally:
-            self._lock.release()
+            except sqlite3.Error:
+                pass  # the caller's error says what went wrong

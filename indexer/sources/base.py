@@ -1,7 +1,10 @@
-"""The one record type every source yields."""
+"""The records every source yields: a file to decode, or why one was skipped."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+DEFAULT_MAX_FILE_BYTES = 1_000_000
+"""Files larger than this are skipped (The Stack v1.2 itself dropped files over 1 MB)."""
 
 
 @dataclass(frozen=True)
@@ -9,8 +12,9 @@ class RawFile:
     """A file as a source delivers it, before decoding and filtering.
 
     ``data`` is ``bytes`` for files read from disk and ``str`` for dataset rows (The
-    Stack stores decoded text). ``sha`` is the git blob sha1 when the source knows it
-    (The Stack's ``hexsha``, git's blob id); the pipeline computes it otherwise.
+    Stack stores decoded text). A source never says what the content's id is: the
+    pipeline computes the git blob sha of the bytes it stores, so no row can claim
+    another blob's identity (a dataset's ``hexsha`` column is not trusted).
     """
 
     data: bytes | str
@@ -20,4 +24,12 @@ class RawFile:
     licenses: tuple[str, ...] = ()
     lang: str | None = None
     stars: int | None = None
-    sha: str | None = None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file (or dataset row) that is not indexed, and why: counted, never a crash."""
+
+    path: str
+    reason: str
+    detail: str

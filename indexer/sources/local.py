@@ -1,27 +1,31 @@
 """Code on disk: a git work tree, a plain directory, or a single file.
 
-In a git work tree the files are the *tracked* ones, listed by ``git ls-files -s -z``,
-which also gives each file's blob sha (the same id The Stack's ``hexsha`` holds, so
-the pipeline need not hash it). A file edited since it was staged keeps the sha of its
-staged copy in the index, so for those (``git ls-files -m``) the sha is left to the
-pipeline. The repository is named from ``origin`` (``github.com/owner/name`` →
-``owner/name``), else from the work tree's folder; the commit is ``HEAD`` ("" before
-the first commit). Untracked and ignored files are left out, as are symlinks and
-submodules.
+In a git work tree the files are the *tracked* ones, listed by ``git ls-files -s -z``
+(whose modes leave out tracked symlinks and submodules). The repository is named from
+``origin`` (``github.com/owner/name`` → ``owner/name``), else from the work tree's
+folder; the commit is ``HEAD`` ("" before the first commit). Untracked and ignored
+files are left out.
 
 A plain directory is walked in sorted order, skipping dependency, build and hidden
 folders (``SKIPPED_DIRS``, ``.*``) and hidden files (``.env`` and the like are not code
 to attribute, and may hold secrets).
 
-Files are read one at a time, as bytes, when the iterator reaches them. Licenses: the
-caller's ``licenses`` apply to every file as given; otherwise each file's
-``SPDX-License-Identifier`` header wins over the repository's detected licenses.
+Files are read one at a time, as bytes, when the iterator reaches them, and only
+inside the tree (:func:`read_confined`): a symlink is never followed (a tracked file
+replaced by a link to ``~/.ssh/id_rsa`` is skipped, not stored), nor a folder that
+leads out of the tree, and only regular files are opened -- FIFOs, sockets and devices
+are skipped without being opened, so nothing blocks. Each of these is a
+:class:`Skipped` item, counted in the summary. Licenses: the caller's ``licenses``
+apply to every file as given; otherwise each file's ``SPDX-License-Identifier`` header
+wins over the repository's detected licenses.
 """
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
+import stat
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,7 +33,7 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from indexer.sources.base import RawFile
+from indexer.sources.base import DEFAULT_MAX_FILE_BYTES, RawFile, Skipped
 from attrib.languages import from_path, lang_key
 from indexer.sources.licenses import detect_repo_licenses, file_licenses
 from indexer.sources.shard import WHOLE, Shard
@@ -37,9 +41,6 @@ from indexer.sources.shard import WHOLE, Shard
 log = logging.getLogger(__name__)
 
 SKIPPED_DIRS = frozenset({".git", "node_modules", "__pycache__", ".venv", "venv", "dist", "build"})
-MAX_FILE_BYTES = 32 << 20
-"""Files larger than this are skipped unread: no source file is this big, and reading a
-multi-gigabyte blob only for the pipeline's size filter to drop it would exhaust memory."""
 
 _GIT_SYMLINK, _GIT_SUBMODULE = "120000", "160000"
 _SCP_REMOTE = re.compile(r"^(?:[\w.-]+@)?[\w.-]+:(?!//)(?P<path>.+)$")  # git@host:owner/name.git
@@ -47,12 +48,11 @@ _SCP_REMOTE = re.compile(r"^(?:[\w.-]+@)?[\w.-]+:(?!//)(?P<path>.+)$")  # git@ho
 
 @dataclass(frozen=True)
 class Entry:
-    """A file to read: its path as recorded (relative to the repository), where it is
-    on disk, and its git blob sha when git vouches for the content on disk."""
+    """A file to read: its path as recorded (relative to the repository) and where it
+    is on disk."""
 
     path: str
     disk: Path
-    sha: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,8 @@ class LocalSource:
 
     description: str
     list_files: Callable[[], Iterator[Entry]]
+    root: Path
+    """The tree files are read from: nothing outside it is read (:func:`read_confined`)."""
     repo: str
     commit: str = ""
     licenses: tuple[str, ...] = ()
@@ -71,6 +73,8 @@ class LocalSource:
     total_files: int | None = None
     shard: Shard = WHOLE
     """Files are kept when their blob sha falls in this shard."""
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    """Larger files are skipped after reading one byte more than this, never whole."""
 
     def describe(self) -> str:
         return self.description
@@ -81,7 +85,7 @@ class LocalSource:
             return self.limit
         return total if self.limit is None else min(total, self.limit)
 
-    def __iter__(self) -> Iterator[RawFile]:
+    def __iter__(self) -> Iterator[RawFile | Skipped]:
         emitted = 0
         if self.limit == 0:
             return
@@ -91,32 +95,96 @@ class LocalSource:
                 continue
             if self.langs and lang_key(lang) not in self.langs:
                 continue
-            data = read_file(entry.disk)
-            if data is None or not self.shard.keeps(entry.sha, data):
+            data = read_confined(entry, self.root, self.max_file_bytes)
+            if isinstance(data, Skipped):
+                yield data
+                continue
+            if not self.shard.keeps(data):
                 continue
             licenses = self.licenses if self.licenses_given else file_licenses(data, self.licenses)
             yield RawFile(data=data, repo=self.repo, path=entry.path, commit=self.commit,
-                          licenses=licenses, lang=lang, sha=entry.sha)
+                          licenses=licenses, lang=lang)
             emitted += 1
             if emitted == self.limit:
                 return
 
 
-def read_file(path: Path) -> bytes | None:
-    """A file's bytes, or ``None`` (logged) when it vanished, is unreadable or is huge."""
+def read_confined(entry: Entry, root: Path, max_bytes: int) -> bytes | Skipped:
+    """The bytes of a regular file inside ``root`` (at most ``max_bytes`` + 1 of them:
+    one more says it is too large), or why it is skipped.
+
+    ``entry.disk`` must lie under ``root``: its folder is resolved and must stay inside
+    ``root`` (a folder replaced by a link to elsewhere leads out); the file itself is
+    looked at without following a link, and only a regular file is opened (a FIFO
+    would block the open, a device could do anything), with ``O_NOFOLLOW`` and checked
+    again once open, so a file swapped meanwhile is not read either.
+    """
+    def skip(reason: str, detail: str) -> Skipped:
+        return Skipped(entry.path, reason, detail)
+
+    folder = Path(os.path.realpath(entry.disk.parent))
+    if not folder.is_relative_to(Path(os.path.realpath(root))):
+        return skip("outside-tree", f"its folder leads out of {root} (to {folder})")
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            log.warning("skipping %s: larger than %d MiB", path, MAX_FILE_BYTES >> 20)
-            return None
-        return path.read_bytes()
+        before = os.lstat(entry.disk)
     except OSError as exc:
-        log.warning("skipping %s: %s", path, exc.strerror or exc)
+        return skip("unreadable", exc.strerror or str(exc))
+    if stat.S_ISLNK(before.st_mode):
+        return skip("symlink", f"a link to {_link_target(entry.disk)}, not followed")
+    if not stat.S_ISREG(before.st_mode):
+        return skip("not-regular", f"a {_kind(before.st_mode)}, not a regular file")
+    if before.st_size > max_bytes:
+        return skip("too-large", f"{before.st_size:,} bytes (limit {max_bytes:,})")
+    try:
+        fd = os.open(entry.disk, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return skip("symlink", "replaced by a link while being read, not followed")
+        return skip("unreadable", exc.strerror or str(exc))
+    with os.fdopen(fd, "rb") as handle:
+        now = os.fstat(handle.fileno())
+        if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (before.st_dev, before.st_ino):
+            return skip("not-regular", "replaced while being read")
+        try:
+            data = handle.read(max_bytes + 1)
+        except OSError as exc:
+            return skip("unreadable", exc.strerror or str(exc))
+    if len(data) > max_bytes:
+        return skip("too-large", f"over {max_bytes:,} bytes (limit {max_bytes:,})")
+    return data
+
+
+def regular_file_problem(path: Path) -> str | None:
+    """Why ``path`` (named by the user, links followed) is not a file to read, or None."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    if stat.S_ISDIR(mode) or stat.S_ISREG(mode):
         return None
+    return f"it is a {_kind(mode)}, not a regular file"
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "FIFO (named pipe)"), (stat.S_ISSOCK, "socket"),
+                       (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"),
+                       (stat.S_ISDIR, "directory"), (stat.S_ISLNK, "symlink")):
+        if test(mode):
+            return name
+    return "special file"
+
+
+def _link_target(path: Path) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return "?"
 
 
 def open_local(path: Path, *, repo: str | None = None, commit: str | None = None,
                licenses: tuple[str, ...] | None = None, langs: frozenset[str] = frozenset(),
-               limit: int | None = None, shard: Shard = WHOLE) -> LocalSource:
+               limit: int | None = None, shard: Shard = WHOLE,
+               max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LocalSource:
     """A source over an existing directory or file; ``repo``/``commit``/``licenses`` override.
 
     A shard (:mod:`.shard`) keeps the files whose blob sha falls in it."""
@@ -149,6 +217,7 @@ def open_local(path: Path, *, repo: str | None = None, commit: str | None = None
     return LocalSource(
         description=shard.label(description),
         list_files=list_files,
+        root=root,
         repo=name,
         commit=head,
         licenses=licenses if licenses is not None else detect_repo_licenses(root),
@@ -157,6 +226,7 @@ def open_local(path: Path, *, repo: str | None = None, commit: str | None = None
         limit=limit,
         total_files=total,
         shard=shard,
+        max_file_bytes=max_file_bytes,
     )
 
 
@@ -166,16 +236,16 @@ def _lang_key_of(path: str) -> str | None:
 
 
 def walk_directory(root: Path) -> Iterator[Entry]:
-    """Regular files under ``root`` in sorted order, skipping the folders and files
-    that are not the project's own code (see the module docstring)."""
+    """Every file under ``root`` in sorted order, skipping the folders and files that
+    are not the project's own code (see the module docstring). Links to files and
+    special files are listed too, for :func:`read_confined` to skip and count; links to
+    folders are never descended into."""
     for folder, subfolders, names in os.walk(root, onerror=_log_walk_error):
-        subfolders[:] = sorted(d for d in subfolders
-                               if d not in SKIPPED_DIRS and not d.startswith("."))
+        subfolders[:] = sorted(d for d in subfolders if d not in SKIPPED_DIRS and not d.startswith("."))
         for name in sorted(names):
-            file = Path(folder, name)
-            if name.startswith(".") or file.is_symlink() or not file.is_file():
-                continue
-            yield Entry(file.relative_to(root).as_posix(), file)
+            if not name.startswith("."):
+                file = Path(folder, name)
+                yield Entry(file.relative_to(root).as_posix(), file)
 
 
 def _log_walk_error(exc: OSError) -> None:
@@ -211,24 +281,22 @@ def git_toplevel(folder: Path) -> Path | None:
 
 def git_entries(top: Path, folder: Path, pathspec: str) -> list[Entry]:
     """Tracked files under ``pathspec`` (relative to ``folder``, in the work tree rooted
-    at ``top``), with blob shas.
+    at ``top``).
 
-    ``git ls-files -s -z`` prints ``<mode> <sha> <stage>\\t<path>\\0`` per index entry;
-    ``--full-name`` makes the paths relative to the work-tree root, as permalinks need.
+    ``git ls-files -s -z`` prints ``<mode> <sha> <stage>\\t<path>\\0`` per index entry
+    (the mode tells tracked symlinks and submodules apart); ``--full-name`` makes the
+    paths relative to the work-tree root, as permalinks need.
     """
     listing = _git(folder, "ls-files", "-s", "-z", "--full-name", "--", pathspec)
     if not listing:
         return []
-    edited = set((_git(folder, "ls-files", "-m", "-z", "--full-name", "--", pathspec) or "")
-                 .split("\0"))
     entries: dict[str, Entry] = {}  # a conflicted file has one entry per stage: keep one
     for record in listing.split("\0"):
         meta, _, rel = record.partition("\t")
         fields = meta.split()
         if len(fields) != 3 or fields[0] in (_GIT_SYMLINK, _GIT_SUBMODULE) or rel in entries:
             continue
-        sha = None if rel in edited or fields[2] != "0" else fields[1]
-        entries[rel] = Entry(rel, top / rel, sha)
+        entries[rel] = Entry(rel, top / rel)
     return list(entries.values())
 
 

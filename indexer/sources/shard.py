@@ -27,7 +27,6 @@ from typing import TypeVar
 
 T = TypeVar("T")
 _SHARD = re.compile(r"^\s*(-?\d+)\s*/\s*(-?\d+)\s*$")
-_SHA = re.compile(r"^[0-9a-fA-F]+$")
 
 
 @dataclass(frozen=True)
@@ -87,12 +86,12 @@ class Shard:
             return list(files[self.index::self.count]), WHOLE
         return list(files), self
 
-    def keeps(self, sha: str | None, data: bytes | str) -> bool:
-        """Whether a file belongs to this shard, by its git blob sha (The Stack's
-        ``hexsha``; computed from ``data`` when the source gave none, or not a hex one)."""
+    def keeps(self, data: bytes | str) -> bool:
+        """Whether a file belongs to this shard, by the git blob sha of ``data`` (the
+        id the index gives it: :func:`blob_sha`)."""
         if self.whole:
             return True
-        return int(sha if sha and _SHA.match(sha) else blob_sha(data), 16) % self.count == self.index
+        return int(blob_sha(data), 16) % self.count == self.index
 
     def expected(self, total: int | None) -> int | None:
         """About how many of ``total`` files a sha-filtered shard keeps (a progress hint)."""
