@@ -11,7 +11,7 @@ from attrib.indexer.sources.shard import Shard
 
 from .context import Context, store_options
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported when indexing starts: other commands do not pay for them
     from attrib.indexer import pipeline
 
 CORES = os.cpu_count() or 1
