@@ -188,8 +188,10 @@ def test_api_key_cors_and_time_limit(sqlite_store, env):
         assert good.status_code == 200 and good.headers["access-control-allow-origin"] == "https://ok.example"
         assert httpx.get(srv.url + "/api/stats", headers={"Authorization": "Bearer s3cret"}).status_code == 200
         assert httpx.get(srv.url + "/healthz").status_code == 200, "health needs no key"
+        # 800 copies of the snippet (0.9 MB, under the body limit) take over a second to
+        # attribute since the compact store (150 copies could finish within 0.2 s)
         slow = httpx.post(srv.url + "/api/attribute", headers={"X-API-Key": "s3cret"}, timeout=60,
-                          json={"code": (SNIPPET.read_text() + "\n") * 150, "lang": "Python"})
+                          json={"code": (SNIPPET.read_text() + "\n") * 800, "lang": "Python"})
         assert slow.status_code == 503 and "longer than 0.2 s" in slow.json()["detail"]
     finally:
         srv.stop()
