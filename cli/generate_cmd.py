@@ -102,13 +102,13 @@ def generate_cmd(ctx: Context, prompt: str | None, prompt_file: str | None, pref
     from rich.console import Console
     from rich.text import Text
 
-    from attrib.errors import InputError
     from attrib.formats.escape import printable
     from attrib.generate import Prompt, Sampling, generate, generation_report, load
     from attrib.generate.model import require_torch
     from attrib.languages import from_path
     from attrib.project import find_project
     from attrib.report import IndexInfo
+    from attrib.store import indexed_stats
 
     from .live import QuietView, StreamView
 
@@ -137,9 +137,7 @@ def generate_cmd(ctx: Context, prompt: str | None, prompt_file: str | None, pref
     lang = lang or from_path(named if named != "-" else None)
     err = ctx.err_console()
     with ctx.open_store() as store:
-        stats = store.stats()
-        if not stats.files:
-            raise InputError(f"the index at {ctx.url} is empty: add code with `attrib index SOURCE` first")
+        stats = indexed_stats(store)
         with err.status(f"loading {model_name}…"):
             lm = load(model_name, device=device, dtype=dtype)
         err.print(Text(printable(f"{lm.describe()} · index {stats.name} ({stats.files} files)"), style="dim"))

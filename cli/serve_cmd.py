@@ -55,6 +55,7 @@ def serve_cmd(ctx: Context, host: str, port: int, api_key: str | None, cors_orig
     except ImportError:
         raise MissingExtra("web", "attrib serve (FastAPI and uvicorn)") from None
     from attrib.project import find_project
+    from attrib.store import indexed_stats
 
     project = find_project(Path.cwd(), policy_path)
     console = ctx.err_console()
@@ -64,10 +65,7 @@ def serve_cmd(ctx: Context, host: str, port: int, api_key: str | None, cors_orig
     except ReadOnlyStore:
         store, mode = ctx.open_store(mode="read"), "read"
     with store, Status(console, "preparing full-text search…"):
-        stats = store.stats()
-        if not stats.files:
-            raise AttribError(f"the index at {ctx.url} is empty: add code with `attrib --store {ctx.url} index "
-                              "SOURCE` first")
+        stats = indexed_stats(store)
         if mode == "write":
             store.full_text(["attrib"], limit=1)  # builds the embedded store's word index once
     settings = Settings(api_key=api_key, cors_origins=list(cors_origins), max_bytes=max_bytes, timeout=timeout)

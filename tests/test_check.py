@@ -273,6 +273,18 @@ def test_not_a_repository_and_unreachable_store_exit_2(tmp_path, repo, env):
     assert done.returncode == 2 and "no index" in done.stderr
 
 
+def test_an_empty_index_fails_closed(tmp_path, repo, env):
+    """An index with nothing in it would pass every change: the check cannot run."""
+    from attrib.store import open_store
+
+    open_store(str(tmp_path / "empty.db"), mode="create").close()
+    write_module(repo, "copied", copy_of(LGPL)[0])
+    commit(repo, "copy")
+    for args in (("--all",), ("--base", "HEAD~1"), ("--staged",)):
+        done = attrib("check", "-C", repo, *args, store=tmp_path / "empty.db", env=env)
+        assert done.returncode == 2 and "is empty" in done.stderr and "passed" not in done.stderr, args
+
+
 # --------------------------------------------------------------------------- the GitHub Action
 
 

@@ -34,7 +34,7 @@ from attrib.project import Project, open_project
 from attrib.records import SourceFile
 from attrib.report import CheckInfo, FileReport, IndexInfo, Report, Scope
 from attrib.scan import attribute_file
-from attrib.store import Store
+from attrib.store import Store, indexed_stats
 
 from .git import ChangedFile, Selection, repo_root, select, shown_path
 from .ignore import Ignore
@@ -70,6 +70,7 @@ def run(request: Request, store: Store, progress: Callable[[ChangedFile, int], N
     ``progress(file, n)`` is called before the n-th file (from 1) is attributed.
     """
     selection, ignore, judge = request.selection, request.ignore, request.project.judge
+    stats = indexed_stats(store)  # an empty index would pass every change
     skipped = dict(selection.passed_over)
     _refuse_large_code(selection, ignore, skipped)
     files: list[FileReport] = []
@@ -88,7 +89,7 @@ def run(request: Request, store: Store, progress: Callable[[ChangedFile, int], N
                                     path_bytes=None if _is_utf8(changed.path) else changed.path))
     info = CheckInfo(mode=selection.mode, base=selection.base, selection=selection.description,
                      policy=request.project.policy.origin, files_selected=len(selection.files), skipped=skipped)
-    return judge.report(files, IndexInfo.of(store.stats()), check=info)
+    return judge.report(files, IndexInfo.of(stats), check=info)
 
 
 def _refuse_large_code(selection: Selection, ignore: Ignore, skipped: dict[str, int]) -> None:
