@@ -20,7 +20,7 @@ Pure functions over :class:`attrib.lexer.Lexed`; no I/O.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -49,6 +49,8 @@ class Region:
     distinct_abst: int  # the same with identifiers abstracted: low for look-alike structure
     consistency: float  # share of renamed identifiers mapping one-to-one (1.0: exact copy; 0.0: too short to tell)
     identical: bool  # same token sequence on both sides (whitespace and comments aside)
+    q_aligned: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), compare=False, repr=False)
+    # positions (in the query given to align) of the tokens aligned in the region, ascending
 
     @property
     def exact_ratio(self) -> float:
@@ -218,7 +220,7 @@ def _measure(q: Lexed, s: Lexed, nq: np.ndarray, aq: np.ndarray, chain: list[Run
     qpos, spos = qpos[order], spos[order]
     ok = (spos >= 0) & (spos < len(s)) & (qpos < len(q))
     qpos, spos = qpos[ok], spos[ok]
-    ok = q.abst[qpos] == s.abst[spos]
+    ok = (q.abst[qpos] == s.abst[spos]) | (q.norm[qpos] == s.norm[spos])  # identical, or alike once names are abstracted
     qpos, spos = qpos[ok], spos[ok]
     if len(qpos) == 0:
         return None
@@ -261,7 +263,8 @@ def _measure(q: Lexed, s: Lexed, nq: np.ndarray, aq: np.ndarray, chain: list[Run
         consistency=(1.0 if exact >= EXACT_RATIO * len(qpos)
                      else _consistency(q.norm[qpos], s.norm[spos], q.ident[qpos] & s.ident[spos])
                      if len(qpos) >= renamed_from else 0.0),
-        identical=len(q_seg) == len(s_seg) and bool(np.array_equal(q_seg, s_seg)))
+        identical=len(q_seg) == len(s_seg) and bool(np.array_equal(q_seg, s_seg)),
+        q_aligned=qpos.astype(np.int64))
 
 
 def _consistency(qn: np.ndarray, sn: np.ndarray, ident: np.ndarray) -> float:

@@ -7,10 +7,13 @@ and the web API all call, so they give the same answer for the same code:
 2. look their LSH band keys up in the store; rank candidate files by the bands their
    windows share with the query's;
 3. align the query against each candidate's stored text (:mod:`attrib.align`) to get
-   exact line ranges and a similarity, and keep only regions that are real copies:
-   long enough, varied enough (not boilerplate or repetition) and -- when identifiers
-   differ -- consistently renamed;
-4. group regions from different files that cover the same query lines into one
+   exact line ranges and a similarity; when identifiers differ, the renaming must be
+   consistent (one-to-one);
+4. keep a region only when it is unlikely to be there by chance (:func:`chance`): how
+   long and how distinctive the aligned code is, measured by how many windows of the
+   whole index share its structure -- code that thousands of files hold says nothing
+   about any one of them;
+5. group regions from different files that cover the same query lines into one
    :class:`~attrib.records.Match` listing every source, best first.
 """
 from __future__ import annotations
@@ -22,12 +25,14 @@ import numpy as np
 
 from .align import EXACT_RATIO, RENAME_CONSISTENCY, Region, align, extend_edges
 from .errors import StoreError
-from .fingerprint import STREAMS, windows
+from .fingerprint import STREAMS, Windows, windows
 from .languages import from_path
 from .lexer import Lexed, lex
-from .params import DEFAULT_PARAMS, check_compatible
+from .params import DEFAULT_PARAMS, FingerprintParams, check_compatible
 from .records import Match, SourceSpan
 from .store import Store, StoredFile
+
+MAX_CHANCE = 1e-3  # the default of MatchOptions.max_chance and of the policy's max_chance
 
 
 @dataclass(frozen=True)
@@ -37,20 +42,17 @@ class MatchOptions:
     A stored file is a candidate when one of its windows shares ``min_band_hits`` of
     the LSH bands with a query window of the exact stream, or with
     ``min_renamed_windows`` query windows of the abstracted stream (the
-    ``max_candidates`` best are verified). A region is reported when it covers at least ``min_lines`` lines and
-    ``min_tokens`` aligned tokens with ``min_distinct`` different shingles. When fewer
-    than ``exact_ratio`` of its tokens are identical (a renamed copy), it must also be
-    longer (``min_tokens_renamed``, ``min_lines_renamed``, ``min_distinct_renamed``)
-    and rename consistently (``min_consistency``).
+    ``max_candidates`` best are verified). An aligned region is reported when it covers
+    ``min_lines`` lines, renames consistently when fewer than ``exact_ratio`` of its
+    tokens are identical (``min_consistency`` of the renamed identifiers map one to
+    one), and the expected number of regions at least this long and this distinctive
+    that an index of this size would hold by chance is at most ``max_chance``
+    (:func:`chance`).
     """
 
-    min_lines: int = 3
-    min_tokens: int = 16
-    min_distinct: int = 10
+    max_chance: float = MAX_CHANCE
+    min_lines: int = 2
     exact_ratio: float = EXACT_RATIO
-    min_tokens_renamed: int = 40
-    min_lines_renamed: int = 4
-    min_distinct_renamed: int = 24
     min_consistency: float = RENAME_CONSISTENCY
     max_candidates: int = 16
     min_band_hits: int = 3
@@ -74,7 +76,8 @@ def attribute(text: str, store: Store, *, lang: str | None = None, path: str | N
     query = lex(text, lang or from_path(path))
     if len(query) < params.shingle:
         return []
-    candidates = _candidates(query, store, options)
+    qwin = {stream: windows(query, stream, params, stride=1) for stream in STREAMS}
+    candidates = _candidates(qwin, store, params, options)
     if not candidates:
         return []
     stored = store.files(list(candidates))
@@ -82,23 +85,82 @@ def attribute(text: str, store: Store, *, lang: str | None = None, path: str | N
     # every store verifies the same candidates.
     ranked = sorted((fid for fid in candidates if fid in stored),
                     key=lambda fid: (-candidates[fid].score, stored[fid].sha))[: options.max_candidates]
-    found: list[tuple[Region, StoredFile]] = []
-    q_lines = _lines(text)
+    aligned: list[tuple[Region, np.ndarray, StoredFile, Lexed, list[str]]] = []
     for file_id in ranked:
         hit, f = candidates[file_id], stored[file_id]
         # Align only around the hits: a copy reaches at most a window or so past its
         # first and last hit windows (REACH lines; twice that in the source, which may be
         # laid out differently).
-        q_near = query.select((query.line >= hit.q_first - REACH) & (query.line <= hit.q_last + REACH))
+        near = np.flatnonzero((query.line >= hit.q_first - REACH) & (query.line <= hit.q_last + REACH))
         margin = 2 * REACH + (hit.q_last - hit.q_first)
         s_lines = _lines(f.content)
         source = _lexed(f, s_lines, hit.s_first - margin, hit.s_last + margin)
         s_near = source.select((source.line >= hit.s_first - margin) & (source.line <= hit.s_last + margin))
-        regions = align(q_near, s_near, params.shingle, min_tokens=options.min_tokens,
-                        min_tokens_renamed=options.min_tokens_renamed)
-        accepted = [r for r in regions if _accept(r, options)]
-        found.extend((extend_edges(r, query, source, q_lines, s_lines), f) for r in accepted)
+        regions = align(query.select(near), s_near, params.shingle, min_tokens=params.window_tokens,
+                        min_tokens_renamed=params.window_tokens)
+        aligned += [(r, near[r.q_aligned], f, source, s_lines) for r in regions if _consistent(r, options)]
+    if not aligned:
+        return []
+    odds = chance([positions for _, positions, *_ in aligned], qwin["abst"], store, params)
+    q_lines = _lines(text)
+    found = [(extend_edges(r, query, source, q_lines, s_lines), f)
+             for (r, _, f, source, s_lines), e in zip(aligned, odds) if e <= options.max_chance]
     return _group(found)
+
+
+def chance(regions: list[np.ndarray], abstract: Windows, store: Store, params: FingerprintParams) -> list[float]:
+    """For each region -- the query token positions it aligns -- the expected number of
+    regions at least as long and as distinctive that the index would hold by chance.
+
+    Each query window whose tokens are all aligned is weighed by how common its
+    structure is (identifiers abstracted, literals and keywords kept): a window that
+    ``c`` of the index's ``W`` windows share carries ``log2(W / c)`` bits, spread over
+    its tokens. A token counts the bits of the rarest aligned window covering it, and a
+    window that repeats within the region counts once (repetitive code is not more
+    evidence). With ``B`` bits over the region, a query of ``Q`` windows compared with
+    ``W`` stored windows expects ``Q * W * 2**-B`` such regions by chance: windows are
+    taken as independent, so long regions of rare code get tiny numbers, short or
+    common ones (boilerplate, accessors, ``__eq__``, ``main``) large ones -- and as the
+    index grows, both ``W`` and the counts of common code grow with it.
+    """
+    n = len(abstract)
+    if n == 0:
+        return [float("inf")] * len(regions)
+    width = abstract.stop - abstract.first
+    inside = []
+    for positions in regions:
+        covered = np.zeros(int(abstract.stop.max()) + 1, dtype=np.int64)
+        covered[positions[positions < len(covered)]] = 1
+        cum = np.concatenate(([0], np.cumsum(covered)))
+        inside.append(np.flatnonzero(cum[abstract.stop] - cum[abstract.first] == width))
+    needed = np.unique(np.concatenate(inside)) if inside else np.zeros(0, dtype=np.int64)
+    if len(needed) == 0:
+        return [float("inf")] * len(regions)
+    found = store.key_counts(abstract.keys[needed].ravel())
+    total = max(found.postings / (len(STREAMS) * params.bands), 1.0)
+    count = np.ones(n, dtype=np.float64)
+    count[needed] = np.maximum(found.counts.reshape(len(needed), params.bands).min(axis=1), 1)
+    bits_per_token = np.maximum(np.log2(total / count), 0.0) / np.maximum(width, 1)
+    out = []
+    for sel in inside:
+        if len(sel) == 0:
+            out.append(float("inf"))
+            continue
+        _, first_seen = np.unique(abstract.keys[sel], axis=0, return_index=True)
+        sel = sel[np.sort(first_seen)]  # a window repeated in the region counts once
+        token_bits = np.zeros(int(abstract.stop[sel].max()), dtype=np.float64)
+        for w in sel:
+            a, b = abstract.first[w], abstract.stop[w]
+            np.maximum(token_bits[a:b], bits_per_token[w], out=token_bits[a:b])
+        out.append(float(n * total * np.exp2(-token_bits.sum())))
+    return out
+
+
+def _consistent(r: Region, o: MatchOptions) -> bool:
+    """Long enough, and -- when identifiers differ -- consistently renamed."""
+    if r.lines < o.min_lines:
+        return False
+    return r.exact_ratio >= o.exact_ratio or r.consistency >= o.min_consistency
 
 
 def _lines(text: str) -> list[str]:
@@ -121,7 +183,8 @@ class _Hit:
     score: float
 
 
-def _candidates(query: Lexed, store: Store, options: MatchOptions) -> dict[int, _Hit]:
+def _candidates(qwin: dict[str, Windows], store: Store, params: FingerprintParams,
+                options: MatchOptions) -> dict[int, _Hit]:
     """Files whose windows share band keys with the query's, strongest evidence first.
 
     A (query window, stored window) pair counts when it shares ``min_band_hits`` bands;
@@ -129,9 +192,9 @@ def _candidates(query: Lexed, store: Store, options: MatchOptions) -> dict[int, 
     """
     keys, owners, weights, starts, ends = [], [], [], [], []
     for weight, stream in zip((2, 1), STREAMS):
-        w = windows(query, stream, DEFAULT_PARAMS, stride=1)
+        w = qwin[stream]
         keys.append(w.keys.ravel())
-        owners.append(np.repeat(np.arange(len(w)) + sum(map(len, weights)), DEFAULT_PARAMS.bands))
+        owners.append(np.repeat(np.arange(len(w)) + sum(map(len, weights)), params.bands))
         weights.append(np.full(len(w), weight))
         starts.append(w.start_line)
         ends.append(w.end_line)
@@ -171,7 +234,7 @@ def _candidates(query: Lexed, store: Store, options: MatchOptions) -> dict[int, 
     exact_windows = np.bincount(inverse[once], weights=qweight[s_window[once]] == 2, minlength=len(files))
     abstract_windows = np.bincount(inverse[once], weights=qweight[s_window[once]] == 1, minlength=len(files))
     full = np.zeros(len(files))
-    np.maximum.at(full, inverse[once], (best_bands == DEFAULT_PARAMS.bands).astype(float))
+    np.maximum.at(full, inverse[once], (best_bands == params.bands).astype(float))
     score[(exact_windows == 0) & (abstract_windows < options.min_renamed_windows) & (full == 0)] = 0
     spans = []
     for values, reduce in ((qstart[s_window], np.minimum), (qend[s_window], np.maximum),
@@ -185,15 +248,6 @@ def _candidates(query: Lexed, store: Store, options: MatchOptions) -> dict[int, 
         last = score[order[options.max_candidates - 1]]
         order = order[score[order] >= last][: 4 * options.max_candidates]
     return {int(files[i]): _Hit(*(int(x[i]) for x in spans), float(score[i])) for i in order}
-
-
-def _accept(r: Region, o: MatchOptions) -> bool:
-    if r.lines < o.min_lines or r.aligned < o.min_tokens or r.distinct < o.min_distinct:
-        return False
-    if r.exact_ratio >= o.exact_ratio:
-        return True
-    return (r.aligned >= o.min_tokens_renamed and r.lines >= o.min_lines_renamed
-            and r.distinct_abst >= o.min_distinct_renamed and r.consistency >= o.min_consistency)
 
 
 def _group(found: list[tuple[Region, StoredFile]]) -> list[Match]:

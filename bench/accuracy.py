@@ -670,7 +670,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"corpus: {len(every)} languages ({args.split} split), up to {args.max_package_mb} MB per package", flush=True)
     indexed, held, data_dir = build_corpus(every, args.split, int(args.max_package_mb * 1e6), args.work)
     all_rows = [r for name in every for _, r in indexed[name].rows]
-    fp = hashlib.sha1("".join(sorted(r["hexsha"] for r in all_rows)).encode()).hexdigest()
+    from attrib.params import DEFAULT_PARAMS  # an index of other fingerprints is never reused
+    fp = hashlib.sha1(("".join(sorted(r["hexsha"] for r in all_rows))
+                       + json.dumps(DEFAULT_PARAMS.to_dict(), sort_keys=True)).encode()).hexdigest()
     corpus_info = {}
     for name in every:
         lang = corpus.LANGUAGES[name]

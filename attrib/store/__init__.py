@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import StoreError
-from .base import IndexEntry, Postings, Store, StoredFile, StoreStats
+from .base import IndexEntry, KeyCounts, Postings, Store, StoredFile, StoreStats
 
 __all__ = ["open_store", "store_exists", "remove_store", "default_location", "resolve_url", "Store",
-           "Credentials", "IndexEntry", "Postings", "StoredFile", "StoreStats"]
+           "Credentials", "IndexEntry", "KeyCounts", "Postings", "StoredFile", "StoreStats"]
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ import numpy as np
 from ..errors import StoreError
 from ..params import FingerprintParams, check_compatible, from_record
 from ..records import Provenance
-from .base import IndexEntry, Postings, Store, StoredFile, StoreStats, check_entries, keep_shared
+from .base import IndexEntry, KeyCounts, Postings, Store, StoredFile, StoreStats, check_entries, keep_shared
 
 SCHEMA_VERSION = 1
 _LINE_BITS = 24
@@ -199,6 +199,15 @@ class SQLiteStore(Store):
             return Postings(empty, empty, empty)
         refs = np.concatenate(out_refs)
         return keep_shared(Postings(np.concatenate(out_keys), refs >> _LINE_BITS, refs & _LINE_MASK), min_shared)
+
+    def key_counts(self, keys: np.ndarray) -> KeyCounts:
+        query = np.asarray(keys, dtype=np.int64)
+        counts = np.zeros(len(query), dtype=np.int64)
+        total = 0
+        for seg_keys, _ in self._current_segments():
+            counts += np.searchsorted(seg_keys, query, side="right") - np.searchsorted(seg_keys, query, side="left")
+            total += len(seg_keys)
+        return KeyCounts(counts, total)
 
     def files(self, ids: Sequence[int]) -> dict[int, StoredFile]:
         ids = [int(i) for i in ids]
