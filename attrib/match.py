@@ -103,7 +103,7 @@ def attribute(text: str, store: Store, *, lang: str | None = None, path: str | N
         return []
     odds = chance([positions for _, positions, *_ in aligned], qwin["abst"], store, params)
     q_lines = _lines(text)
-    found = [(extend_edges(r, query, source, q_lines, s_lines), f)
+    found = [(extend_edges(r, query, source, q_lines, s_lines), f, e)
              for (r, _, f, source, s_lines), e in zip(aligned, odds) if e <= options.max_chance]
     return _group(found)
 
@@ -250,35 +250,35 @@ def _candidates(qwin: dict[str, Windows], store: Store, params: FingerprintParam
     return {int(files[i]): _Hit(*(int(x[i]) for x in spans), float(score[i])) for i in order}
 
 
-def _group(found: list[tuple[Region, StoredFile]]) -> list[Match]:
+def _group(found: list[tuple[Region, StoredFile, float]]) -> list[Match]:
     """Merge regions covering the same query lines into matches with all their sources."""
     found.sort(key=lambda rf: (-rf[0].aligned, -rf[0].similarity))
-    groups: list[tuple[Region, list[tuple[Region, StoredFile]]]] = []
-    for region, f in found:
+    groups: list[tuple[Region, list[tuple[Region, StoredFile, float]]]] = []
+    for region, f, odds in found:
         for lead, members in groups:
             overlap = min(lead.q_end_line, region.q_end_line) - max(lead.q_start_line, region.q_start_line) + 1
             span = max(lead.q_end_line, region.q_end_line) - min(lead.q_start_line, region.q_start_line) + 1
             size = region.q_end_line - region.q_start_line + 1
             if overlap / span >= 0.5:
-                members.append((region, f))
+                members.append((region, f, odds))
                 break
             if overlap >= 0.8 * size:  # mostly inside a bigger match: not worth its own
                 break
         else:
-            groups.append((region, [(region, f)]))
+            groups.append((region, [(region, f, odds)]))
     matches = []
     for lead, members in groups:
-        spans = [_span(r, f, p) for r, f in members for p in f.provenance]
+        spans = [_span(r, f, p, odds) for r, f, odds in members for p in f.provenance]
         spans.sort(key=lambda s: (-s.similarity, -(s.end_line - s.start_line), -(s.stars or 0), s.repo, s.path))
         matches.append(Match(start_line=lead.q_start_line, end_line=lead.q_end_line, sources=tuple(spans)))
     matches.sort(key=lambda m: (m.start_line, m.end_line))
     return matches
 
 
-def _span(r: Region, f: StoredFile, p) -> SourceSpan:
+def _span(r: Region, f: StoredFile, p, odds: float) -> SourceSpan:
     return SourceSpan(repo=p.repo, path=p.path, commit=p.commit, start_line=r.s_start_line,
                       end_line=r.s_end_line, licenses=p.licenses, stars=p.stars, lang=f.lang, sha=f.sha,
-                      similarity=round(r.similarity, 4), kind="exact" if r.identical else "near")
+                      similarity=round(r.similarity, 4), kind="exact" if r.identical else "near", chance=odds)
 
 
 _LEXED: OrderedDict[tuple[str, str | None], Lexed] = OrderedDict()

@@ -40,7 +40,7 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -399,9 +399,46 @@ def attrib_matches(matches) -> list[dict]:
     return [{"start_line": m.start_line, "end_line": m.end_line,
              "sources": [{"sha": s.sha, "repo": s.repo, "path": s.path,
                           "start_line": s.start_line, "end_line": s.end_line,
-                          "similarity": round(float(s.similarity), 4), "kind": s.kind}
+                          "similarity": round(float(s.similarity), 4), "kind": s.kind,
+                          "chance": float(f"{s.chance:.3g}")}
                          for s in m.sources]}
             for m in matches]
+
+
+SWEEP = [10.0 ** e for e in range(-12, 3)]
+
+
+def below(matches: list[dict], t: float) -> list[dict]:
+    """The matches as a matcher with ``max_chance = t`` would report them (approximately:
+    the sources at or under ``t``; a match with none left is dropped)."""
+    out = []
+    for m in matches:
+        kept = [s for s in m["sources"] if s["chance"] <= t]
+        if kept:
+            out.append({**m, "sources": kept})
+    return out
+
+
+def sweep(queries: list[Query], raw: list[list[dict]]) -> dict:
+    """Recall per cell and false attributions at each ``max_chance`` of :data:`SWEEP`."""
+    out = {}
+    for t in SWEEP:
+        scored = [score(q, below(ms, t)) for q, ms in zip(queries, raw)]
+        s = summarise(queries, scored, [0.0] * len(queries))
+        out[f"{t:g}"] = {"recall": {f"{mut} {L}": s["cells"][mut][str(L)]["recall"] for mut in MUTATIONS
+                                    for L in LENGTHS},
+                         "false": s["negatives"]["rate"]}
+    return out
+
+
+def sweep_table(lang: str, result: dict) -> str:
+    rows = [f"   {'max_chance':>10} {'6 lines':>8} {'12':>6} {'24':>6} {'ren 6':>6} {'ren 12':>6} {'ren 24':>6} {'false':>6}"]
+    for t, r in result.items():
+        low = {L: min(r["recall"][f"{m} {L}"] or 0 for m in MUTATIONS if m != "renamed") for L in LENGTHS}
+        ren = {L: r["recall"][f"renamed {L}"] or 0 for L in LENGTHS}
+        rows.append(f"   {t:>10} {low[6]:>8.3f} {low[12]:>6.3f} {low[24]:>6.3f} {ren[6]:>6.3f} {ren[12]:>6.3f} "
+                    f"{ren[24]:>6.3f} {r['false'] or 0:>6.3f}")
+    return f"{lang}: lowest recall of the non-renamed cells, renamed recall, false attributions\n" + "\n".join(rows)
 
 
 def baseline_matches(matches, files_by_sha) -> list[dict]:
@@ -521,12 +558,14 @@ def run_index(data_dir: Path, db: Path, reuse: bool, fingerprint: str) -> dict:
             "seconds": round(secs, 1), "store_bytes": size, "stdout_tail": proc.stdout[-500:]}
 
 
-def load_matcher(url: str):
-    """(attribute(text, lang) -> list[Match], store): attrib's own entry point, in-process."""
-    from attrib.match import attribute
+def load_matcher(url: str, max_chance: float | None):
+    """(attribute(text, lang) -> list[Match], store): attrib's own entry point, in-process,
+    with its default options or another ``max_chance``."""
+    from attrib.match import DEFAULT_OPTIONS, attribute
     from attrib.store import open_store
     store = open_store(url)
-    return (lambda text, lang: attribute(text, store, lang=lang)), store
+    options = DEFAULT_OPTIONS if max_chance is None else replace(DEFAULT_OPTIONS, max_chance=max_chance)
+    return (lambda text, lang: attribute(text, store, lang=lang, options=options)), store
 
 
 def git_state() -> dict:
@@ -614,6 +653,7 @@ def run_language(lang: str, queries: list[Query], matcher, baseline, by_sha, exa
         raw.append(ms)
         scored.append(score(q, ms))
     att = summarise(queries, scored, lat)
+    att["sweep"] = sweep(queries, raw)
     att["errors"] = errors
     att["seconds"] = round(time.perf_counter() - t0, 1)
     att["targets"] = check_targets(att)
@@ -658,6 +698,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=HERE / "results" / "accuracy.json")
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--examples", type=int, default=10, help="misses kept per cell in the failures file")
+    ap.add_argument("--max-chance", type=float, help="the matcher's max_chance (default: attrib's own)")
+    ap.add_argument("--sweep", action="store_true",
+                    help="report everything aligned (max_chance = inf) and print recall and false "
+                         "attributions at each max_chance from 1e-12 to 100")
     args = ap.parse_args(argv)
 
     per_cell = args.per_cell or (20 if args.quick else 100)
@@ -694,7 +738,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {'reused' if index_info['reused'] else str(index_info['seconds']) + ' s'}", flush=True)
 
     under_test = git_state()  # before importing the matcher: the code that runs
-    matcher, store = load_matcher(f"sqlite:///{args.work / 'index.db'}")
+    matcher, store = load_matcher(f"sqlite:///{args.work / 'index.db'}",
+                                  float("inf") if args.sweep else args.max_chance)
     known = store.known([r["hexsha"] for r in all_rows])
     index_info["files_skipped"] = sum(1 for r in all_rows if r["hexsha"] not in known)
     ctext = CorpusText(all_rows)
@@ -717,6 +762,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: {len(queries)} queries ({time.perf_counter() - t0:.0f} s to make)", flush=True)
         results[name], failures[name] = run_language(name, queries, matcher, baseline, by_sha, args.examples)
         print(table(name, results[name]["attrib"], results[name].get("baseline")), flush=True)
+        if args.sweep:
+            print(sweep_table(name, results[name]["attrib"]["sweep"]), flush=True)
 
     python_speed = results.get("Python", {}).get("attrib", {}).get("latency_ms", {}).get("per_100_lines")
     speed = {name: {"ms_per_100_lines": r["attrib"]["latency_ms"]["per_100_lines"],
@@ -727,6 +774,7 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "accuracy", "version": 2,
         "command": "python bench/accuracy.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "config": {"split": args.split, "quick": args.quick, "seed": args.seed, "per_cell": per_cell,
+                   "max_chance": "inf (sweep)" if args.sweep else args.max_chance or "attrib's default",
                    "negatives_per_language": n_neg, "lengths": LENGTHS, "mutations": MUTATIONS,
                    "max_package_bytes": int(args.max_package_mb * 1e6),
                    "baseline": f"exact >= {BASELINE_CHARS} chars after collapsing whitespace",

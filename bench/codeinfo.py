@@ -4,7 +4,8 @@ Independent of attrib's own lexer (the thing under test): files are tokenized wi
 Pygments, a well-kept highlighter with a lexer for every benchmarked language, and the
 benchmark's queries are made from its tokens:
 
-* per line: whether it holds code (a token that is not a comment), belongs to an import
+* per line: whether it holds code (a token that is neither a comment nor punctuation:
+  a line of closing brackets is not content), belongs to an import
   statement (``import``, ``package``, ``use``, ``#include``, ``require(...)``), starts inside
   a multi-line string or comment, or starts outside brackets (a clean place to cut);
 * the names the file *defines* (functions, classes, types, parameters, variables,
@@ -146,9 +147,10 @@ def analyse(idx: int, package: str, lang: str, row: dict) -> CodeFile:
     code = [False] * n
     inside = [False] * n
     for t in tokens:
+        if t.kind == "comment" or (t.kind == "op" and not any(c.isalnum() for c in t.text)):
+            continue  # comments, and lines of brackets and punctuation alone, are not content
         for r in range(t.line, min(t.end_line, n - 1) + 1):
-            if t.kind != "comment":
-                code[r] = True
+            code[r] = True
         if t.kind in ("string", "comment") and t.end_line > t.line:
             for r in range(t.line + 1, min(t.end_line, n - 1) + 1):
                 inside[r] = True
