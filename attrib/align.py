@@ -49,8 +49,10 @@ class Region:
     distinct_abst: int  # the same with identifiers abstracted: low for look-alike structure
     consistency: float  # share of renamed identifiers mapping one-to-one (1.0: exact copy; 0.0: too short to tell)
     identical: bool  # same token sequence on both sides (whitespace and comments aside)
+    # positions of the region's aligned token pairs in the query and the source given to
+    # align, in query order
     q_aligned: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), compare=False, repr=False)
-    # positions (in the query given to align) of the tokens aligned in the region, ascending
+    s_aligned: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), compare=False, repr=False)
 
     @property
     def exact_ratio(self) -> float:
@@ -264,7 +266,7 @@ def _measure(q: Lexed, s: Lexed, nq: np.ndarray, aq: np.ndarray, chain: list[Run
                      else _consistency(q.norm[qpos], s.norm[spos], q.ident[qpos] & s.ident[spos])
                      if len(qpos) >= renamed_from else 0.0),
         identical=len(q_seg) == len(s_seg) and bool(np.array_equal(q_seg, s_seg)),
-        q_aligned=qpos.astype(np.int64))
+        q_aligned=qpos.astype(np.int64), s_aligned=spos.astype(np.int64))
 
 
 def _consistency(qn: np.ndarray, sn: np.ndarray, ident: np.ndarray) -> float:

@@ -262,12 +262,14 @@ def _comment_regex(syntax: Syntax) -> re.Pattern[str] | None:
     if syntax.backtick_strings:
         keep.append(r"`[^`\\]*(?:\\[\s\S][^`\\]*)*`")
     if syntax.regex_literals:  # a slash where a value is expected opens a regular expression
-        keep.append(r"(?:[(,=:\[!&|?{};+\-*%<>~^]|\b(?:return|typeof|case|in|of|else|throw|yield|await|void|"
-                    r"delete))[ \t]*/(?![*/])(?:\\.|\[(?:\\.|[^\]\\\n])*\]|[^/\\\n\[])+/[A-Za-z]*")
+        before = [r"[(,=:\[!&|?{};+\-*%<>~^]"] + [rf"\b{w}" for w in (
+            "return", "typeof", "case", "in", "of", "else", "throw", "yield", "await", "void", "delete")]
+        value_expected = "|".join(f"(?<={b}{gap}/)" for b in before for gap in ("", "[ \t]", "[ \t][ \t]"))
+        keep.append(r"/(?:" + value_expected + r")(?![*/])(?:\\.|\[(?:\\.|[^\]\\\n])*\]|[^/\\\n\[])+/[A-Za-z]*")
     # One test of the next character decides whether anything can start here at all.
     starts = {a[0] for a, _ in syntax.block_comments} | {c[0] for c in syntax.line_comments} | set("\"'")
     starts |= {"`"} if syntax.backtick_strings else set()
     starts |= set("brRuUL") if syntax.raw_strings else set()
-    starts |= set("(,=:[!&|?{};+-*%<>~^") | set("rtcioeywvd") if syntax.regex_literals else set()
+    starts |= {"/"} if syntax.regex_literals else set()
     first = "[" + "".join(re.escape(c) for c in sorted(starts)) + "]"
     return re.compile(f"(?={first})(?:(?P<keep>{'|'.join(keep)})|{'|'.join(comments)})", re.M)

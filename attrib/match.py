@@ -85,7 +85,8 @@ def attribute(text: str, store: Store, *, lang: str | None = None, path: str | N
     # every store verifies the same candidates.
     ranked = sorted((fid for fid in candidates if fid in stored),
                     key=lambda fid: (-candidates[fid].score, stored[fid].sha))[: options.max_candidates]
-    aligned: list[tuple[Region, np.ndarray, StoredFile, Lexed, list[str]]] = []
+    aligned: list[tuple[Region, StoredFile, Lexed, list[str]]] = []
+    evidence: list[Evidence] = []
     for file_id in ranked:
         hit, f = candidates[file_id], stored[file_id]
         # Align only around the hits: a copy reaches at most a window or so past its
@@ -96,62 +97,117 @@ def attribute(text: str, store: Store, *, lang: str | None = None, path: str | N
         s_lines = _lines(f.content)
         source = _lexed(f, s_lines, hit.s_first - margin, hit.s_last + margin)
         s_near = source.select((source.line >= hit.s_first - margin) & (source.line <= hit.s_last + margin))
-        regions = align(query.select(near), s_near, params.shingle, min_tokens=params.window_tokens,
-                        min_tokens_renamed=params.window_tokens)
-        aligned += [(r, near[r.q_aligned], f, source, s_lines) for r in regions if _consistent(r, options)]
+        for r in align(query.select(near), s_near, params.shingle, min_tokens=params.window_tokens,
+                       min_tokens_renamed=params.window_tokens):
+            if _consistent(r, options):
+                same = query.norm[near[r.q_aligned]] == s_near.norm[r.s_aligned]
+                aligned.append((r, f, source, s_lines))
+                evidence.append(Evidence(near[r.q_aligned], same, r.identical))
     if not aligned:
         return []
-    odds = chance([positions for _, positions, *_ in aligned], qwin["abst"], store, params)
+    _count_related(evidence, [(r, f) for r, f, _, _ in aligned])
+    odds = chance(evidence, qwin, store, params)
     q_lines = _lines(text)
     found = [(extend_edges(r, query, source, q_lines, s_lines), f, e)
-             for (r, _, f, source, s_lines), e in zip(aligned, odds) if e <= options.max_chance]
+             for (r, f, source, s_lines), e in zip(aligned, odds) if e <= options.max_chance]
     return _group(found)
 
 
-def chance(regions: list[np.ndarray], abstract: Windows, store: Store, params: FingerprintParams) -> list[float]:
-    """For each region -- the query token positions it aligns -- the expected number of
-    regions at least as long and as distinctive that the index would hold by chance.
+@dataclass
+class Evidence:
+    """What the chance of one aligned region is computed from: the query positions of
+    its aligned tokens (ascending), which of them are identical to the source, whether
+    the whole region is, and how many files of the source's own repositories hold the
+    same query lines (``related``, the source included)."""
 
-    Each query window whose tokens are all aligned is weighed by how common its
-    structure is (identifiers abstracted, literals and keywords kept): a window that
-    ``c`` of the index's ``W`` windows share carries ``log2(W / c)`` bits, spread over
-    its tokens. A token counts the bits of the rarest aligned window covering it, and a
-    window that repeats within the region counts once (repetitive code is not more
-    evidence). With ``B`` bits over the region, a query of ``Q`` windows compared with
-    ``W`` stored windows expects ``Q * W * 2**-B`` such regions by chance: windows are
-    taken as independent, so long regions of rare code get tiny numbers, short or
-    common ones (boilerplate, accessors, ``__eq__``, ``main``) large ones -- and as the
-    index grows, both ``W`` and the counts of common code grow with it.
+    positions: np.ndarray
+    same: np.ndarray
+    identical: bool
+    related: int = 1
+
+
+def _count_related(evidence: list[Evidence], regions: list[tuple[Region, StoredFile]]) -> None:
+    """Set ``related``: the files sharing a repository with a region's source whose
+    regions cover mostly the same query lines -- copies within one project (a bundle
+    and its sources, generated per-type variants) are one piece of evidence, not many."""
+    repos = [{p.repo for p in f.provenance} for _, f in regions]
+    for i, (r, _) in enumerate(regions):
+        evidence[i].related = sum(
+            1 for j, (o, _) in enumerate(regions)
+            if repos[i] & repos[j] and _overlap(r, o) >= 0.5 * (r.q_end_line - r.q_start_line + 1))
+
+
+def _overlap(a: Region, b: Region) -> int:
+    return max(0, min(a.q_end_line, b.q_end_line) - max(a.q_start_line, b.q_start_line) + 1)
+
+
+def chance(regions: list[Evidence], qwin: dict[str, Windows], store: Store, params: FingerprintParams) -> list[float]:
+    """For each aligned region, the expected number of regions at least as long and as
+    distinctive that an index of this size holds by chance (smaller: stronger evidence).
+
+    A query window whose tokens are all aligned is weighed by its document frequency:
+    if ``c`` of the index's ``W`` windows hold it, it carries ``log2(W / c)`` bits,
+    spread over its tokens. A window identical to the source is counted as written
+    (names included); one that only aligns once identifiers are abstracted (a renamed
+    or edited copy) by its structure, counting every stored window that shares one of
+    its bands -- the near variants a chance look-alike could be. Copies within the
+    source's own project (``related``) are not other evidence of commonness, so they
+    are taken off the count. A token counts the bits of the rarest window covering it,
+    and a window that repeats within the region counts once.
+
+    With ``B`` bits over a region, a query of ``Q`` windows compared with ``W`` stored
+    windows expects ``Q * W * 2**-B`` such regions by chance when windows are
+    independent. They are not when code is idiomatic, which is why a region that is not
+    identical (renamed, edited) gets the bits of at most one window that other files
+    also hold: look-alike structure seen elsewhere -- accessors, ``equals``, middleware
+    wrappers -- comes as a package, and only structure seen nowhere else adds up. Long
+    rare regions get tiny numbers, short or common ones (boilerplate, accessors,
+    ``__eq__``, ``main``) large ones; and as the index grows, ``W`` and the counts of
+    common code grow together.
     """
-    n = len(abstract)
+    norm, abst = qwin["norm"], qwin["abst"]
+    n = len(abst)
     if n == 0:
         return [float("inf")] * len(regions)
-    width = abstract.stop - abstract.first
-    inside = []
-    for positions in regions:
-        covered = np.zeros(int(abstract.stop.max()) + 1, dtype=np.int64)
-        covered[positions[positions < len(covered)]] = 1
-        cum = np.concatenate(([0], np.cumsum(covered)))
-        inside.append(np.flatnonzero(cum[abstract.stop] - cum[abstract.first] == width))
+    width = abst.stop - abst.first
+    inside, identical_windows = [], []
+    for e in regions:
+        aligned = np.zeros(int(abst.stop.max()) + 1, dtype=np.int64)
+        same = np.zeros_like(aligned)
+        ok = e.positions < len(aligned)
+        aligned[e.positions[ok]] = 1
+        same[e.positions[ok & e.same]] = 1
+        sums = [np.concatenate(([0], np.cumsum(x))) for x in (aligned, same)]
+        full = np.flatnonzero(sums[0][abst.stop] - sums[0][abst.first] == width)
+        inside.append(full)
+        identical_windows.append(sums[1][abst.stop[full]] - sums[1][abst.first[full]] == width[full])
     needed = np.unique(np.concatenate(inside)) if inside else np.zeros(0, dtype=np.int64)
     if len(needed) == 0:
         return [float("inf")] * len(regions)
-    found = store.key_counts(abstract.keys[needed].ravel())
+    found = store.key_counts(np.concatenate([norm.keys[needed].ravel(), abst.keys[needed].ravel()]))
+    counts = found.counts.reshape(2, len(needed), params.bands)
     total = max(found.postings / (len(STREAMS) * params.bands), 1.0)
-    count = np.ones(n, dtype=np.float64)
-    count[needed] = np.maximum(found.counts.reshape(len(needed), params.bands).min(axis=1), 1)
-    bits_per_token = np.maximum(np.log2(total / count), 0.0) / np.maximum(width, 1)
+    exact, alike = np.zeros(n), np.zeros(n)
+    exact[needed] = counts[0].min(axis=1)  # stored windows identical to it
+    alike[needed] = counts[1].max(axis=1)  # stored windows sharing a band of its structure
     out = []
-    for sel in inside:
+    for e, sel, ident in zip(regions, inside, identical_windows):
         if len(sel) == 0:
             out.append(float("inf"))
             continue
-        _, first_seen = np.unique(abstract.keys[sel], axis=0, return_index=True)
-        sel = sel[np.sort(first_seen)]  # a window repeated in the region counts once
-        token_bits = np.zeros(int(abstract.stop[sel].max()), dtype=np.float64)
-        for w in sel:
-            a, b = abstract.first[w], abstract.stop[w]
-            np.maximum(token_bits[a:b], bits_per_token[w], out=token_bits[a:b])
+        count = np.maximum(np.where(ident, exact[sel], alike[sel]) - (e.related - 1), 1)
+        bits = np.maximum(np.log2(total / count), 0.0)
+        _, first_seen = np.unique(abst.keys[sel], axis=0, return_index=True)
+        keep = np.zeros(len(sel), dtype=bool)
+        keep[first_seen] = True  # a window repeated in the region counts once
+        if not e.identical:
+            common = np.flatnonzero(keep & (count > 1))
+            if len(common) > 1:
+                keep[common] = False
+                keep[common[np.argmax(bits[common])]] = True
+        token_bits = np.zeros(int(abst.stop[sel].max()), dtype=np.float64)
+        for w, b in zip(sel[keep], bits[keep] / width[sel[keep]]):
+            np.maximum(token_bits[abst.first[w]:abst.stop[w]], b, out=token_bits[abst.first[w]:abst.stop[w]])
         out.append(float(n * total * np.exp2(-token_bits.sum())))
     return out
 
@@ -269,7 +325,9 @@ def _group(found: list[tuple[Region, StoredFile, float]]) -> list[Match]:
     matches = []
     for lead, members in groups:
         spans = [_span(r, f, p, odds) for r, f, odds in members for p in f.provenance]
-        spans.sort(key=lambda s: (-s.similarity, -(s.end_line - s.start_line), -(s.stars or 0), s.repo, s.path))
+        # The strongest evidence first (it names the true file among near-identical
+        # siblings), then the most similar, the longest, the most starred.
+        spans.sort(key=lambda s: (s.chance, -s.similarity, -(s.end_line - s.start_line), -(s.stars or 0), s.repo, s.path))
         matches.append(Match(start_line=lead.q_start_line, end_line=lead.q_end_line, sources=tuple(spans)))
     matches.sort(key=lambda m: (m.start_line, m.end_line))
     return matches

@@ -17,6 +17,8 @@ A project sets its own in ``.attrib.toml`` at its root, or ``[tool.attrib]`` in
 
     min_lines = 4                    # ignore copies shorter than this (lines)
     min_similarity = 0.9             # ... or less similar than this (0-1)
+    max_chance = 0.001               # report a copy only when an index this size would hold a
+                                     # region this long and distinctive by chance fewer times
     ignore_sources = ["acme/widgets", "acme/*"]   # repositories (globs) never reported
     notice_files = ["THIRD_PARTY_NOTICES", "NOTICE", "NOTICE.md"]
     exclude = ["generated/**"]       # paths never checked (like .attribignore)
@@ -36,13 +38,14 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from attrib.errors import AttribError
+from attrib.match import DEFAULT_OPTIONS, MAX_CHANCE, MatchOptions
 from attrib.licenses import (
     CATEGORIES,
     COPYLEFT,
@@ -77,6 +80,7 @@ class Policy:
     licenses: Mapping[str, str] = field(default_factory=dict)  # SPDX id -> verdict
     min_lines: int = 1
     min_similarity: float = 0.0
+    max_chance: float = MAX_CHANCE
     ignore_sources: tuple[str, ...] = ()
     notice_files: tuple[str, ...] = DEFAULT_NOTICE_FILES
     exclude: tuple[str, ...] = ()
@@ -93,6 +97,10 @@ class Policy:
             return worst_verdict(self.licenses.get(i) or self.verdicts.get(category(i), self.otherwise)
                                  for i in ids)
         return self.verdicts.get(license_category, self.otherwise)
+
+    def match_options(self) -> MatchOptions:
+        """The matcher's options under this policy (its ``max_chance``)."""
+        return replace(DEFAULT_OPTIONS, max_chance=self.max_chance)
 
     def ignores(self, repo: str) -> bool:
         """Whether matches from this repository are never reported (``ignore_sources``)."""
@@ -149,7 +157,8 @@ def load(path: Path) -> Policy:
     return _parse(data, _Locator(path, text, prefix))
 
 
-KEYS = ("min_lines", "min_similarity", "ignore_sources", "notice_files", "exclude", "categories", "licenses")
+KEYS = ("min_lines", "min_similarity", "max_chance", "ignore_sources", "notice_files", "exclude", "categories",
+        "licenses")
 
 
 def _parse(data: dict[str, Any], where: "_Locator") -> Policy:
@@ -176,8 +185,12 @@ def _parse(data: dict[str, Any], where: "_Locator") -> Policy:
     if isinstance(min_similarity, bool) or not isinstance(min_similarity, (int, float)) \
             or not 0 <= min_similarity <= 1:
         raise where.error("min_similarity", f"min_similarity must be a number from 0 to 1, not {min_similarity!r}")
+    max_chance = data.get("max_chance", MAX_CHANCE)
+    if isinstance(max_chance, bool) or not isinstance(max_chance, (int, float)) or not max_chance > 0:
+        raise where.error("max_chance", f"max_chance must be a number above 0 (e.g. 0.001), not {max_chance!r}")
     return Policy(verdicts=MappingProxyType(verdicts), otherwise=DEFAULT_POLICY.otherwise,
                   licenses=MappingProxyType(licenses), min_lines=min_lines, min_similarity=float(min_similarity),
+                  max_chance=float(max_chance),
                   ignore_sources=_strings(data, "ignore_sources", where, ()),
                   notice_files=_strings(data, "notice_files", where, DEFAULT_NOTICE_FILES),
                   exclude=_strings(data, "exclude", where, ()), origin=str(where.path))

@@ -94,7 +94,7 @@ def check(selection: Selection, store: Store, policy: Policy, ignore: Ignore, no
             skipped[item.reason] = skipped.get(item.reason, 0) + 1
             continue
         matches = []
-        for match in attribute(item.content, store, lang=item.lang, path=changed.path):
+        for match in attribute(item.content, store, lang=item.lang, path=changed.path, options=policy.match_options()):
             kept = _apply(match, policy)
             lines = _changed_in(kept, changed) if kept else ()
             if kept is None or not lines:

@@ -151,7 +151,7 @@ def generate(lm: LoadedModel, prompt: Prompt, store: Store | None, *, sampling: 
                 watcher.close()
                 matching += watcher.seconds
         final_started = time.perf_counter()
-        matches = _final_matches(prompt, out.text, store, lang, path)
+        matches = _final_matches(prompt, out.text, store, lang, path, policy)
         matching += time.perf_counter() - final_started
         denied = [m for m in matches if verdict_of(m, policy) == "fail"]
         if on_match == "avoid" and attempt <= max_tries and (denied or reason == "stopped"):
@@ -167,11 +167,12 @@ def generate(lm: LoadedModel, prompt: Prompt, store: Store | None, *, sampling: 
 
 
 def _final_matches(prompt: Prompt, completion: str, store: Store | None, lang: str | None,
-                   path: str | None) -> list[Match]:
+                   path: str | None, policy: Policy) -> list[Match]:
     lines = prompt.generated_lines(completion)
     if store is None or lines is None:
         return []
-    return in_scope(attribute(prompt.document(completion), store, lang=lang, path=path), *lines)
+    return in_scope(attribute(prompt.document(completion), store, lang=lang, path=path,
+                              options=policy.match_options()), *lines)
 
 
 def _roll_back(match: Match, out: TokenText, prompt: Prompt, context: list[int], bans: Bans,
