@@ -25,9 +25,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .fingerprint import shingles
-from .lexer import Lexed
+from .lexer import Lexed, token_hashes
 
 MAX_REPEATS = 32  # a shingle occurring more often than this in the source is skipped as noise
+_PUNCTUATION = np.unique(token_hashes(" ".join("!\"#$%&'()*+,-./:;<=>?@[\\]^`{|}~")))
 RENAME_CONSISTENCY = 0.9  # identifiers mapping one-to-one at least this often read as a renaming
 EXACT_RATIO = 0.9  # a region this share of whose aligned tokens are identical is a copy, not a renaming
 
@@ -227,19 +228,24 @@ def _measure(q: Lexed, s: Lexed, nq: np.ndarray, aq: np.ndarray, chain: list[Run
     if len(qpos) == 0:
         return None
     # Interior lines may be partly edited, but the first and last lines must be fully
-    # aligned: a shingle that ends a copy reaches k-1 tokens into the next line.
+    # aligned: a shingle that ends a copy reaches k-1 tokens into the next line, and a
+    # copy does not start with the closing brackets of the code before it.
     # An exact copy ends on identical lines: look-alike code next to it is not part of
-    # it, unless the whole reads as one consistent renaming (a renamed copy).
+    # it, unless the identical part is the smaller one and the whole reads as one
+    # consistent renaming (a renamed copy with a few lines that no renaming touched).
     qlines = q.line[qpos]
     same = q.norm[qpos] == s.norm[spos]
     lines, first, aligned_per_line = np.unique(qlines, return_index=True, return_counts=True)
     identical_per_line = np.add.reduceat(same.astype(np.int64), first)
     tokens_per_line = np.searchsorted(q.line, lines, side="right") - np.searchsorted(q.line, lines, side="left")
-    edges = np.flatnonzero(aligned_per_line == tokens_per_line)
+    marks = q.line[np.isin(q.norm, _PUNCTUATION)]
+    marks = np.bincount(np.searchsorted(lines, marks[np.isin(marks, lines)]), minlength=len(lines))
+    content = marks < tokens_per_line  # a line with a word, not brackets and punctuation alone
+    edges = _from_content(np.flatnonzero(aligned_per_line == tokens_per_line), content)
     if len(edges) == 0:
         return None
     a, b = int(lines[edges[0]]), int(lines[edges[-1]])
-    exact_edges = np.flatnonzero(identical_per_line == tokens_per_line)
+    exact_edges = _from_content(np.flatnonzero(identical_per_line == tokens_per_line), content)
     if len(exact_edges):
         a2, b2 = int(lines[exact_edges[0]]), int(lines[exact_edges[-1]])
         inner = (qlines >= a2) & (qlines <= b2)
@@ -247,7 +253,7 @@ def _measure(q: Lexed, s: Lexed, nq: np.ndarray, aq: np.ndarray, chain: list[Run
             within = (qlines >= a) & (qlines <= b)
             renamed = (_consistency(q.norm[qpos[within]], s.norm[spos[within]],
                                     (q.ident[qpos] & s.ident[spos])[within])
-                       if np.count_nonzero(within) >= renamed_from else 0.0)
+                       if np.count_nonzero(within) >= renamed_from and 2 * (b2 - a2 + 1) < b - a + 1 else 0.0)
             if renamed < RENAME_CONSISTENCY:
                 a, b = a2, b2
     inside = (qlines >= a) & (qlines <= b)
@@ -267,6 +273,12 @@ def _measure(q: Lexed, s: Lexed, nq: np.ndarray, aq: np.ndarray, chain: list[Run
                      if len(qpos) >= renamed_from else 0.0),
         identical=len(q_seg) == len(s_seg) and bool(np.array_equal(q_seg, s_seg)),
         q_aligned=qpos.astype(np.int64), s_aligned=spos.astype(np.int64))
+
+
+def _from_content(edges: np.ndarray, content: np.ndarray) -> np.ndarray:
+    """Candidate edge lines from the first one with content: a copy does not start with
+    brackets and punctuation alone (those of the code before it look alike anywhere)."""
+    return edges[np.cumsum(content[edges]) > 0]
 
 
 def _consistency(qn: np.ndarray, sn: np.ndarray, ident: np.ndarray) -> float:

@@ -90,14 +90,13 @@ null var record yield String Object Integer Long Boolean Double Float Character 
 System Override Deprecated SuppressWarnings FunctionalInterface Exception RuntimeException
 IllegalArgumentException IllegalStateException NullPointerException IOException
 UnsupportedOperationException List Map Set Collection Iterator Iterable ArrayList HashMap HashSet
-StringBuilder Arrays Collections Objects Optional equals hashCode toString getClass length size
-get put add""")
+StringBuilder Arrays Collections Objects Optional equals hashCode toString getClass""")
 _JS_KW = _words("""break case catch class const continue debugger default delete do else export extends
 finally for function if import in instanceof let new return super switch this throw try
 typeof var void while with yield async await of true false null undefined interface type
 implements enum public private protected readonly static get set constructor prototype arguments
 require module exports console Object Array String Number Boolean Math JSON Promise Error TypeError
-Symbol Map Set Date RegExp length push call apply bind""")
+Symbol Map Set Date RegExp prototype call apply bind""")
 _GO_KW = _words("""break case chan const continue default defer else fallthrough for func go goto if
 import interface map package range return select struct switch type var nil true false
 err string int int8 int16 int32 int64 uint uint8 uint16 uint32 uint64 uintptr float32 float64

@@ -152,8 +152,10 @@ def chance(regions: list[Evidence], qwin: dict[str, Windows], store: Store, para
     or edited copy) by its structure, counting every stored window that shares one of
     its bands -- the near variants a chance look-alike could be. Copies within the
     source's own project (``related``) are not other evidence of commonness, so they
-    are taken off the count. A token counts the bits of the rarest window covering it,
-    and a window that repeats within the region counts once.
+    are taken off the count. A window no stored window matches at all says nothing (the
+    index keeps a window at every other line only, so half the query's windows have
+    no stored counterpart even in a copy). A token counts the bits of the rarest window
+    covering it, and a window that repeats within the region counts once.
 
     With ``B`` bits over a region, a query of ``Q`` windows compared with ``W`` stored
     windows expects ``Q * W * 2**-B`` such regions by chance when windows are
@@ -195,11 +197,13 @@ def chance(regions: list[Evidence], qwin: dict[str, Windows], store: Store, para
         if len(sel) == 0:
             out.append(float("inf"))
             continue
-        count = np.maximum(np.where(ident, exact[sel], alike[sel]) - (e.related - 1), 1)
+        seen = np.where(ident, exact[sel], alike[sel])
+        count = np.maximum(seen - (e.related - 1), 1)
         bits = np.maximum(np.log2(total / count), 0.0)
         _, first_seen = np.unique(abst.keys[sel], axis=0, return_index=True)
         keep = np.zeros(len(sel), dtype=bool)
         keep[first_seen] = True  # a window repeated in the region counts once
+        keep &= seen > 0  # no stored window starts there (the index keeps every other line): unknown, not rare
         if not e.identical:
             common = np.flatnonzero(keep & (count > 1))
             if len(common) > 1:

@@ -116,7 +116,7 @@ def test_boilerplate_statements_per_language(lang, text, boiler):
 
 @pytest.mark.parametrize("lang, keyword_words, names", [
     ("Python", ["def", "return", "self", "len"], ["total", "items"]),
-    ("JavaScript", ["function", "return", "this", "console", "length"], ["total", "items"]),
+    ("JavaScript", ["function", "return", "this", "console", "prototype"], ["total", "items"]),
     ("Java", ["public", "int", "return", "String", "equals"], ["total", "items"]),
     ("Go", ["func", "return", "err", "nil", "fmt"], ["total", "items"]),
     ("Rust", ["fn", "let", "mut", "Vec", "Some", "unwrap"], ["total", "items"]),
