@@ -32,7 +32,7 @@ from .params import DEFAULT_PARAMS, FingerprintParams, check_compatible
 from .records import Match, SourceSpan
 from .store import Store, StoredFile
 
-MAX_CHANCE = 1e-3  # the default of MatchOptions.max_chance and of the policy's max_chance
+MAX_CHANCE = 0.1  # the default of MatchOptions.max_chance and of the policy's max_chance
 
 
 @dataclass(frozen=True)
@@ -152,10 +152,11 @@ def chance(regions: list[Evidence], qwin: dict[str, Windows], store: Store, para
     or edited copy) by its structure, counting every stored window that shares one of
     its bands -- the near variants a chance look-alike could be. Copies within the
     source's own project (``related``) are not other evidence of commonness, so they
-    are taken off the count. A window no stored window matches at all says nothing (the
-    index keeps a window at every other line only, so half the query's windows have
-    no stored counterpart even in a copy). A token counts the bits of the rarest window
-    covering it, and a window that repeats within the region counts once.
+    are taken off the count. The index keeps a window at every other line only, so half
+    the query's windows have no stored counterpart even in a copy: such a window is
+    taken to be as common as its nearest neighbour that has one. A token counts the bits
+    of the rarest window covering it, and a window that repeats within the region counts
+    once.
 
     With ``B`` bits over a region, a query of ``Q`` windows compared with ``W`` stored
     windows expects ``Q * W * 2**-B`` such regions by chance when windows are
@@ -198,12 +199,19 @@ def chance(regions: list[Evidence], qwin: dict[str, Windows], store: Store, para
             out.append(float("inf"))
             continue
         seen = np.where(ident, exact[sel], alike[sel])
+        observed = np.flatnonzero(seen > 0)
+        if len(observed) == 0:
+            out.append(float("inf"))
+            continue
+        # No stored window starts where an unobserved one does (the index keeps every
+        # other line): it is as common as its nearest observed neighbour.
+        nearest = np.abs(abst.first[sel][:, None] - abst.first[sel][observed][None, :]).argmin(axis=1)
+        seen = seen[observed[nearest]]
         count = np.maximum(seen - (e.related - 1), 1)
         bits = np.maximum(np.log2(total / count), 0.0)
         _, first_seen = np.unique(abst.keys[sel], axis=0, return_index=True)
         keep = np.zeros(len(sel), dtype=bool)
         keep[first_seen] = True  # a window repeated in the region counts once
-        keep &= seen > 0  # no stored window starts there (the index keeps every other line): unknown, not rare
         if not e.identical:
             common = np.flatnonzero(keep & (count > 1))
             if len(common) > 1:
