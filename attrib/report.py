@@ -51,7 +51,6 @@ def source_json(span: SourceSpan) -> dict[str, Any]:
         "obligation": info.obligation,
         "similarity": round(span.similarity, 3),
         "kind": span.kind,
-        "chance": float(f"{span.chance:.3g}"),
         "sha": span.sha,
     }
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from attrib.match import attribute
+from attrib.match import DEFAULT_OPTIONS, MatchOptions, attribute
 from attrib.store import open_store
 from indexer import pipeline
 from indexer.sources.base import RawFile
@@ -302,10 +302,10 @@ NAMES = [("Order", "title", "quantity"), ("Customer", "email", "visits"), ("Tick
          ("Lease", "tenant", "months"), ("Vote", "option", "tally"), ("Cargo", "manifest", "tons")]
 
 
-def boilerplate_files() -> list[RawFile]:
+def boilerplate_files(names: list[tuple[str, str, str]] = NAMES) -> list[RawFile]:
     files = []
     for lang, (ext, template) in BOILERPLATE.items():
-        for i, (kind, a, b) in enumerate(NAMES):
+        for i, (kind, a, b) in enumerate(names):
             text = template.format(Type=kind, a=a, b=b, A=a.capitalize(), B=b.capitalize(), pkg=kind.lower())
             files.append(RawFile(text, repo=f"someone{i}/{kind.lower()}-{ext}", path=f"{kind.lower()}.{ext}",
                                  commit="c" * 40, licenses=("MIT",), lang=lang))
@@ -550,3 +550,18 @@ module.exports = { Counter };
 @pytest.mark.parametrize("lang", sorted(GENERIC))
 def test_generic_short_code_is_not_attributed(polyglot_store, lang):
     assert attribute(GENERIC[lang], polyglot_store, lang=lang) == []
+
+
+def test_chance_matches_do_not_grow_with_the_index(tmp_path):
+    """Four times the boilerplate, as a bigger index holds: generic code only looks more
+    common, never more like a copy."""
+    more = [(f"{kind}{n}", f"{a}_{n}", f"{b}_{n}") for n in range(4) for kind, a, b in NAMES]
+    everything = MatchOptions(max_chance=float("inf"))
+    odds = []
+    for i, names in enumerate((NAMES, more)):
+        with open_store(str(tmp_path / f"{i}.db"), create=True) as store:
+            pipeline.run(boilerplate_files(names), store)
+            odds.append({lang: min((s.chance for m in attribute(GENERIC[lang], store, lang=lang, options=everything)
+                                    for s in m.sources), default=float("inf")) for lang in GENERIC})
+    for lang in GENERIC:
+        assert odds[1][lang] >= odds[0][lang] > DEFAULT_OPTIONS.max_chance, lang
