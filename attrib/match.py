@@ -18,8 +18,8 @@ and the web API all call, so they give the same answer for the same code:
 """
 from __future__ import annotations
 
-from collections import OrderedDict
-from dataclasses import dataclass
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -80,11 +80,17 @@ def attribute(text: str, store: Store, *, lang: str | None = None, path: str | N
     candidates = _candidates(qwin, store, params, options)
     if not candidates:
         return []
+    counts = WindowCounts.of(qwin, store, params)
     stored = store.files(list(candidates))
     # Best evidence first; equal evidence by content (sha), not by the store's ids, so
-    # every store verifies the same candidates.
+    # every store verifies the same candidates. A file whose shared windows could not
+    # make any region unlikely enough by chance is not worth aligning.
     ranked = sorted((fid for fid in candidates if fid in stored),
                     key=lambda fid: (-candidates[fid].score, stored[fid].sha))[: options.max_candidates]
+    repos = Counter(repo for fid in ranked for repo in {p.repo for p in stored[fid].provenance})
+    ranked = [fid for fid in ranked if counts.best_chance(
+        candidates[fid], max(repos[p.repo] for p in stored[fid].provenance) if stored[fid].provenance else 1)
+        <= options.max_chance]
     aligned: list[tuple[Region, StoredFile, Lexed, list[str]]] = []
     evidence: list[Evidence] = []
     for file_id in ranked:
@@ -100,13 +106,12 @@ def attribute(text: str, store: Store, *, lang: str | None = None, path: str | N
         for r in align(query.select(near), s_near, params.shingle, min_tokens=params.window_tokens,
                        min_tokens_renamed=params.window_tokens):
             if _consistent(r, options):
-                same = query.norm[near[r.q_aligned]] == s_near.norm[r.s_aligned]
                 aligned.append((r, f, source, s_lines))
-                evidence.append(Evidence(near[r.q_aligned], same, r.identical))
+                evidence.append(Evidence(near[r.q_aligned], r.identical))
     if not aligned:
         return []
     _count_related(evidence, [(r, f) for r, f, _, _ in aligned])
-    odds = chance(evidence, qwin, store, params)
+    odds = chance(evidence, qwin["abst"], counts)
     q_lines = _lines(text)
     found = [(extend_edges(r, query, source, q_lines, s_lines), f, e)
              for (r, f, source, s_lines), e in zip(aligned, odds) if e <= options.max_chance]
@@ -116,12 +121,11 @@ def attribute(text: str, store: Store, *, lang: str | None = None, path: str | N
 @dataclass
 class Evidence:
     """What the chance of one aligned region is computed from: the query positions of
-    its aligned tokens (ascending), which of them are identical to the source, whether
-    the whole region is, and how many files of the source's own repositories hold the
-    same query lines (``related``, the source included)."""
+    its aligned tokens (ascending), whether it is identical to the source, and how many
+    files of the source's own repositories hold the same query lines (``related``, the
+    source included)."""
 
     positions: np.ndarray
-    same: np.ndarray
     identical: bool
     related: int = 1
 
@@ -141,22 +145,56 @@ def _overlap(a: Region, b: Region) -> int:
     return max(0, min(a.q_end_line, b.q_end_line) - max(a.q_start_line, b.q_start_line) + 1)
 
 
-def chance(regions: list[Evidence], qwin: dict[str, Windows], store: Store, params: FingerprintParams) -> list[float]:
+@dataclass(frozen=True)
+class WindowCounts:
+    """The document frequency of each query window (one store call per query):
+    ``exact`` stored windows identical to it (the fewest holders of one of its exact
+    bands), ``alike`` stored windows sharing a band of its structure (the most holders of
+    one of its abstract bands), out of ``total`` stored windows."""
+
+    exact: np.ndarray
+    alike: np.ndarray
+    total: float
+
+    @classmethod
+    def of(cls, qwin: dict[str, Windows], store: Store, params: FingerprintParams) -> "WindowCounts":
+        norm, abst = qwin["norm"], qwin["abst"]
+        found = store.key_counts(np.concatenate([norm.keys.ravel(), abst.keys.ravel()]))
+        counts = found.counts.reshape(2, len(norm), params.bands)
+        return cls(counts[0].min(axis=1).astype(np.float64), counts[1].max(axis=1).astype(np.float64),
+                   max(found.postings / (len(STREAMS) * params.bands), 1.0))
+
+    def best_chance(self, hit: "_Hit", related: int) -> float:
+        """A bound on the chance of any region a candidate file could give: each window
+        it shares counted with its neighbour (the index keeps every other line), the
+        windows it shares only by structure and others hold too counting once."""
+        n = len(self.exact)
+        exact_w = hit.windows[hit.windows < n]
+        alike_w = np.setdiff1d(hit.windows[hit.windows >= n] - n, exact_w)
+        bits = lambda c: np.maximum(np.log2(self.total / np.maximum(c - (related - 1), 1)), 0.0)
+        shared = bits(self.exact[exact_w]).sum()
+        alike_counts = self.alike[alike_w]
+        rare, common = bits(alike_counts[alike_counts - (related - 1) <= 1]), bits(alike_counts[alike_counts - (related - 1) > 1])
+        shared += rare.sum() + (common.max() if len(common) else 0.0)
+        return float(n * self.total * np.exp2(-2 * shared))
+
+
+def chance(regions: list[Evidence], abst: Windows, counts: "WindowCounts") -> list[float]:
     """For each aligned region, the expected number of regions at least as long and as
     distinctive that an index of this size holds by chance (smaller: stronger evidence).
 
     A query window whose tokens are all aligned is weighed by its document frequency:
     if ``c`` of the index's ``W`` windows hold it, it carries ``log2(W / c)`` bits,
-    spread over its tokens. A window identical to the source is counted as written
-    (names included); one that only aligns once identifiers are abstracted (a renamed
-    or edited copy) by its structure, counting every stored window that shares one of
-    its bands -- the near variants a chance look-alike could be. Copies within the
-    source's own project (``related``) are not other evidence of commonness, so they
-    are taken off the count. The index keeps a window at every other line only, so half
-    the query's windows have no stored counterpart even in a copy: such a window is
-    taken to be as common as its nearest neighbour that has one. A token counts the bits
-    of the rarest window covering it, and a window that repeats within the region counts
-    once.
+    spread over its tokens. In a region identical to the source, windows are counted as
+    written (names included); in a near one (renamed, edited) by their structure,
+    counting every stored window that shares one of its bands -- the near variants a
+    chance look-alike could be. Copies within the source's own project (``related``) are
+    not other evidence of commonness, so they are taken off the count. The index keeps
+    a window at every other line only, so one line's count is a thin sample: a window is
+    taken to be as common as the commonest of it and its neighbours (and one with no
+    stored counterpart, as common as its nearest neighbour that has one). A token counts
+    the bits of the rarest window covering it, and a window that repeats within the
+    region counts once.
 
     With ``B`` bits over a region, a query of ``Q`` windows compared with ``W`` stored
     windows expects ``Q * W * 2**-B`` such regions by chance when windows are
@@ -168,45 +206,33 @@ def chance(regions: list[Evidence], qwin: dict[str, Windows], store: Store, para
     ``__eq__``, ``main``) large ones; and as the index grows, ``W`` and the counts of
     common code grow together.
     """
-    norm, abst = qwin["norm"], qwin["abst"]
     n = len(abst)
     if n == 0:
         return [float("inf")] * len(regions)
     width = abst.stop - abst.first
-    inside, identical_windows = [], []
+    inside = []
     for e in regions:
         aligned = np.zeros(int(abst.stop.max()) + 1, dtype=np.int64)
-        same = np.zeros_like(aligned)
-        ok = e.positions < len(aligned)
-        aligned[e.positions[ok]] = 1
-        same[e.positions[ok & e.same]] = 1
-        sums = [np.concatenate(([0], np.cumsum(x))) for x in (aligned, same)]
-        full = np.flatnonzero(sums[0][abst.stop] - sums[0][abst.first] == width)
-        inside.append(full)
-        identical_windows.append(sums[1][abst.stop[full]] - sums[1][abst.first[full]] == width[full])
-    needed = np.unique(np.concatenate(inside)) if inside else np.zeros(0, dtype=np.int64)
-    if len(needed) == 0:
-        return [float("inf")] * len(regions)
-    found = store.key_counts(np.concatenate([norm.keys[needed].ravel(), abst.keys[needed].ravel()]))
-    counts = found.counts.reshape(2, len(needed), params.bands)
-    total = max(found.postings / (len(STREAMS) * params.bands), 1.0)
-    exact, alike = np.zeros(n), np.zeros(n)
-    exact[needed] = counts[0].min(axis=1)  # stored windows identical to it
-    alike[needed] = counts[1].max(axis=1)  # stored windows sharing a band of its structure
+        aligned[e.positions[e.positions < len(aligned)]] = 1
+        cum = np.concatenate(([0], np.cumsum(aligned)))
+        inside.append(np.flatnonzero(cum[abst.stop] - cum[abst.first] == width))
+    exact, alike, total = counts.exact, counts.alike, counts.total
     out = []
-    for e, sel, ident in zip(regions, inside, identical_windows):
+    for e, sel in zip(regions, inside):
         if len(sel) == 0:
             out.append(float("inf"))
             continue
-        seen = np.where(ident, exact[sel], alike[sel])
+        seen = (exact if e.identical else alike)[sel]
         observed = np.flatnonzero(seen > 0)
         if len(observed) == 0:
             out.append(float("inf"))
             continue
-        # No stored window starts where an unobserved one does (the index keeps every
-        # other line): it is as common as its nearest observed neighbour.
+        # The index keeps a window at every other line, so one line's count is a thin
+        # sample: a window is as common as the commonest of it and the windows of the
+        # lines next to it, and one no stored window matches as its nearest neighbour.
         nearest = np.abs(abst.first[sel][:, None] - abst.first[sel][observed][None, :]).argmin(axis=1)
         seen = seen[observed[nearest]]
+        seen = np.maximum(seen, np.maximum(np.r_[seen[1:], 0], np.r_[0, seen[:-1]]))
         count = np.maximum(seen - (e.related - 1), 1)
         bits = np.maximum(np.log2(total / count), 0.0)
         _, first_seen = np.unique(abst.keys[sel], axis=0, return_index=True)
@@ -249,6 +275,9 @@ class _Hit:
     s_first: int
     s_last: int
     score: float
+    windows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), compare=False, repr=False)
+    # the query windows sharing bands with the file: exact-stream ones numbered first,
+    # then the abstract stream's (n + window)
 
 
 def _candidates(qwin: dict[str, Windows], store: Store, params: FingerprintParams,
@@ -315,7 +344,9 @@ def _candidates(qwin: dict[str, Windows], store: Store, params: FingerprintParam
     if len(order) > options.max_candidates:  # keep the ties of the last place: `attribute` breaks them
         last = score[order[options.max_candidates - 1]]
         order = order[score[order] >= last][: 4 * options.max_candidates]
-    return {int(files[i]): _Hit(*(int(x[i]) for x in spans), float(score[i])) for i in order}
+    grouped = once[np.argsort(inverse[once], kind="stable")]
+    by_file = np.split(s_window[grouped], np.flatnonzero(np.diff(inverse[grouped])) + 1)
+    return {int(files[i]): _Hit(*(int(x[i]) for x in spans), float(score[i]), np.unique(by_file[i])) for i in order}
 
 
 def _group(found: list[tuple[Region, StoredFile, float]]) -> list[Match]:
