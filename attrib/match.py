@@ -103,11 +103,14 @@ def attribute(text: str, store: Store, *, lang: str | None = None, path: str | N
         s_lines = _lines(f.content)
         source = _lexed(f, s_lines, hit.s_first - margin, hit.s_last + margin)
         s_near = source.select((source.line >= hit.s_first - margin) & (source.line <= hit.s_last + margin))
+        own = np.zeros(2 * len(qwin["abst"]), dtype=np.int64)
+        own[hit.windows] = hit.own
         for r in align(query.select(near), s_near, params.shingle, min_tokens=params.window_tokens,
                        min_tokens_renamed=params.window_tokens):
             if _consistent(r, options):
+                same = query.norm[near[r.q_aligned]] == s_near.norm[r.s_aligned]
                 aligned.append((r, f, source, s_lines))
-                evidence.append(Evidence(near[r.q_aligned], r.identical))
+                evidence.append(Evidence(near[r.q_aligned], same, r.identical, own))
     if not aligned:
         return []
     _count_related(evidence, [(r, f) for r, f, _, _ in aligned])
@@ -121,12 +124,16 @@ def attribute(text: str, store: Store, *, lang: str | None = None, path: str | N
 @dataclass
 class Evidence:
     """What the chance of one aligned region is computed from: the query positions of
-    its aligned tokens (ascending), whether it is identical to the source, and how many
+    its aligned tokens (ascending) and which of them are identical to the source;
+    whether the whole region is; per query window (exact stream, then abstract), how
+    many stored windows of the source file itself it matches (``own``); and how many
     files of the source's own repositories hold the same query lines (``related``, the
     source included)."""
 
     positions: np.ndarray
+    same: np.ndarray
     identical: bool
+    own: np.ndarray
     related: int = 1
 
 
@@ -165,18 +172,17 @@ class WindowCounts:
                    max(found.postings / (len(STREAMS) * params.bands), 1.0))
 
     def best_chance(self, hit: "_Hit", related: int) -> float:
-        """A bound on the chance of any region a candidate file could give: each window
-        it shares counted with its neighbour (the index keeps every other line), the
-        windows it shares only by structure and others hold too counting once."""
+        """A bound on the chance of any region a candidate file could give: every window
+        it shares counted (its own repeats and ``related`` copies once), each with its
+        neighbour -- the index keeps every other line, so a copy's windows match at every
+        other line -- and nothing taken off for idioms."""
         n = len(self.exact)
-        exact_w = hit.windows[hit.windows < n]
-        alike_w = np.setdiff1d(hit.windows[hit.windows >= n] - n, exact_w)
-        bits = lambda c: np.maximum(np.log2(self.total / np.maximum(c - (related - 1), 1)), 0.0)
-        shared = bits(self.exact[exact_w]).sum()
-        alike_counts = self.alike[alike_w]
-        rare, common = bits(alike_counts[alike_counts - (related - 1) <= 1]), bits(alike_counts[alike_counts - (related - 1) > 1])
-        shared += rare.sum() + (common.max() if len(common) else 0.0)
-        return float(n * self.total * np.exp2(-2 * shared))
+        counts = np.where(hit.windows < n, self.exact[hit.windows % n], self.alike[hit.windows % n])
+        counts = np.maximum(counts - (hit.own - 1) - (related - 1), 1)
+        best = {}  # per query window, its best stream
+        for w, b in zip(hit.windows % n, np.log2(self.total / counts)):
+            best[w] = max(best.get(w, 0.0), b)
+        return float(n * self.total * np.exp2(-2 * sum(best.values())))
 
 
 def chance(regions: list[Evidence], abst: Windows, counts: "WindowCounts") -> list[float]:
@@ -188,8 +194,8 @@ def chance(regions: list[Evidence], abst: Windows, counts: "WindowCounts") -> li
     spread over its tokens. In a region identical to the source, windows are counted as
     written (names included); in a near one (renamed, edited) by their structure,
     counting every stored window that shares one of its bands -- the near variants a
-    chance look-alike could be. Copies within the source's own project (``related``) are
-    not other evidence of commonness, so they are taken off the count. The index keeps
+    chance look-alike could be. The source's own repeats of a window and copies within
+    its project (``related``) are not other evidence of commonness, so they count once. The index keeps
     a window at every other line only, so one line's count is a thin sample: a window is
     taken to be as common as the commonest of it and its neighbours (and one with no
     stored counterpart, as common as its nearest neighbour that has one). A token counts
@@ -198,31 +204,41 @@ def chance(regions: list[Evidence], abst: Windows, counts: "WindowCounts") -> li
 
     With ``B`` bits over a region, a query of ``Q`` windows compared with ``W`` stored
     windows expects ``Q * W * 2**-B`` such regions by chance when windows are
-    independent. They are not when code is idiomatic, which is why a region that is not
-    identical (renamed, edited) gets the bits of at most one window that other files
-    also hold: look-alike structure seen elsewhere -- accessors, ``equals``, middleware
-    wrappers -- comes as a package, and only structure seen nowhere else adds up. Long
-    rare regions get tiny numbers, short or common ones (boilerplate, accessors,
-    ``__eq__``, ``main``) large ones; and as the index grows, ``W`` and the counts of
-    common code grow together.
+    independent. They are not when code is idiomatic, which is why in a region that is
+    not identical (renamed, edited) a run of consecutive windows that other code holds
+    too counts as its rarest one: look-alike structure seen elsewhere -- accessors,
+    ``equals``, middleware wrappers -- comes as a package, and only structure seen
+    nowhere else adds up. Long rare regions get tiny numbers, short or common ones
+    (boilerplate, accessors, ``__eq__``, ``main``) large ones; and as the index grows,
+    ``W`` and the counts of common code grow together.
     """
     n = len(abst)
     if n == 0:
         return [float("inf")] * len(regions)
     width = abst.stop - abst.first
-    inside = []
+    inside: list[tuple[np.ndarray, np.ndarray]] = []
     for e in regions:
         aligned = np.zeros(int(abst.stop.max()) + 1, dtype=np.int64)
-        aligned[e.positions[e.positions < len(aligned)]] = 1
-        cum = np.concatenate(([0], np.cumsum(aligned)))
-        inside.append(np.flatnonzero(cum[abst.stop] - cum[abst.first] == width))
+        same = np.zeros_like(aligned)
+        ok = e.positions < len(aligned)
+        aligned[e.positions[ok]] = 1
+        same[e.positions[ok & e.same]] = 1
+        cums = [np.concatenate(([0], np.cumsum(x))) for x in (aligned, same)]
+        full = np.flatnonzero(cums[0][abst.stop] - cums[0][abst.first] == width)
+        inside.append((full, cums[1][abst.stop[full]] - cums[1][abst.first[full]] == width[full]))
     exact, alike, total = counts.exact, counts.alike, counts.total
     out = []
-    for e, sel in zip(regions, inside):
+    for e, (sel, same) in zip(regions, inside):
         if len(sel) == 0:
             out.append(float("inf"))
             continue
-        seen = (exact if e.identical else alike)[sel]
+        # The source's own repeats of a window count once: a loop written five times in
+        # one file says nothing about how common it is elsewhere.
+        as_written = exact[sel] - np.maximum(e.own[sel] - 1, 0)
+        seen = np.maximum(alike[sel] - np.maximum(e.own[n + sel] - 1, 0), 0)
+        # A window whose structure was never stored (a query starting inside a string
+        # reads its words as names) is still counted as written when it is identical.
+        seen = as_written if e.identical else np.where((seen == 0) & same, as_written, seen)
         observed = np.flatnonzero(seen > 0)
         if len(observed) == 0:
             out.append(float("inf"))
@@ -238,11 +254,14 @@ def chance(regions: list[Evidence], abst: Windows, counts: "WindowCounts") -> li
         _, first_seen = np.unique(abst.keys[sel], axis=0, return_index=True)
         keep = np.zeros(len(sel), dtype=bool)
         keep[first_seen] = True  # a window repeated in the region counts once
-        if not e.identical:
-            common = np.flatnonzero(keep & (count > 1))
-            if len(common) > 1:
-                keep[common] = False
-                keep[common[np.argmax(bits[common])]] = True
+        if not e.identical:  # a run of look-alike windows that other code shares too counts once
+            common = count > 1
+            block = np.cumsum(np.r_[True, common[1:] != common[:-1]])
+            for b in np.unique(block[common]):
+                members = np.flatnonzero((block == b) & keep)
+                if len(members) > 1:
+                    keep[members] = False
+                    keep[members[np.argmax(bits[members])]] = True
         token_bits = np.zeros(int(abst.stop[sel].max()), dtype=np.float64)
         for w, b in zip(sel[keep], bits[keep] / width[sel[keep]]):
             np.maximum(token_bits[abst.first[w]:abst.stop[w]], b, out=token_bits[abst.first[w]:abst.stop[w]])
@@ -277,7 +296,9 @@ class _Hit:
     score: float
     windows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), compare=False, repr=False)
     # the query windows sharing bands with the file: exact-stream ones numbered first,
-    # then the abstract stream's (n + window)
+    # then the abstract stream's (n + window); and how many of the file's own stored
+    # windows each one matches
+    own: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), compare=False, repr=False)
 
 
 def _candidates(qwin: dict[str, Windows], store: Store, params: FingerprintParams,
@@ -344,9 +365,13 @@ def _candidates(qwin: dict[str, Windows], store: Store, params: FingerprintParam
     if len(order) > options.max_candidates:  # keep the ties of the last place: `attribute` breaks them
         last = score[order[options.max_candidates - 1]]
         order = order[score[order] >= last][: 4 * options.max_candidates]
-    grouped = once[np.argsort(inverse[once], kind="stable")]
-    by_file = np.split(s_window[grouped], np.flatnonzero(np.diff(inverse[grouped])) + 1)
-    return {int(files[i]): _Hit(*(int(x[i]) for x in spans), float(score[i]), np.unique(by_file[i])) for i in order}
+    # Per file, its query windows and how many of its stored windows each one matches.
+    pair_size = np.diff(np.r_[once, len(s_window)])
+    grouped = np.argsort(inverse[once], kind="stable")
+    cuts = np.flatnonzero(np.diff(inverse[once][grouped])) + 1
+    by_file = np.split(s_window[once][grouped], cuts)
+    own = np.split(pair_size[grouped], cuts)
+    return {int(files[i]): _Hit(*(int(x[i]) for x in spans), float(score[i]), by_file[i], own[i]) for i in order}
 
 
 def _group(found: list[tuple[Region, StoredFile, float]]) -> list[Match]:
