@@ -161,6 +161,7 @@ class WindowCounts:
 
     exact: np.ndarray
     alike: np.ndarray
+    shape: np.ndarray  # stored windows with exactly its structure (the fewest holders of one abstract band)
     total: float
 
     @classmethod
@@ -169,7 +170,7 @@ class WindowCounts:
         found = store.key_counts(np.concatenate([norm.keys.ravel(), abst.keys.ravel()]))
         counts = found.counts.reshape(2, len(norm), params.bands)
         return cls(counts[0].min(axis=1).astype(np.float64), counts[1].max(axis=1).astype(np.float64),
-                   max(found.postings / (len(STREAMS) * params.bands), 1.0))
+                   counts[1].min(axis=1).astype(np.float64), max(found.postings / (len(STREAMS) * params.bands), 1.0))
 
     def best_chance(self, hit: "_Hit", related: int) -> float:
         """A bound on the chance of any region a candidate file could give: every window
@@ -205,8 +206,8 @@ def chance(regions: list[Evidence], abst: Windows, counts: "WindowCounts") -> li
     With ``B`` bits over a region, a query of ``Q`` windows compared with ``W`` stored
     windows expects ``Q * W * 2**-B`` such regions by chance when windows are
     independent. They are not when code is idiomatic, which is why in a region that is
-    not identical (renamed, edited) a run of consecutive windows that other code holds
-    too counts as its rarest one: look-alike structure seen elsewhere -- accessors,
+    not identical (renamed, edited) a run of consecutive windows whose exact structure
+    other code holds too counts as its rarest one: look-alike structure seen elsewhere -- accessors,
     ``equals``, middleware wrappers -- comes as a package, and only structure seen
     nowhere else adds up. Long rare regions get tiny numbers, short or common ones
     (boilerplate, accessors, ``__eq__``, ``main``) large ones; and as the index grows,
@@ -239,23 +240,17 @@ def chance(regions: list[Evidence], abst: Windows, counts: "WindowCounts") -> li
         # A window whose structure was never stored (a query starting inside a string
         # reads its words as names) is still counted as written when it is identical.
         seen = as_written if e.identical else np.where((seen == 0) & same, as_written, seen)
-        observed = np.flatnonzero(seen > 0)
-        if len(observed) == 0:
+        if not np.any(seen > 0):
             out.append(float("inf"))
             continue
-        # The index keeps a window at every other line, so one line's count is a thin
-        # sample: a window is as common as the commonest of it and the windows of the
-        # lines next to it, and one no stored window matches as its nearest neighbour.
-        nearest = np.abs(abst.first[sel][:, None] - abst.first[sel][observed][None, :]).argmin(axis=1)
-        seen = seen[observed[nearest]]
-        seen = np.maximum(seen, np.maximum(np.r_[seen[1:], 0], np.r_[0, seen[:-1]]))
-        count = np.maximum(seen - (e.related - 1), 1)
+        count = np.maximum(_smoothed(seen, abst.first[sel]) - (e.related - 1), 1)
         bits = np.maximum(np.log2(total / count), 0.0)
         _, first_seen = np.unique(abst.keys[sel], axis=0, return_index=True)
         keep = np.zeros(len(sel), dtype=bool)
         keep[first_seen] = True  # a window repeated in the region counts once
-        if not e.identical:  # a run of look-alike windows that other code shares too counts once
-            common = count > 1
+        if not e.identical:  # a run of windows whose very structure other code has too counts once
+            shape = np.maximum(counts.shape[sel] - np.maximum(e.own[n + sel] - 1, 0), 0)
+            common = (_smoothed(shape, abst.first[sel]) if np.any(shape > 0) else shape) - (e.related - 1) > 1
             block = np.cumsum(np.r_[True, common[1:] != common[:-1]])
             for b in np.unique(block[common]):
                 members = np.flatnonzero((block == b) & keep)
@@ -267,6 +262,15 @@ def chance(regions: list[Evidence], abst: Windows, counts: "WindowCounts") -> li
             np.maximum(token_bits[abst.first[w]:abst.stop[w]], b, out=token_bits[abst.first[w]:abst.stop[w]])
         out.append(float(n * total * np.exp2(-token_bits.sum())))
     return out
+
+
+def _smoothed(seen: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Counts of consecutive windows, each as common as the commonest of it and its
+    neighbours, and an unobserved one (0) as its nearest observed neighbour: the index
+    keeps a window at every other line, so one line's count is a thin sample."""
+    observed = np.flatnonzero(seen > 0)
+    seen = seen[observed[np.abs(first[:, None] - first[observed][None, :]).argmin(axis=1)]]
+    return np.maximum(seen, np.maximum(np.r_[seen[1:], 0], np.r_[0, seen[:-1]]))
 
 
 def _consistent(r: Region, o: MatchOptions) -> bool:
