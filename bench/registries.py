@@ -93,106 +93,104 @@ def _text(url: str) -> str:
         raise FetchError(f"GET {url}: {e}") from None
 
 
-def pypi(name: str, version: str) -> Path:
-    dest = SDISTS / f"{name}-{version}"
+def _once(dest: Path, get) -> Path:
+    """The archive cached in ``dest``, or ``get(dest)`` (which fetches it there) the first time."""
     found = _cached(dest)
     if found:
         return found
     dest.mkdir(parents=True, exist_ok=True)
-    # --no-binary for the package only: build requirements may come as wheels (fast).
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--disable-pip-version-check",
-           "--no-binary", name, f"{name}=={version}", "-d", str(dest)]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    found = _cached(dest)
-    if not found:
-        # Old setup.py files import pkg_resources, which new setuptools dropped: pip
-        # only gets the sdist after preparing its metadata, so retry with an older one.
-        constraints = dest / "build-constraints.txt"
-        constraints.write_text("setuptools<70\n")
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, PIP_CONSTRAINT=str(constraints)))
-        found = _cached(dest)
-    if not found:
-        raise FetchError(f"pip download {name}=={version} failed:\n{proc.stderr[-2000:]}")
-    return found
+    return get(dest)
+
+
+def pypi(name: str, version: str) -> Path:
+    def get(dest: Path) -> Path:
+        # --no-binary for the package only: build requirements may come as wheels (fast).
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--disable-pip-version-check",
+               "--no-binary", name, f"{name}=={version}", "-d", str(dest)]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if not _cached(dest):
+            # Old setup.py files import pkg_resources, which new setuptools dropped: pip
+            # only gets the sdist after preparing its metadata, so retry with an older one.
+            constraints = dest / "build-constraints.txt"
+            constraints.write_text("setuptools<70\n")
+            proc = subprocess.run(cmd, capture_output=True, text=True,
+                                  env=dict(os.environ, PIP_CONSTRAINT=str(constraints)))
+        return _fetched(dest, f"pip download {name}=={version}", proc)
+    return _once(SDISTS / f"{name}-{version}", get)
 
 
 def npm(name: str, version: str) -> Path:
-    dest = CACHE / "npm" / f"{_slug(name)}-{version}"
-    found = _cached(dest)
-    if found:
-        return found
-    dest.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(["npm", "pack", f"{name}@{version}", "--silent", "--pack-destination", str(dest)],
-                          capture_output=True, text=True, cwd=dest)
-    found = _cached(dest)
-    if not found:
-        raise FetchError(f"npm pack {name}@{version} failed:\n{proc.stderr[-2000:]}")
-    return found
+    def get(dest: Path) -> Path:
+        proc = subprocess.run(["npm", "pack", f"{name}@{version}", "--silent", "--pack-destination", str(dest)],
+                              capture_output=True, text=True, cwd=dest)
+        return _fetched(dest, f"npm pack {name}@{version}", proc)
+    return _once(CACHE / "npm" / f"{_slug(name)}-{version}", get)
 
 
 def maven(coordinate: str, version: str) -> Path:
     group, _, artifact = coordinate.partition(":")
-    dest = CACHE / "maven" / f"{_slug(coordinate)}-{version}"
-    found = _cached(dest)
-    if found:
-        return found
-    base = f"https://repo1.maven.org/maven2/{group.replace('.', '/')}/{artifact}/{version}/{artifact}-{version}-sources.jar"
-    jar = dest / f"{artifact}-{version}-sources.jar"
-    _download(base, jar)
-    want = _text(base + ".sha1").split()[0].strip()
-    got = hashlib.sha1(jar.read_bytes()).hexdigest()
-    if got != want:
-        jar.unlink()
-        raise FetchError(f"{base}: sha1 {got} does not match the published {want}")
-    return jar
+
+    def get(dest: Path) -> Path:
+        url = f"https://repo1.maven.org/maven2/{group.replace('.', '/')}/{artifact}/{version}/{artifact}-{version}-sources.jar"
+        jar = dest / f"{artifact}-{version}-sources.jar"
+        _download(url, jar)
+        want = _text(url + ".sha1").split()[0].strip()
+        got = hashlib.sha1(jar.read_bytes()).hexdigest()
+        if got != want:
+            jar.unlink()
+            raise FetchError(f"{url}: sha1 {got} does not match the published {want}")
+        return jar
+    return _once(CACHE / "maven" / f"{_slug(coordinate)}-{version}", get)
 
 
 def go(module: str, version: str) -> Path:
-    dest = CACHE / "go" / f"{_slug(module)}-{version}"
-    found = _cached(dest)
-    if found:
-        return found
-    env = dict(os.environ, GOMODCACHE=str(CACHE / "go" / "modcache"), GOFLAGS="-modcacherw",
-               GOTOOLCHAIN="local", GO111MODULE="on")
-    proc = subprocess.run(["go", "mod", "download", "-json", f"{module}@{version}"], capture_output=True,
-                          text=True, env=env, cwd=CACHE)
-    try:
-        info = json.loads(proc.stdout)
-    except ValueError:
-        info = {}
-    if proc.returncode != 0 or not info.get("Zip"):
-        raise FetchError(f"go mod download {module}@{version} failed:\n{(info.get('Error') or proc.stderr)[-2000:]}")
-    dest.mkdir(parents=True, exist_ok=True)
-    target = dest / f"{_slug(module)}-{version}.zip"
-    target.write_bytes(Path(info["Zip"]).read_bytes())
-    return target
+    def get(dest: Path) -> Path:
+        env = dict(os.environ, GOMODCACHE=str(CACHE / "go" / "modcache"), GOFLAGS="-modcacherw",
+                   GOTOOLCHAIN="local", GO111MODULE="on")
+        proc = subprocess.run(["go", "mod", "download", "-json", f"{module}@{version}"], capture_output=True,
+                              text=True, env=env, cwd=CACHE)
+        try:
+            info = json.loads(proc.stdout)
+        except ValueError:
+            info = {}
+        if proc.returncode != 0 or not info.get("Zip"):
+            raise FetchError(f"go mod download {module}@{version} failed:\n"
+                             f"{(info.get('Error') or proc.stderr)[-2000:]}")
+        target = dest / f"{_slug(module)}-{version}.zip"
+        target.write_bytes(Path(info["Zip"]).read_bytes())
+        return target
+    return _once(CACHE / "go" / f"{_slug(module)}-{version}", get)
 
 
 def crates(name: str, version: str) -> Path:
-    dest = CACHE / "crates" / f"{name}-{version}"
-    found = _cached(dest)
-    if found:
-        return found
-    target = dest / f"{name}-{version}.crate"
-    _download(f"https://static.crates.io/crates/{name}/{name}-{version}.crate", target)
-    return target
+    def get(dest: Path) -> Path:
+        target = dest / f"{name}-{version}.crate"
+        _download(f"https://static.crates.io/crates/{name}/{name}-{version}.crate", target)
+        return target
+    return _once(CACHE / "crates" / f"{name}-{version}", get)
 
 
 def debian(source: str, upstream: str) -> Path:
-    dest = CACHE / "debian" / f"{source}-{upstream}"
-    found = _cached(dest)
-    if found:
-        return found
     prefix = source[:4] if source.startswith("lib") else source[0]
-    errors = []
-    for ext in ("xz", "gz", "bz2"):
-        name = f"{source}_{upstream}.orig.tar.{ext}"
-        try:
-            _download(f"https://deb.debian.org/debian/pool/main/{prefix}/{source}/{name}", dest / name)
-            return dest / name
-        except FetchError as e:
-            errors.append(str(e))
-    raise FetchError(f"no upstream tarball for Debian source {source} {upstream}: {'; '.join(errors)}")
+
+    def get(dest: Path) -> Path:
+        errors = []
+        for ext in ("xz", "gz", "bz2"):
+            name = f"{source}_{upstream}.orig.tar.{ext}"
+            try:
+                _download(f"https://deb.debian.org/debian/pool/main/{prefix}/{source}/{name}", dest / name)
+                return dest / name
+            except FetchError as e:
+                errors.append(str(e))
+        raise FetchError(f"no upstream tarball for Debian source {source} {upstream}: {'; '.join(errors)}")
+    return _once(CACHE / "debian" / f"{source}-{upstream}", get)
+
+
+def _fetched(dest: Path, what: str, proc: subprocess.CompletedProcess) -> Path:
+    found = _cached(dest)
+    if not found:
+        raise FetchError(f"{what} failed:\n{proc.stderr[-2000:]}")
+    return found
 
 
 _FETCHERS = {"pypi": pypi, "npm": npm, "maven": maven, "go": go, "crates": crates, "debian": debian}
