@@ -28,7 +28,7 @@ from .fingerprint import shingles
 from .lexer import Lexed, token_hashes
 
 MAX_REPEATS = 32  # a shingle occurring more often than this in the source is skipped as noise
-_PUNCTUATION = np.unique(token_hashes(" ".join("!\"#$%&'()*+,-./:;<=>?@[\\]^`{|}~")))
+_BRACKETS = np.unique(token_hashes(" ".join("()[]{};,")))  # lines of these alone close or open code
 RENAME_CONSISTENCY = 0.9  # identifiers mapping one-to-one at least this often read as a renaming
 EXACT_RATIO = 0.9  # a region this share of whose aligned tokens are identical is a copy, not a renaming
 
@@ -238,9 +238,9 @@ def _measure(q: Lexed, s: Lexed, nq: np.ndarray, aq: np.ndarray, chain: list[Run
     lines, first, aligned_per_line = np.unique(qlines, return_index=True, return_counts=True)
     identical_per_line = np.add.reduceat(same.astype(np.int64), first)
     tokens_per_line = np.searchsorted(q.line, lines, side="right") - np.searchsorted(q.line, lines, side="left")
-    marks = q.line[np.isin(q.norm, _PUNCTUATION)]
+    marks = q.line[np.isin(q.norm, _BRACKETS)]
     marks = np.bincount(np.searchsorted(lines, marks[np.isin(marks, lines)]), minlength=len(lines))
-    content = marks < tokens_per_line  # a line with a word, not brackets and punctuation alone
+    content = marks < tokens_per_line  # a line that is more than brackets
     edges = _from_content(np.flatnonzero(aligned_per_line == tokens_per_line), content)
     if len(edges) == 0:
         return None
@@ -276,8 +276,8 @@ def _measure(q: Lexed, s: Lexed, nq: np.ndarray, aq: np.ndarray, chain: list[Run
 
 
 def _from_content(edges: np.ndarray, content: np.ndarray) -> np.ndarray:
-    """Candidate edge lines from the first one with content: a copy does not start with
-    brackets and punctuation alone (those of the code before it look alike anywhere)."""
+    """Candidate edge lines from the first one with content: a copy does not start with a
+    line of brackets alone (those of the code before it look alike anywhere)."""
     return edges[np.cumsum(content[edges]) > 0]
 
 
