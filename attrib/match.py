@@ -32,7 +32,7 @@ from .params import DEFAULT_PARAMS, FingerprintParams, check_compatible
 from .records import Match, SourceSpan
 from .store import Store, StoredFile
 
-MAX_CHANCE = 0.1  # the default of MatchOptions.max_chance and of the policy's max_chance
+MAX_CHANCE = 0.01  # the default of MatchOptions.max_chance and of the policy's max_chance
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,7 @@ class WindowCounts:
         best = {}  # per query window, its best stream
         for w, b in zip(hit.windows % n, np.log2(self.total / counts)):
             best[w] = max(best.get(w, 0.0), b)
-        return float(n * self.total * np.exp2(-2 * sum(best.values())))
+        return float(self.total * np.exp2(-2 * sum(best.values())))
 
 
 def chance(regions: list[Evidence], abst: Windows, counts: "WindowCounts") -> list[float]:
@@ -203,9 +203,10 @@ def chance(regions: list[Evidence], abst: Windows, counts: "WindowCounts") -> li
     the bits of the rarest window covering it, and a window that repeats within the
     region counts once.
 
-    With ``B`` bits over a region, a query of ``Q`` windows compared with ``W`` stored
-    windows expects ``Q * W * 2**-B`` such regions by chance when windows are
-    independent. They are not when code is idiomatic, which is why in a region that is
+    With ``B`` bits over a region, the ``W`` stored windows are expected to hold
+    ``W * 2**-B`` such regions by chance when windows are independent. (The number is
+    per region, not per query: the same code gets the same answer whether it is scanned
+    alone, in a whole file, in a diff or as it streams out of a model.) They are not when code is idiomatic, which is why in a region that is
     not identical (renamed, edited) a run of consecutive windows whose exact structure
     other code holds too counts as its rarest one: look-alike structure seen elsewhere -- accessors,
     ``equals``, middleware wrappers -- comes as a package, and only structure seen
@@ -260,7 +261,7 @@ def chance(regions: list[Evidence], abst: Windows, counts: "WindowCounts") -> li
         token_bits = np.zeros(int(abst.stop[sel].max()), dtype=np.float64)
         for w, b in zip(sel[keep], bits[keep] / width[sel[keep]]):
             np.maximum(token_bits[abst.first[w]:abst.stop[w]], b, out=token_bits[abst.first[w]:abst.stop[w]])
-        out.append(float(n * total * np.exp2(-token_bits.sum())))
+        out.append(float(total * np.exp2(-token_bits.sum())))
     return out
 
 

@@ -17,7 +17,7 @@ A project sets its own in ``.attrib.toml`` at its root, or ``[tool.attrib]`` in
 
     min_lines = 4                    # ignore copies shorter than this (lines)
     min_similarity = 0.9             # ... or less similar than this (0-1)
-    max_chance = 0.01                # report a copy only when an index this size would hold a
+    max_chance = 0.001               # report a copy only when an index this size would hold a
                                      # region this long and distinctive by chance fewer times
     ignore_sources = ["acme/widgets", "acme/*"]   # repositories (globs) never reported
     notice_files = ["THIRD_PARTY_NOTICES", "NOTICE", "NOTICE.md"]
