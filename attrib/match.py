@@ -100,7 +100,7 @@ def attribute(text: str, store: Store, *, lang: str | None = None, path: str | N
         # laid out differently).
         near = np.flatnonzero((query.line >= hit.q_first - REACH) & (query.line <= hit.q_last + REACH))
         margin = 2 * REACH + (hit.q_last - hit.q_first)
-        s_lines = _lines(f.content)
+        s_lines = _file_lines(f)
         source = _lexed(f, s_lines, hit.s_first - margin, hit.s_last + margin)
         s_near = source.select((source.line >= hit.s_first - margin) & (source.line <= hit.s_last + margin))
         own = np.zeros(2 * len(qwin["abst"]), dtype=np.int64)
@@ -410,6 +410,26 @@ def _span(r: Region, f: StoredFile, p, odds: float) -> SourceSpan:
     return SourceSpan(repo=p.repo, path=p.path, commit=p.commit, start_line=r.s_start_line,
                       end_line=r.s_end_line, licenses=p.licenses, stars=p.stars, lang=f.lang, sha=f.sha,
                       similarity=round(r.similarity, 4), kind="exact" if r.identical else "near", chance=odds)
+
+
+_LINES: OrderedDict[str, tuple[list[str], int]] = OrderedDict()
+_LINES_MAX_CHARS = 64_000_000
+_lines_chars = 0
+
+
+def _file_lines(f: StoredFile) -> list[str]:
+    """The lines of a stored file, remembered (by content) since scans keep hitting the
+    same files: splitting a large bundle again for every query costs more than aligning."""
+    global _lines_chars
+    hit = _LINES.get(f.sha)
+    if hit is not None:
+        _LINES.move_to_end(f.sha)
+        return hit[0]
+    _LINES[f.sha] = (_lines(f.content), len(f.content))
+    _lines_chars += len(f.content)
+    while _lines_chars > _LINES_MAX_CHARS and len(_LINES) > 1:
+        _lines_chars -= _LINES.popitem(last=False)[1][1]
+    return _LINES[f.sha][0]
 
 
 _LEXED: OrderedDict[tuple[str, str | None], Lexed] = OrderedDict()
