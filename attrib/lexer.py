@@ -28,6 +28,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from .frozen import frozen_cache
 from .languages import Syntax, resolve
 
 #: Bumped whenever tokenization changes; stored in every index and checked on query.
@@ -230,7 +231,7 @@ def token_hashes(text: str) -> np.ndarray:
     return _split_and_hash(np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8))[2]
 
 
-@lru_cache(maxsize=None)
+@frozen_cache(maxsize=None)
 def _keyword_hashes(syntax: Syntax) -> np.ndarray:
     """Sorted hashes of the keywords (never empty: a lone 0 stands for "none")."""
     hashes = np.unique(token_hashes(" ".join(sorted(syntax.keywords))))

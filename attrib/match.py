@@ -18,6 +18,7 @@ and the web API all call, so they give the same answer for the same code:
 """
 from __future__ import annotations
 
+import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 
@@ -415,26 +416,33 @@ def _span(r: Region, f: StoredFile, p, odds: float) -> SourceSpan:
 _LINES: OrderedDict[str, tuple[list[str], int]] = OrderedDict()
 _LINES_MAX_CHARS = 64_000_000
 _lines_chars = 0
+_LINES_LOCK = threading.Lock()
 
 
 def _file_lines(f: StoredFile) -> list[str]:
     """The lines of a stored file, remembered (by content) since scans keep hitting the
-    same files: splitting a large bundle again for every query costs more than aligning."""
+    same files: splitting a large bundle again for every query costs more than aligning.
+    Shared by every thread under a lock; the lists are never changed once made."""
     global _lines_chars
-    hit = _LINES.get(f.sha)
-    if hit is not None:
-        _LINES.move_to_end(f.sha)
-        return hit[0]
-    _LINES[f.sha] = (_lines(f.content), len(f.content))
-    _lines_chars += len(f.content)
-    while _lines_chars > _LINES_MAX_CHARS and len(_LINES) > 1:
-        _lines_chars -= _LINES.popitem(last=False)[1][1]
-    return _LINES[f.sha][0]
+    with _LINES_LOCK:
+        hit = _LINES.get(f.sha)
+        if hit is not None:
+            _LINES.move_to_end(f.sha)
+            return hit[0]
+    made = _lines(f.content)
+    with _LINES_LOCK:
+        if f.sha not in _LINES:
+            _LINES[f.sha] = (made, len(f.content))
+            _lines_chars += len(f.content)
+            while _lines_chars > _LINES_MAX_CHARS and len(_LINES) > 1:
+                _lines_chars -= _LINES.popitem(last=False)[1][1]
+        return _LINES[f.sha][0]
 
 
 _LEXED: OrderedDict[tuple[str, str | None], Lexed] = OrderedDict()
 _LEXED_MAX_TOKENS = 4_000_000  # about 90 MB of token arrays
 _lexed_tokens = 0
+_LEXED_LOCK = threading.Lock()  # the web server's workers and generate's watcher match at once
 SLICE_MARGIN = 40  # lines lexed beyond a slice, so comments and strings open before it settle
 
 
@@ -443,6 +451,8 @@ def _lexed(f: StoredFile, lines: list[str], first: int, last: int) -> Lexed:
 
     Files much longer than the range are lexed over the range only (plus a margin);
     others are lexed whole and remembered, since scans keep hitting the same files.
+    The cache is shared by every thread: it is used under a lock, and what it holds is
+    read-only (a lexed file is never changed once made).
     """
     global _lexed_tokens
     first, last = max(1, first - SLICE_MARGIN), min(len(lines), last + SLICE_MARGIN)
@@ -450,12 +460,18 @@ def _lexed(f: StoredFile, lines: list[str], first: int, last: int) -> Lexed:
         piece = lex("\n".join(lines[first - 1:last]), f.lang)
         return Lexed(piece.norm, piece.abst, piece.ident, piece.line + np.int32(first - 1), len(lines))
     key = (f.sha, f.lang)
-    hit = _LEXED.get(key)
-    if hit is not None:
-        _LEXED.move_to_end(key)
+    with _LEXED_LOCK:
+        hit = _LEXED.get(key)
+        if hit is not None:
+            _LEXED.move_to_end(key)
+            return hit
+    made = lex(f.content, f.lang)  # outside the lock: other threads keep matching meanwhile
+    for array in (made.norm, made.abst, made.ident, made.line):
+        array.flags.writeable = False
+    with _LEXED_LOCK:
+        hit = _LEXED.setdefault(key, made)
+        if hit is made:
+            _lexed_tokens += len(made)
+            while _lexed_tokens > _LEXED_MAX_TOKENS and len(_LEXED) > 1:
+                _lexed_tokens -= len(_LEXED.popitem(last=False)[1])
         return hit
-    hit = _LEXED[key] = lex(f.content, f.lang)
-    _lexed_tokens += len(hit)
-    while _lexed_tokens > _LEXED_MAX_TOKENS and len(_LEXED) > 1:
-        _lexed_tokens -= len(_LEXED.popitem(last=False)[1])
-    return hit

@@ -544,7 +544,7 @@ def run_index(data_dir: Path, db: Path, reuse: bool, fingerprint: str) -> dict:
     for p in db.parent.glob(db.name + "*"):
         p.unlink()
     exe = shutil.which("attrib")
-    base = [exe] if exe else [sys.executable, "-m", "cli.main"]
+    base = [exe] if exe else [sys.executable, "-m", "attrib"]
     cmd = base + ["--store", url, "--quiet", "index", str(data_dir)]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)

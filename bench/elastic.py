@@ -34,15 +34,15 @@ sys.path.insert(0, str(HERE))
 
 from attrib.match import attribute  # noqa: E402
 from attrib.store import open_store  # noqa: E402
-from indexer import pipeline  # noqa: E402
-from indexer.sources.base import RawFile  # noqa: E402
+from attrib.indexer import pipeline  # noqa: E402
+from attrib.files import RawFile  # noqa: E402
 from speed import load, queries  # noqa: E402
 
 
 def index_run(files, url: str) -> float:
     """MB/s of the whole pipeline into the store at ``url`` (created fresh)."""
-    raws = [RawFile(f.content, f.repo, f.path, f.commit, f.licenses, f.lang, f.stars, f.sha) for f in files]
-    store = open_store(url, create=True)
+    raws = [RawFile(f.content, f.repo, f.path, f.commit, f.licenses, f.lang, f.stars) for f in files]
+    store = open_store(url, mode="create")
     started = time.perf_counter()
     stats = pipeline.run(raws, store)
     store.close()  # Elasticsearch: restores refresh and replicas, refreshes: part of the load

@@ -52,17 +52,17 @@ def copied(source, copies: int):
         for raw in source:
             line = f"\n# copy {k}\n"
             data = raw.data + (line if isinstance(raw.data, str) else line.encode())
-            yield dataclasses.replace(raw, data=data, sha=None)
+            yield dataclasses.replace(raw, data=data)
 
 
 def run_one(corpus: Path, store: Path, workers: int, copies: int) -> dict:
     """The child: ``attrib index CORPUS --workers N``, through the library."""
     sys.path.insert(0, str(ROOT))
     from attrib.store import open_store
-    from indexer import pipeline
-    from indexer.sources import open_source
+    from attrib.indexer import pipeline
+    from attrib.indexer.sources import open_source
 
-    with open_store(str(store), create=True) as target:
+    with open_store(str(store), mode="create") as target:
         stats = pipeline.run(copied(open_source(str(corpus)), copies), target, workers=workers)
     return {"workers": workers, "mb_per_s": stats.mb_per_s, "seconds": stats.seconds,
             "mb": stats.bytes_indexed / 1e6, "files": stats.indexed}

@@ -2,25 +2,23 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
-from rich.console import Console
-from rich.text import Text
 
-from attrib.check.gate import Outcome, check, check_report, read_notices
-from attrib.check.git import repo_root, select
-from attrib.check.ignore import Ignore
-from attrib.formats import render_json, render_markdown, render_sarif, render_text
-from attrib.policy import policy_file
+from .context import Context, Status, policy_option, store_options
+from .output import append_text, check_writable, emit_report, write_text
 
-from .context import Context, check_writable
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from attrib.check import Request
+    from attrib.report import Report
 
 FORMATS = ["text", "json", "sarif", "markdown"]
 
 
-def selection_options(command):
+def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """--base / --staged / --all, -C and --policy: shared by ``check`` and ``notice``."""
     for option in reversed([
         click.option("--base", metavar="REV", help="Check lines added since REV (default: the merge base with "
@@ -29,30 +27,29 @@ def selection_options(command):
         click.option("--all", "all_files", is_flag=True, help="Check every tracked file, every line."),
         click.option("-C", "--repo", "repo", default=".", show_default=True, metavar="DIR",
                      help="The git repository to check."),
-        click.option("--policy", "policy_path", metavar="FILE",
-                     help="Policy file (default: .attrib.toml, else [tool.attrib] in pyproject.toml, at the "
-                          "repository root; else the default policy)."),
+        policy_option,
+        store_options,
     ]):
         command = option(command)
     return command
 
 
 def run_check(ctx: Context, repo: str, base: str | None, staged: bool, all_files: bool,
-              policy_path: str | None) -> tuple[Outcome, dict[str, Any], Path]:
-    """Select, attribute and judge; returns the outcome, its report and the repository root."""
-    root = repo_root(Path(repo))
-    policy = policy_file(root, policy_path)
-    selection = select(root, base=base, staged=staged, all_files=all_files)
-    notices_text = read_notices(root, policy)
+              policy_path: str | None) -> tuple[Request, Report]:
+    """Select, attribute and judge (:mod:`attrib.check`), with a status line; returns
+    what was checked and the report."""
+    from rich.text import Text
+
+    from attrib import check
+    from attrib.formats.escape import printable
+
+    request = check.prepare(repo, base=base, staged=staged, all_files=all_files, policy=policy_path)
     console = ctx.err_console()
-    with ctx.open_store() as store:
-        stats = store.stats()
-        with console.status("checking…") as status:
-            outcome = check(selection, store, policy,
-                            Ignore.for_repo(root, [f.path for f in selection.files], policy.exclude),
-                            notices_text, progress=lambda what: status.update(f"checking {what}"))
-    report = check_report(outcome, {"name": stats.name, "files": stats.files, "params": stats.params})
-    return outcome, report, root
+    total = len(request.selection.files)
+    with ctx.open_store() as store, Status(console, "checking…") as status:
+        report = check.run(request, store, progress=lambda file, n: status.update(
+            Text(f"checking {printable(file.shown)} ({n}/{total})")))
+    return request, report
 
 
 @click.command()
@@ -80,7 +77,17 @@ def check_cmd(ctx: Context, base: str | None, staged: bool, all_files: bool, rep
     category or SPDX id: allow, require-notice or deny. By default permissive code
     requires a notice and copyleft code is denied. A notice is given when the
     project's notice file (THIRD_PARTY_NOTICES, NOTICE, ...) names the source
-    repository: `attrib notice` writes it.
+    repository: `attrib notice` writes it. Notice files must stay inside the
+    repository (no absolute path, '..' or link leading out).
+
+    \b
+    Nothing slips past: any file name git can hold is checked (spaces, newlines,
+    bytes that are not UTF-8, ...), and code is checked whatever its bytes look like
+    (NUL bytes, invalid UTF-8, long lines). Reports show a name as UTF-8 text with
+    each byte that is not UTF-8 as \\xNN (JSON adds the exact name in base64 as
+    path_bytes; SARIF keeps the bytes, percent-encoded). A file git cannot read, a
+    code file over 5 MB (list it in .attribignore), a policy that cannot be used or an
+    output that cannot be written is an error, never a pass.
 
     \b
     Examples:
@@ -89,45 +96,51 @@ def check_cmd(ctx: Context, base: str | None, staged: bool, all_files: bool, rep
       attrib check --staged                          # pre-commit
       attrib check --all --format markdown >> "$GITHUB_STEP_SUMMARY"
 
-    Exit code 0 when the check passes, 1 when there are violations, 2 when the check
-    could not run (not a git repository, bad policy file, unreachable index, ...).
+    Exit code 0 when the check passes, 1 when there are violations (the report is
+    always written), 2 when the check could not run (any error: not a git repository,
+    bad policy file, unreachable index, unreadable file, unwritable output, out of
+    memory, ...; ATTRIB_DEBUG=1 adds the traceback of an unexpected one).
     """
     check_writable(output, sarif_path, summary_path)
-    outcome, report, root = run_check(ctx, repo, base, staged, all_files, policy_path)
+    from attrib.formats import render
+
+    _, report = run_check(ctx, repo, base, staged, all_files, policy_path)
     if sarif_path:
-        Path(sarif_path).write_text(render_sarif(report) + "\n", encoding="utf-8")
+        write_text(sarif_path, render(report, "sarif"))
     if summary_path:
-        with open(summary_path, "a", encoding="utf-8") as fh:
-            fh.write(render_markdown(report) + "\n")
-    if fmt == "text":
-        target = Console(file=open(output, "w", encoding="utf-8"), width=200) if output else \
-            Console(highlight=False)
-        texts = {f.path: f.data.decode("utf-8", "replace") for f in outcome.selection.files}
-        render_text(report, target, query_texts=texts)
-        _verdict_line(outcome, target)
-        if output:
-            target.file.close()
+        append_text(summary_path, render(report, "markdown") + "\n")
+    if fmt == "text":  # the verdict line ends the text report, in a file too
+        import io
+
+        from rich.console import Console
+
+        from attrib.formats.text import render_text
+
+        buffer = io.StringIO() if output else None
+        console = Console(file=buffer, width=200) if buffer else Console(highlight=False)
+        render_text(report, console)
+        _verdict_line(report, console)
+        if output and buffer:
+            write_text(output, buffer.getvalue())
     else:
-        rendered = {"json": lambda r: render_json(r) + "\n", "sarif": lambda r: render_sarif(r) + "\n",
-                    "markdown": render_markdown}[fmt](report)
-        if output:
-            Path(output).write_text(rendered, encoding="utf-8")
-        else:
-            click.echo(rendered, nl=False)
+        emit_report(report, fmt, output)
     if fmt != "text" or output:
-        _verdict_line(outcome, ctx.err_console())
-    if outcome.violations:
+        _verdict_line(report, ctx.err_console())
+    if report.violations:
         sys.exit(1)
 
 
-def _verdict_line(outcome: Outcome, console: Console) -> None:
-    denied = sum(1 for f in outcome.violations if f.verdict == "fail")
-    missing = sum(1 for f in outcome.violations if f.verdict == "notice")
-    where = outcome.selection.description
-    if not outcome.violations:
-        credited = sum(1 for f in outcome.findings if f.acknowledged)
+def _verdict_line(report: Report, console: Console) -> None:
+    from rich.text import Text
+
+    violations = report.violations
+    denied = sum(1 for f in violations if f.verdict == "fail")
+    missing = sum(1 for f in violations if f.verdict == "notice")
+    where = report.check.selection if report.check else "the selection"
+    if not violations:
+        credited = sum(1 for f in report.findings if f.acknowledged)
         extra = f" ({credited} credited in the notice file)" if credited else ""
-        console.print(Text(f"attrib check passed: {len(outcome.findings)} copies in {where}{extra}, "
+        console.print(Text(f"attrib check passed: {len(report.findings)} copies in {where}{extra}, "
                            f"none against the policy.", style="green"), soft_wrap=True)
         return
     console.print(Text.assemble(("attrib check failed: ", "bold red"),

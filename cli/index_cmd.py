@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import click
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
-                           TimeElapsedColumn, TimeRemainingColumn)
 
-from attrib.errors import InputError
-from indexer import pipeline
-from indexer.filters import Limits
-from indexer.sources import Shard, open_source
+from attrib.files import Limits
+from attrib.indexer.sources.shard import Shard
 
-from .context import Context
+from .context import Context, store_options
+
+if TYPE_CHECKING:  # imported when indexing starts: other commands do not pay for them
+    from attrib.indexer import pipeline
 
 CORES = os.cpu_count() or 1
 
@@ -50,6 +50,7 @@ class ShardType(click.ParamType):
 @click.option("--commit", help="Commit for a local directory; detected from git otherwise.")
 @click.option("--license", "licenses", multiple=True, metavar="SPDX",
               help="License of a local directory (SPDX id); detected from LICENSE files otherwise. Repeatable.")
+@store_options
 @click.pass_obj
 def index(ctx: Context, sources: tuple[str, ...], langs: tuple[str, ...], limit: int | None,
           workers: int, shard: Shard, max_file_size: int, max_line_length: int, repo: str | None,
@@ -72,6 +73,11 @@ def index(ctx: Context, sources: tuple[str, ...], langs: tuple[str, ...], limit:
     you run the same command again.
 
     \b
+    A directory is read inside itself only: links are not followed and only regular
+    files are read (FIFOs, sockets, devices are skipped and counted). Dataset rows
+    over 6 x --max-file-size or nested over 64 levels are skipped and counted.
+
+    \b
     Scaling out: --workers uses every core of a machine; --shard i/N splits each source
     the same way on every machine (a directory of N or more data files by file, anything
     else by each file's content sha), so N machines running shards 0/N to N-1/N fill
@@ -84,12 +90,17 @@ def index(ctx: Context, sources: tuple[str, ...], langs: tuple[str, ...], limit:
       attrib index ~/src/myproject --license MIT
       attrib index data/python --workers 16 --shard 0/4    # machine 1 of 4
     """
+    from attrib.errors import InputError
+    from attrib.indexer import pipeline
+    from attrib.indexer.sources import open_source
+
     console = ctx.err_console()
     limits = Limits(max_file_bytes=max_file_size, max_line_chars=max_line_length)
     opened = [open_source(s, langs=list(langs) or None, limit=limit, repo=repo, commit=commit,
-                          licenses=tuple(licenses) or None, shard=shard) for s in sources]
+                          licenses=tuple(licenses) or None, shard=shard, max_file_bytes=max_file_size)
+              for s in sources]
     existed = ctx.store_exists()
-    store = ctx.open_store(create=True)
+    store = ctx.open_store(mode="create")
     runs: list[pipeline.IndexStats] = []  # updated live: they count what an interrupted run stored
     try:
         for source in opened:
@@ -106,6 +117,13 @@ def index(ctx: Context, sources: tuple[str, ...], langs: tuple[str, ...], limit:
 
 
 def _run_one(source, store, limits: Limits, workers: int, console, stats: pipeline.IndexStats) -> None:
+    from rich.markup import escape
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
+
+    from attrib.formats.escape import printable
+    from attrib.indexer import pipeline
+
     total = source.estimated_total()
     columns = [SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
                MofNCompleteColumn() if total else TextColumn("{task.completed:,} files"),
@@ -114,7 +132,7 @@ def _run_one(source, store, limits: Limits, workers: int, console, stats: pipeli
     # A live bar only on a terminal; logs and pipes get the summary lines alone.
     with Progress(*columns, console=console, transient=False,
                   disable=console.quiet or not console.is_terminal) as progress:
-        task = progress.add_task(source.describe(), total=total, mb=0.0, rate=0.0)
+        task = progress.add_task(escape(printable(source.describe())), total=total, mb=0.0, rate=0.0)
 
         def update(s: pipeline.IndexStats) -> None:
             progress.update(task, completed=s.seen, mb=s.bytes_seen / 1e6,
@@ -125,6 +143,8 @@ def _run_one(source, store, limits: Limits, workers: int, console, stats: pipeli
 
 def _total(runs: list[pipeline.IndexStats]) -> pipeline.IndexStats:
     """The counters of the sources' runs, added up (one example per skip reason)."""
+    from attrib.indexer import pipeline
+
     totals = pipeline.IndexStats()
     for s in runs:
         for name in ("seen", "indexed", "already", "bytes_seen", "bytes_indexed", "postings", "seconds"):
@@ -142,10 +162,15 @@ def _skips(s: pipeline.IndexStats) -> str:
 
 
 def _summary(s: pipeline.IndexStats, ctx: Context, console) -> None:
+    from rich.text import Text
+
+    from attrib.formats.escape import printable
+
     console.print(f"[green]Indexed[/] {s.indexed:,} files ({s.bytes_indexed / 1e6:.1f} MB) in {s.seconds:.1f} s"
                   f" · {s.mb_per_s:.1f} MB/s · {s.postings:,} fingerprints")
     if s.already:
         console.print(f"Already indexed: {s.already:,} files (provenance updated)")
     if s.skipped:
-        console.print(f"[yellow]Skipped[/]: {_skips(s)[len('skipped '):]}", soft_wrap=True)
-    console.print(f"Store: {ctx.url}", soft_wrap=True)
+        console.print(Text.assemble(("Skipped", "yellow"), ": " + printable(_skips(s)[len("skipped "):])),
+                      soft_wrap=True)
+    console.print(Text("Store: " + printable(ctx.url)), soft_wrap=True)

@@ -10,25 +10,28 @@ known copy is marked (coloured by the policy's verdict) as it streams:
 
 :class:`QuietView` is for ``block`` and ``avoid``, where no line may be shown before it
 is cleared: a status line counts tokens and announces copies found and avoided.
+
+Names from the index are shown with their control characters escaped; the generated
+code itself is written as the model wrote it (it is the output).
 """
 from __future__ import annotations
 
 from rich.console import Console
 from rich.text import Text
 
+from attrib.formats.escape import printable
 from attrib.formats.text import CATEGORY_STYLES, VERDICT_STYLES
-from attrib.generate import Finding, RolledBack, TextAdded
-from attrib.licenses import describe
+from attrib.generate.generator import RolledBack, TextAdded
+from attrib.report import Finding
 
 
 def describe_finding(finding: Finding) -> Text:
     """``L4–12 repo › path L4–12 · Apache-2.0 · permissive · notice``."""
-    m, best = finding.match, finding.match.best
+    m, best, info = finding.match, finding.best, finding.license
     start, end = m.start_line, m.end_line
-    info = describe(best.licenses)
     return Text.assemble(
-        (f"L{start}–{end}", "bold"), " ", (best.repo, "bold"), " › ", best.path,
-        f" L{best.start_line}–{best.end_line} · ", ", ".join(info.ids) or "no license recorded", " · ",
+        (f"L{start}–{end}", "bold"), " ", (printable(best.repo), "bold"), " › ", printable(best.path),
+        f" L{best.start_line}–{best.end_line} · ", printable(", ".join(info.ids)) or "no license recorded", " · ",
         (info.category, CATEGORY_STYLES.get(info.category, "")), " · ",
         (finding.verdict, VERDICT_STYLES.get(finding.verdict, "")))
 
@@ -120,6 +123,6 @@ class QuietView:
         elif isinstance(event, RolledBack):
             a = event.avoided
             self.err.print(Text.assemble(("  avoided ", "bold yellow"), f"L{a.start_line}–{a.end_line} ",
-                                         (a.source.repo, "bold"), " › ", a.source.path,
+                                         (printable(a.source.repo), "bold"), " › ", printable(a.source.path),
                                          f" (try {a.attempt}): rolled back and banned that continuation"),
                            soft_wrap=True)

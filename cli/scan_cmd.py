@@ -3,36 +3,38 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Iterator
 
 import click
-from rich.console import Console
 
-from attrib.errors import InputError
-from attrib.formats import render_json, render_markdown, render_text
-from attrib.languages import from_path
-from attrib.match import attribute
-from attrib.report import FileResult, build_report
-from indexer.filters import Limits, Skipped, decode
-from indexer.sources.base import RawFile
-from indexer.sources.local import walk_directory
+from .context import Context, Status, policy_option, store_options
+from .output import check_writable, emit_report
 
-from .context import Context, check_writable
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...|-")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
-              help="text for people; json is report schema v1 for tools; markdown for a pull request.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "sarif"]), default="text",
+              show_default=True, help="text for people; json is report schema v1 for tools; markdown for a pull "
+                                      "request; sarif (SARIF 2.1.0) lists what the policy objects to.")
 @click.option("--lang", metavar="LANG", help="Language of standard input or of files with no known extension.")
+@policy_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to this file.")
+@store_options
 @click.pass_obj
-def scan(ctx: Context, paths: tuple[str, ...], fmt: str, lang: str | None, output: str | None) -> None:
+def scan(ctx: Context, paths: tuple[str, ...], fmt: str, lang: str | None, policy_path: str | None,
+         output: str | None) -> None:
     """Find where code came from.
 
     \b
-    PATH is a file, a directory (every source file in it, recursively), or - for
-    standard input. Reports every span found in the index: the lines, the source
-    repository, file, lines and commit, a permalink, the license and what it asks.
+    PATH is a file, a directory (every source file in it, recursively; links are not
+    followed), or - for standard input. Reports every span found in the index: the
+    lines, the source repository, file, lines and commit, a permalink, the license and
+    what it asks.
+
+    \b
+    Each copy gets the verdict `attrib check` would give it: the policy of the project
+    you are in (.attrib.toml, or [tool.attrib] in pyproject.toml, at the top of the git
+    repository holding the current directory, else in it; --policy names another),
+    and a source its notice files credit passes.
 
     \b
     Examples:
@@ -43,75 +45,26 @@ def scan(ctx: Context, paths: tuple[str, ...], fmt: str, lang: str | None, outpu
     Exit code 0 when the scan ran (whatever it found), 2 when an input could not be
     read or the index could not be used.
     """
+    from rich.text import Text
+
+    from attrib.formats.escape import printable
+    from attrib.project import find_project
+    from attrib.scan import scan as scan_paths
+
     console = ctx.err_console()
     check_writable(output)
-    inputs = list(_inputs(paths, lang))
-    errors = 0
-    results: list[FileResult] = []
-    texts: dict[str, str] = {}
-    skipped: dict[str, int] = {}
-    with ctx.open_store() as store:
-        stats = store.stats()
-        with console.status("attributing…") as status:
-            for n, (name, raw, explicit) in enumerate(inputs, 1):
-                status.update(f"attributing {name} ({n}/{len(inputs)})")
-                item = decode(raw, Limits())
-                if isinstance(item, Skipped):
-                    if explicit:
-                        errors += 1
-                        results.append(FileResult(name, [], 0, error=f"{item.reason}: {item.detail}"))
-                        console.print(f"[red]error[/]: {name}: cannot scan, {item.reason} ({item.detail})",
-                                      soft_wrap=True)
-                    else:
-                        skipped[item.reason] = skipped.get(item.reason, 0) + 1
-                    continue
-                matches = attribute(item.content, store, lang=item.lang, path=name)
-                results.append(FileResult(name, matches, item.content.count("\n") + 1))
-                texts[name] = item.content
-    report = build_report(results, {"name": stats.name, "files": stats.files, "params": stats.params})
-    if fmt in ("json", "markdown"):
-        rendered = render_json(report) + "\n" if fmt == "json" else render_markdown(report)
-        if output:
-            Path(output).write_text(rendered, encoding="utf-8")
-        else:
-            click.echo(rendered, nl=False)
-    else:
-        if output:
-            with open(output, "w", encoding="utf-8") as fh:
-                render_text(report, Console(file=fh, force_terminal=False, width=200), query_texts=texts)
-        else:
-            render_text(report, Console(highlight=False), query_texts=texts)
-    if skipped:
-        console.print("skipped: " + ", ".join(f"{n} {why}" for why, n in skipped.items()))
-    if not inputs:
-        raise InputError("no source files found in " + ", ".join(paths))
-    if errors:
+    project = find_project(Path.cwd(), policy_path)
+    with ctx.open_store() as store, Status(console, "attributing…") as status:
+        def progress(name: str, n: int, total: int) -> None:
+            status.update(Text(printable(f"attributing {name} ({n}/{total})")))
+
+        report = scan_paths(paths, store, project.policy, notices=project.notices, lang=lang, progress=progress)
+    for entry in report.files:
+        if entry.error:
+            console.print(Text.assemble(("error", "red"), printable(f": {entry.path}: cannot scan, {entry.error}")),
+                          soft_wrap=True)
+    emit_report(report, fmt, output)
+    if report.skipped:
+        console.print(Text("skipped: " + ", ".join(f"{n} {why}" for why, n in report.skipped.items())))
+    if report.summary.errors:
         sys.exit(2)
-
-
-def _inputs(paths: tuple[str, ...], lang: str | None) -> Iterator[tuple[str, RawFile, bool]]:
-    """(display name, raw file, named explicitly?) for every input."""
-    for p in paths:
-        if p == "-":
-            data = sys.stdin.buffer.read()
-            yield "<stdin>", RawFile(data, repo="", path="<stdin>", lang=lang), True
-            continue
-        path = Path(p)
-        if path.is_dir():
-            for entry in walk_directory(path):
-                guessed = from_path(entry.path)
-                if guessed is None and lang is None:
-                    continue  # not source code
-                name = str(entry.disk)
-                yield name, RawFile(_read(entry.disk), repo="", path=name, lang=guessed or lang), False
-        elif path.is_file():
-            yield str(path), RawFile(_read(path), repo="", path=str(path), lang=from_path(path.name) or lang), True
-        else:
-            raise InputError(f"no such file or directory: {p}")
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        raise InputError(f"cannot read {path}: {e.strerror}") from None

@@ -1,14 +1,17 @@
 """``attrib serve``: the search web page and HTTP API over an index."""
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import click
 
-from attrib.errors import AttribError
+from attrib.errors import AttribError, MissingExtra, ReadOnlyStore
 
-from .context import Context
+from .context import Context, Status, policy_option, store_options
 
-WEB_HINT = ("attrib serve needs FastAPI and uvicorn, which are not installed. Install the web extra: "
-            "pip install 'attrib[web]' (from a checkout: pip install -e '.[web]')")
+if TYPE_CHECKING:
+    import socket
 
 
 @click.command()
@@ -23,9 +26,11 @@ WEB_HINT = ("attrib serve needs FastAPI and uvicorn, which are not installed. In
               help="Largest request body; larger ones get 413.")
 @click.option("--timeout", type=click.FloatRange(0.1), default=10.0, show_default=True,
               help="Seconds a query may take before it gets 503.")
+@policy_option
+@store_options
 @click.pass_obj
 def serve_cmd(ctx: Context, host: str, port: int, api_key: str | None, cors_origins: tuple[str, ...],
-              max_bytes: int, timeout: float) -> None:
+              max_bytes: int, timeout: float, policy_path: str | None) -> None:
     """Serve the search page and the HTTP API.
 
     \b
@@ -35,6 +40,8 @@ def serve_cmd(ctx: Context, host: str, port: int, api_key: str | None, cors_orig
     searches the indexed code (full text, language and license filters), a third
     shows what the index holds. The API it uses is documented at /docs:
     POST /api/attribute, GET /api/search, /api/source, /api/stats, /healthz.
+    Verdicts are those `attrib scan` gives in the directory the server starts in
+    (the project's policy and notice files; --policy names another policy).
 
     \b
     Examples:
@@ -46,15 +53,59 @@ def serve_cmd(ctx: Context, host: str, port: int, api_key: str | None, cors_orig
 
         from attrib.web.app import Settings, create_app
     except ImportError:
-        raise AttribError(WEB_HINT) from None
+        raise MissingExtra("web", "attrib serve (FastAPI and uvicorn)") from None
+    from attrib.project import find_project
+
+    project = find_project(Path.cwd(), policy_path)
     console = ctx.err_console()
-    with ctx.open_store() as store, console.status("preparing full-text search…"):
+    sock = listen(host, port)  # a busy port fails before the index is touched
+    try:  # the embedded store keeps its word index current, where it may write
+        store, mode = ctx.open_store(mode="write"), "write"
+    except ReadOnlyStore:
+        store, mode = ctx.open_store(mode="read"), "read"
+    with store, Status(console, "preparing full-text search…"):
         stats = store.stats()
-        if stats.params is None:
-            raise AttribError(f"the index at {ctx.url} is empty: add code with `attrib index SOURCE` first")
-        store.full_text(["attrib"], limit=1)  # builds the embedded store's word index once
+        if not stats.files:
+            raise AttribError(f"the index at {ctx.url} is empty: add code with `attrib --store {ctx.url} index "
+                              "SOURCE` first")
+        if mode == "write":
+            store.full_text(["attrib"], limit=1)  # builds the embedded store's word index once
     settings = Settings(api_key=api_key, cors_origins=list(cors_origins), max_bytes=max_bytes, timeout=timeout)
-    app = create_app(lambda: ctx.open_store(), settings)
-    console.print(f"attrib serving {stats.name} ({stats.files:,} files) at http://{host}:{port}/"
-                  + (" (API key required)" if api_key else ""), highlight=False, soft_wrap=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+    app = create_app(lambda: ctx.open_store(mode=mode), settings, project.judge)
+    from rich.markup import escape
+
+    from attrib.formats.escape import printable
+
+    console.print(f"attrib serving {escape(printable(stats.name))} ({stats.files:,} files) at "
+                  f"http://{escape(printable(host))}:{sock.getsockname()[1]}/"
+                  + (" (API key required)" if api_key else "")
+                  + (" (read-only index: search finds the words indexed before)" if mode == "read" else ""),
+                  highlight=False, soft_wrap=True)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", server_header=False))
+    server.run(sockets=[sock])
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port``, or one clear error (a busy port, an unknown host)."""
+    import errno
+    import socket
+
+    where = f"{host}:{port}"
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+    except (socket.gaierror, UnicodeError) as e:
+        raise AttribError(f"cannot listen on {where}: unknown host ({e})") from None
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as e:
+        sock.close()
+        hint = {errno.EADDRINUSE: "another program (another attrib serve?) is listening there: pick another "
+                                  "--port, or stop it",
+                errno.EACCES: "ports below 1024 need privileges: pick a --port of 1024 or more",
+                errno.EADDRNOTAVAIL: "this machine has no such address: use --host 127.0.0.1 or 0.0.0.0"}
+        raise AttribError(f"cannot listen on {where}: {e.strerror}; {hint.get(e.errno, 'check --host and --port')}") \
+            from None
+    return sock

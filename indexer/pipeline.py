@@ -42,8 +42,7 @@ from attrib.params import DEFAULT_PARAMS, FingerprintParams
 from attrib.records import Provenance, SourceFile
 from attrib.store import IndexEntry, Store
 
-from .filters import Limits, Skipped, decode
-from .sources.base import RawFile
+from attrib.files import Limits, RawFile, Skipped, decode
 
 Postings = tuple[np.ndarray, np.ndarray]
 """One file's band keys and the start line of the window each key came from."""
@@ -73,12 +72,13 @@ class IndexStats:
         return self.bytes_indexed / 1e6 / self.seconds if self.seconds else 0.0
 
 
-def run(files: Iterable[RawFile], store: Store, *, params: FingerprintParams = DEFAULT_PARAMS,
+def run(files: Iterable[RawFile | Skipped], store: Store, *, params: FingerprintParams = DEFAULT_PARAMS,
         limits: Limits = Limits(), batch_bytes: int = 4_000_000, batch_files: int = 4000,
         workers: int = 1, on_progress: Callable[[IndexStats], None] | None = None,
         stats: IndexStats | None = None) -> IndexStats:
-    """Index ``files`` into ``store`` with ``workers`` processes fingerprinting; returns
-    the counters. Safe to interrupt and re-run.
+    """Index ``files`` into ``store`` with ``workers`` processes fingerprinting, then
+    :meth:`~attrib.store.Store.finish` it; returns the counters. Safe to interrupt and
+    re-run.
 
     The counters are ``stats`` when given, updated as the run goes: a caller that passes
     its own still knows what was stored when the run raises (Ctrl-C, a damaged file).
@@ -99,7 +99,7 @@ def run(files: Iterable[RawFile], store: Store, *, params: FingerprintParams = D
         size = 0
         for raw in files:
             stats.seen += 1
-            item = decode(raw, limits)
+            item = raw if isinstance(raw, Skipped) else decode(raw, limits)
             if isinstance(item, Skipped):
                 stats.skipped[item.reason] += 1
                 stats.examples.setdefault(item.reason, item)
@@ -112,6 +112,7 @@ def run(files: Iterable[RawFile], store: Store, *, params: FingerprintParams = D
                     batch, size = [], 0
             progress()
         writer.submit(batch, last=True)
+    store.finish()
     progress()
     return stats
 

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
 from attrib.store import open_store
-from indexer import pipeline
+from attrib.indexer import pipeline
 from realcode import click_files, raw
 
 
@@ -14,7 +15,7 @@ from realcode import click_files, raw
 def click_store(tmp_path_factory):
     """A SQLite store holding click's source files."""
     path = tmp_path_factory.mktemp("store") / "click.db"
-    store = open_store(str(path), create=True)
+    store = open_store(str(path), mode="create")
     pipeline.run([raw(p) for p in click_files()], store)
     yield store
     store.close()
@@ -34,6 +35,23 @@ def es_store_url(es_node):
     url = es_node.store_url()
     yield url
     es_node.delete_index(url)
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory) -> Path:
+    """The bundled Stack sample indexed by the real ``attrib index`` (SQLite), once per
+    session. Tests only read it."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    path = tmp_path_factory.mktemp("sample-index") / "sample.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTRIB_")}
+    env["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("xdg"))
+    done = subprocess.run([sys.executable, "-m", "attrib", "--store", str(path), "index",
+                           str(root / "examples" / "stack-sample")], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return path
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from edges import copy_store
 from realcode import click_files
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +56,7 @@ BAD_OPTIONS = {
 def attrib(*args, env: dict, store: Path | str | None = None, input: str | None = None,
            timeout: float = 300) -> subprocess.CompletedProcess:
     """Run the real ``attrib`` CLI in a subprocess."""
-    cmd = [sys.executable, "-m", "cli.main"]
+    cmd = [sys.executable, "-m", "attrib"]
     if store is not None:
         cmd += ["--store", str(store)]
     return subprocess.run(cmd + [str(a) for a in args], env=env, input=input,
@@ -88,13 +89,6 @@ def fails_cleanly(done: subprocess.CompletedProcess, *names: str) -> str:
     line = next((line for line in lines if all(str(n) in line for n in names)), None)
     assert line is not None, f"no error line names {names}:\n{done.stderr}"
     return line
-
-
-def copy_store(src: Path, dst: Path) -> Path:
-    for suffix in ("", "-wal", "-shm"):
-        if Path(f"{src}{suffix}").exists():
-            shutil.copy(f"{src}{suffix}", f"{dst}{suffix}")
-    return dst
 
 
 def set_params(store: Path, change) -> dict:

@@ -8,6 +8,7 @@ notice), and code of its own (``unrelated``: in no indexed file).
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft7Validator
 
-from test_cli import SAMPLE, attrib, git, ok, source_slice, unrelated
+from test_cli import attrib, git, ok, source_slice, unrelated
 
 ROOT = Path(__file__).resolve().parents[1]
 SARIF_SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
@@ -29,10 +30,8 @@ def copy_of(spec: tuple[str, str, str, int]) -> tuple[list[str], int]:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory, env) -> Path:
-    path = tmp_path_factory.mktemp("check") / "sample.db"
-    ok(attrib("index", SAMPLE, store=path, env=env))
-    return path
+def store(sample_index) -> Path:
+    return sample_index
 
 
 @pytest.fixture
@@ -188,7 +187,7 @@ def test_staged_sees_only_staged_changes(repo, store, env):
     git(repo, "add", "src/detect.py")
     assert check(repo, store, env, "--staged").returncode == 1
     # The pre-commit hook's entry point runs the same check.
-    hook = subprocess.run([sys.executable, "-c", "from cli.main import precommit; precommit()",
+    hook = subprocess.run([sys.executable, "-c", "from attrib.cli.main import precommit; precommit()",
                            "--store", str(store)], cwd=repo, env=env, capture_output=True, text=True)
     assert hook.returncode == 1 and "1 denied" in said(hook)
 
@@ -272,3 +271,76 @@ def test_not_a_repository_and_unreachable_store_exit_2(tmp_path, repo, env):
     assert done.returncode == 2 and "Traceback" not in done.stderr and "passed" not in done.stderr
     done = attrib("check", "-C", repo, store=tmp_path / "missing.db", env=env)
     assert done.returncode == 2 and "no index" in done.stderr
+
+
+# --------------------------------------------------------------------------- the GitHub Action
+
+
+def _action_step(key: str, value: str) -> dict:
+    """The step of ``action.yml`` whose ``key`` is ``value``."""
+    import yaml
+
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    return next(step for step in action["runs"]["steps"] if step.get(key) == value)
+
+
+def _evaluate(condition: str, values: dict[str, str]) -> bool:
+    """A GitHub expression of ==, !=, && and || over the given values, as Python."""
+    expression = condition.replace("&&", " and ").replace("||", " or ")
+    for name, value in values.items():
+        expression = expression.replace(name, repr(value))
+    return bool(eval(expression, {"__builtins__": {}}))  # noqa: S307 - our own action file
+
+
+# The fake `attrib` ends the way a real process can: an exit code, or killed by a signal.
+ENDINGS = {"0": "exit 0", "1": "exit 1", "2": "exit 2", "3": "exit 3", "124": "exit 124",
+           "137": "kill -KILL $$", "139": "kill -SEGV $$", "143": "kill -TERM $$"}
+
+
+@pytest.mark.parametrize("version, installed", [("", "/actions/attrib[elastic]"),
+                                                ("attrib==0.1.0", "attrib==0.1.0")])
+def test_the_action_installs_what_check_needs(version, installed, tmp_path):
+    """By default the action installs its own source with the elastic extra (the core
+    checks against SQLite; an index in Elasticsearch needs the client); `version`
+    replaces that requirement."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "python"
+    fake.write_text(f"#!/bin/bash\necho \"$@\" > {tmp_path}/args\n")
+    fake.chmod(0o755)
+    step = _action_step("name", "Install attrib")
+    script = tmp_path / "step.sh"
+    script.write_text(step["run"])
+    env = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "INPUT_VERSION": version, "ACTION_SOURCE": "/actions/attrib"}
+    assert set(step["env"]) == {"INPUT_VERSION", "ACTION_SOURCE"}
+    subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], env=env, check=True)
+    assert (tmp_path / "args").read_text().split()[-1] == installed
+
+
+@pytest.mark.parametrize("code", list(ENDINGS))
+def test_the_action_fails_the_job_on_any_exit_but_0_and_1(code, tmp_path):
+    """The action's check step, run by bash as GitHub runs it, around an `attrib` that
+    ends with each code: only 0 and 1 let the job go on (1 then fails it in its own
+    step, after the SARIF upload)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "attrib"
+    fake.write_text(f"#!/bin/bash\necho \"$@\" > {tmp_path}/args\n{ENDINGS[code]}\n")
+    fake.chmod(0o755)
+    script = tmp_path / "step.sh"
+    script.write_text(_action_step("id", "check")["run"])
+    outputs = tmp_path / "outputs"
+    env = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "GITHUB_OUTPUT": str(outputs),
+           "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"), "INPUT_POLICY": "", "INPUT_BASE": "abc123",
+           "INPUT_SARIF": "attrib.sarif"}
+    done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], env=env,
+                          capture_output=True, text=True)
+    assert outputs.read_text() == f"exit-code={code}\n"
+    assert (done.returncode == 0) == (code in ("0", "1")), (code, done.returncode, done.stdout)
+    assert "--base abc123 --sarif attrib.sarif --summary" in (tmp_path / "args").read_text()
+    step_outputs = {"steps.check.outputs.exit-code": code, "inputs.sarif": "attrib.sarif"}
+    if done.returncode == 0:  # later steps run only when this one succeeded
+        assert _evaluate(_action_step("name", "Upload SARIF")["if"], step_outputs)
+        assert _evaluate(_action_step("name", "Fail on violations")["if"], step_outputs) == (code == "1")
+    assert not _evaluate(_action_step("name", "Upload SARIF")["if"], {**step_outputs, "inputs.sarif": ""})
+

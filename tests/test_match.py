@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from attrib.files import RawFile
+from attrib.indexer import pipeline
 from attrib.match import DEFAULT_OPTIONS, MatchOptions, attribute
 from attrib.store import open_store
-from indexer import pipeline
-from indexer.sources.base import RawFile
 from realcode import click_files, raw
 
 SOURCE = click_files()[2]  # a real click module
@@ -33,7 +33,8 @@ def pick_span(n: int, seed: int) -> tuple[int, int]:
     """A span of n lines (1-based, inclusive) with real content, starting and ending on code."""
     starts = [i for i in range(len(LINES) - n)
               if LINES[i].strip() and LINES[i + n - 1].strip()
-              and sum(1 for l in LINES[i:i + n] if l.strip() and not l.strip().startswith(("#", "import", "from"))) >= n - 1]
+              and sum(1 for l in LINES[i:i + n]
+                      if l.strip() and not l.strip().startswith(("#", "import", "from"))) >= n - 1]
     i = starts[(seed * 7919) % len(starts)]
     return i + 1, i + n
 
@@ -88,7 +89,8 @@ def test_verbatim_span_is_found_with_exact_lines_and_license(click_store, n, see
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_reindented_and_comment_free_copy_embedded_in_unrelated_code(click_store, seed):
     a, b = pick_span(16, seed)
-    body = [re.sub(r"\s+#.*$", "", l) for l in dedent_block(LINES[a - 1:b]) if l.strip() and not l.strip().startswith("#")]
+    body = [re.sub(r"\s+#.*$", "", l) for l in dedent_block(LINES[a - 1:b])
+            if l.strip() and not l.strip().startswith("#")]
     body = [("\t" * ((len(l) - len(l.lstrip())) // 4)) + l.lstrip() for l in body]
     query = UNRELATED_BEFORE + body + UNRELATED_AFTER
     start, end = len(UNRELATED_BEFORE) + 1, len(UNRELATED_BEFORE) + len(body)

@@ -22,9 +22,9 @@ import pytest
 
 from attrib.errors import InputError
 from attrib.languages import from_path, lang_key
-from indexer.sources import Source, open_source
-from indexer.sources.base import RawFile
-from indexer.sources.licenses import (
+from attrib.files import RawFile, Skipped, decode
+from attrib.indexer.sources import Source, open_source
+from attrib.indexer.sources.licenses import (
     declared_ids,
     detect_repo_licenses,
     file_licenses,
@@ -32,7 +32,7 @@ from indexer.sources.licenses import (
     is_license_file,
     spdx_header,
 )
-from indexer.sources.local import repo_name_from_remote
+from attrib.indexer.sources.local import repo_name_from_remote
 from realcode import MIT_TEXT
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -88,8 +88,7 @@ def test_parquet_rows_map_to_rawfiles(tmp_path):
     assert first == RawFile(
         data="def f7(x):\n    return x + 7\n", repo="owner1/repo1", path="src/file7.py",
         commit="c" * 40, licenses=("MIT", "Apache-2.0"), lang="Python", stars=7,
-        sha=f"{7:040x}",
-    )
+    ), "hexsha is not trusted: the pipeline computes every id from the content"
     assert list(source) == items, "a second iteration starts over"
 
 
@@ -173,9 +172,9 @@ def test_only_content_is_required(tmp_path):
     rows = [{"content": "print('a')\n"}, {"content": None}, {"content": "print('b')\n"}]
     file = write_jsonl(tmp_path / "bare.jsonl", rows)
     items = list(open_source(str(file)))
-    assert [(r.data, r.repo, r.path, r.commit, r.licenses, r.lang, r.stars, r.sha) for r in items] == [
-        ("print('a')\n", "", "bare.jsonl#0", "", (), None, None, None),
-        ("print('b')\n", "", "bare.jsonl#2", "", (), None, None, None),
+    assert [(r.data, r.repo, r.path, r.commit, r.licenses, r.lang, r.stars) for r in items] == [
+        ("print('a')\n", "", "bare.jsonl#0", "", (), None, None),
+        ("print('b')\n", "", "bare.jsonl#2", "", (), None, None),
     ], "a row without content is not a file; the others keep their row number as path"
     given = list(open_source(str(file), repo="acme/dump", commit="abc", licenses=("MIT",)))
     assert {(r.repo, r.commit, r.licenses) for r in given} == {("acme/dump", "abc", ("MIT",))}
@@ -242,7 +241,7 @@ def run_hub_open(env_overrides: dict[str, str], spec: str = "hf:bigcode/the-stac
     script = (
         "import sys\n"
         "from attrib.errors import InputError\n"
-        "from indexer.sources import open_source\n"
+        "from attrib.indexer.sources import open_source\n"
         "try:\n"
         f"    open_source({spec!r}, langs=['python'])\n"
         "except InputError as exc:\n"
@@ -536,7 +535,7 @@ def test_git_repository(repo):
     app = items["src/app.py"]
     assert app.data == b"def main():\n    return 42\n"
     assert (app.repo, app.commit, app.licenses, app.lang) == ("acme/widgets", head, ("MIT",), "Python")
-    assert app.sha == git(repo, "hash-object", "src/app.py"), "blob sha straight from the index"
+    assert decode(app).sha == git(repo, "hash-object", "src/app.py"), "the index's id is git's blob id"
     assert items["src/gpl_part.c"].licenses == ("GPL-2.0-only",), "SPDX header overrides"
     assert items["src/[id].tsx"].lang == "TypeScript"
 
@@ -546,10 +545,12 @@ def test_git_edge_cases(repo):
     (repo / "docs/read me.md").unlink()  # deleted from the work tree
     os.symlink("app.py", repo / "src/link.py")
     git(repo, "add", "src/link.py")
-    items = {r.path: r for r in open_source(str(repo))}
-    assert items["src/app.py"].sha is None, "the index sha no longer matches the bytes on disk"
+    read = list(open_source(str(repo)))
+    items = {r.path: r for r in read if isinstance(r, RawFile)}
+    assert decode(items["src/app.py"]).sha == git(repo, "hash-object", "src/app.py"), "the bytes on disk"
     assert items["src/app.py"].data.endswith(b"43\n")
     assert "docs/read me.md" not in items and "src/link.py" not in items
+    assert [(r.path, r.reason) for r in read if isinstance(r, Skipped)] == [("docs/read me.md", "unreadable")]
 
 
 def test_git_subdirectory_and_single_file(repo):
@@ -558,7 +559,7 @@ def test_git_subdirectory_and_single_file(repo):
     assert {r.licenses for r in items if r.path != "src/gpl_part.c"} == {("MIT",)}
     (single,) = list(open_source(str(repo / "src/[id].tsx")))
     assert (single.path, single.repo) == ("src/[id].tsx", "acme/widgets")
-    assert single.sha == git(repo, "hash-object", "src/[id].tsx")
+    assert decode(single).sha == git(repo, "hash-object", "src/[id].tsx")
 
 
 def test_git_overrides_and_filters(repo):
@@ -579,7 +580,7 @@ def test_git_without_remote_or_commits(tmp_path):
     git(root, "add", "main.go")  # staged, never committed
     (item,) = list(open_source(str(root)))
     assert (item.repo, item.commit, item.path, item.lang) == ("fresh-project", "", "main.go", "Go")
-    assert item.sha == git(root, "hash-object", "main.go")
+    assert decode(item).sha == git(root, "hash-object", "main.go")
 
 
 def test_plain_directory_walk(tmp_path):
@@ -593,7 +594,7 @@ def test_plain_directory_walk(tmp_path):
     source = open_source(str(root))
     items = list(source)
     assert [r.path for r in items] == ["pkg/mod.py", "pkg/util.rs"]  # COPYING is not code
-    assert {(r.repo, r.commit, r.sha, r.licenses) for r in items} == {("project", "", None, ("GPL-3.0",))}
+    assert {(r.repo, r.commit, r.licenses) for r in items} == {("project", "", ("GPL-3.0",))}
     assert items[1].lang == "Rust" and items[0].data == b"x = 1\n"
     assert source.estimated_total() is None and source.describe() == f"directory {root.resolve()}"
 

@@ -12,18 +12,18 @@ from attrib.errors import ParamsMismatch, StoreError
 from attrib.params import DEFAULT_PARAMS, FingerprintParams
 from attrib.store import Credentials, IndexEntry, open_store
 from attrib.store.sqlite import SQLiteStore
-from indexer import pipeline
+from attrib.indexer import pipeline
 from realcode import click_files, raw
 
 
 @pytest.fixture(params=["sqlite", "elastic"])
 def new_store(request, tmp_path):
     if request.param == "sqlite":
-        store = open_store(str(tmp_path / "s.db"), create=True)
+        store = open_store(str(tmp_path / "s.db"), mode="create")
     else:
         node = request.getfixturevalue("es_node")
         url = request.getfixturevalue("es_store_url")
-        store = open_store(url, create=True, credentials=Credentials(node.user, node.password))
+        store = open_store(url, mode="create", credentials=Credentials(node.user, node.password))
     yield store
     store.close()
 
@@ -119,11 +119,11 @@ def test_many_batches_are_all_found(new_store):
 
 
 def test_sqlite_merges_batches_into_few_segments(tmp_path):
-    store = open_store(str(tmp_path / "s.db"), create=True)
+    store = open_store(str(tmp_path / "s.db"), mode="create")
     for i in range(20):
         store.add([IndexEntry(raw_file(str(i)), np.arange(10, dtype=np.int64) + i, np.ones(10, dtype=np.int64))])
     assert isinstance(store, SQLiteStore)
-    assert store._db.execute("SELECT COUNT(*) FROM segments").fetchone()[0] < 8
+    assert store._db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] < 8
 
 
 def test_failed_batch_leaves_nothing_behind(new_store):
@@ -160,9 +160,9 @@ def test_missing_store_and_foreign_files_are_clear_errors(tmp_path):
 
 def test_sqlite_urls(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    open_store("sqlite:///rel.db", create=True).close()
+    open_store("sqlite:///rel.db", mode="create").close()
     assert (tmp_path / "rel.db").exists()
-    open_store(f"sqlite:///{tmp_path}/abs.db", create=True).close()
+    open_store(f"sqlite:///{tmp_path}/abs.db", mode="create").close()
     assert (tmp_path / "abs.db").exists()
 
 

@@ -1,167 +1,122 @@
-"""The CI gate's decision: which copies in the changed lines break the policy.
+"""The CI gate: which copies in the changed lines break the policy.
 
-:func:`check` attributes every selected file with :func:`attrib.match.attribute` (the
-call ``attrib scan`` makes), keeps the matches that touch an added or changed line (a
-match may extend into unchanged context), applies the policy's filters (minimum lines
-and similarity, ignored sources), and gives each remaining match -- a *finding* -- a
-verdict:
+:func:`prepare` reads what a check looks at -- the repository's selection (git), its
+policy and notice files (:mod:`attrib.project`) and its ignore rules -- without
+touching the index; :func:`run` attributes every selected file with
+:func:`attrib.scan.attribute_file` (the step ``attrib scan`` takes) and has the judge
+(:mod:`attrib.judge`) keep the matches that touch an added or changed line (a match may
+extend into unchanged context) and give each a verdict:
 
 * ``pass``: the license is allowed, or it requires a notice and the project's notice
   file credits the source's repository (``acknowledged``);
 * ``notice``: the license requires a notice that is missing (a violation);
 * ``fail``: the license is denied (a violation).
 
-:func:`check_report` is the schema-v1 report of the outcome, with per match its
-``verdict``, ``acknowledged`` and the ``changed`` line ranges, and a ``check`` section.
+The result is a :class:`~attrib.report.Report` with a ``check`` section.
+
+Source code cannot be hidden from the gate by what its bytes look like: a file in a
+programming language (known from its name) is attributed even with NUL bytes (read as
+spaces), bytes that are not UTF-8 or very long lines, which ``attrib scan`` and the
+indexer skip. One larger than :data:`MAX_BYTES` is an error that names it (list it in
+``.attribignore`` to leave it out), never a silent skip. Other files (images, data) are
+skipped as the indexer would skip them, and counted.
 """
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from attrib.licenses import describe, worst_verdict
-from attrib.match import attribute
-from attrib.policy import Policy
-from attrib.records import Match
-from attrib.report import FileResult, build_report
+from attrib.errors import InputError
+from attrib.files import Limits, RawFile, Skipped, decode
+from attrib.languages import from_path
+from attrib.project import Project, open_project
+from attrib.records import SourceFile
+from attrib.report import CheckInfo, FileReport, IndexInfo, Report, Scope
+from attrib.scan import attribute_file
 from attrib.store import Store
-from indexer.filters import Limits, Skipped, decode
-from indexer.sources.base import RawFile
 
-from .git import ChangedFile, Selection
+from .git import ChangedFile, Selection, repo_root, select, shown_path
 from .ignore import Ignore
+
+MAX_BYTES = 5_000_000
+"""The largest file a check reads (attributing 5 MB of code takes about 10 s)."""
+_SOURCE_LIMITS = Limits(max_file_bytes=MAX_BYTES, max_line_chars=MAX_BYTES, max_replacement_ratio=1.0)
 
 
 @dataclass(frozen=True)
-class Finding:
-    """A copy in changed code, and what the policy says about it."""
+class Request:
+    """What a check looks at: the project, the selected files and the ignore rules."""
 
-    path: str
-    match: Match
-    changed: tuple[tuple[int, int], ...]  # added lines inside the match, as ranges
-    verdict: str  # pass | notice | fail, after acknowledgement
-    policy_verdict: str  # what the license alone gets
-    acknowledged: bool
-
-    @property
-    def violation(self) -> bool:
-        return self.verdict != "pass"
-
-
-@dataclass
-class Outcome:
-    """Everything a check found: per file the matches kept, the findings, the skips."""
-
+    project: Project
     selection: Selection
-    results: list[FileResult]
-    findings: list[Finding]
-    skipped: dict[str, int]
-    policy: Policy
-
-    @property
-    def violations(self) -> list[Finding]:
-        return [f for f in self.findings if f.violation]
+    ignore: Ignore
 
 
-def read_notices(root: Path, policy: Policy) -> str:
-    """The text of the project's notice files (``policy.notice_files`` found in the work
-    tree), lower-cased. A source is acknowledged when its repository's ``owner/name``
-    appears in that text, as ``attrib notice`` writes it or in a hand-written credit."""
-    return "".join((root / name).read_text(encoding="utf-8", errors="replace").lower() + "\n"
-                   for name in policy.notice_files if (root / name).is_file())
+def prepare(repo: str | Path = ".", *, base: str | None = None, staged: bool = False, all_files: bool = False,
+            policy: str | Path | None = None) -> Request:
+    """Read the repository holding ``repo``: its selection (see :func:`attrib.check.git.select`),
+    its policy (``policy``, else the project's) and notice files, its ignore rules."""
+    root = repo_root(Path(repo))
+    project = open_project(root, policy)
+    selection = select(root, base=base, staged=staged, all_files=all_files, max_bytes=MAX_BYTES)
+    names = [f.name for f in selection.files] + [p.decode("utf-8", "surrogateescape") for p, _ in selection.too_large]
+    return Request(project, selection, Ignore.for_repo(root, names, project.policy.exclude))
 
 
-def credits(notices_text: str, repo: str) -> bool:
-    """Whether the notice text names ``repo`` (not merely a longer name containing it)."""
-    return re.search(rf"(?<![\w.-]){re.escape(repo.lower())}(?![\w.-])", notices_text) is not None
+def run(request: Request, store: Store, progress: Callable[[ChangedFile, int], None] | None = None) -> Report:
+    """Attribute the selected files and judge the matches in their changed lines.
 
-
-def check(selection: Selection, store: Store, policy: Policy, ignore: Ignore, notices_text: str,
-          progress: Callable[[str], None] | None = None) -> Outcome:
-    """Attribute the selected files and judge the matches in their changed lines."""
-    results, findings, skipped = [], [], {}
+    ``progress(file, n)`` is called before the n-th file (from 1) is attributed.
+    """
+    selection, ignore, judge = request.selection, request.ignore, request.project.judge
+    skipped = dict(selection.passed_over)
+    _refuse_large_code(selection, ignore, skipped)
+    files: list[FileReport] = []
     for n, changed in enumerate(selection.files, 1):
         if progress:
-            progress(f"{changed.path} ({n}/{len(selection.files)})")
-        if ignore.skips(changed.path):
+            progress(changed, n)
+        if ignore.skips(changed.name):
             skipped["ignored"] = skipped.get("ignored", 0) + 1
             continue
-        item = decode(RawFile(changed.data, repo="", path=changed.path), Limits())
+        item = _decode(changed)
         if isinstance(item, Skipped):
             skipped[item.reason] = skipped.get(item.reason, 0) + 1
             continue
-        matches = []
-        for match in attribute(item.content, store, lang=item.lang, path=changed.path, options=policy.match_options()):
-            kept = _apply(match, policy)
-            lines = _changed_in(kept, changed) if kept else ()
-            if kept is None or not lines:
-                continue
-            matches.append(kept)
-            findings.append(_judge(changed.path, kept, lines, policy, notices_text))
-        results.append(FileResult(changed.path, matches, item.content.count("\n") + 1))
-    return Outcome(selection, results, findings, skipped, policy)
+        files.append(attribute_file(item.content, store, judge, name=changed.shown, path=changed.name,
+                                    lang=item.lang, scope=Scope.changed(changed.added),
+                                    path_bytes=None if _is_utf8(changed.path) else changed.path))
+    info = CheckInfo(mode=selection.mode, base=selection.base, selection=selection.description,
+                     policy=request.project.policy.origin, files_selected=len(selection.files), skipped=skipped)
+    return judge.report(files, IndexInfo.of(store.stats()), check=info)
 
 
-def _apply(match: Match, policy: Policy) -> Match | None:
-    """The match without ignored sources, or None when the policy drops it."""
-    sources = tuple(s for s in match.sources if not policy.ignores(s.repo))
-    if not sources or match.lines < policy.min_lines or sources[0].similarity < policy.min_similarity:
-        return None
-    return replace(match, sources=sources)
-
-
-def _changed_in(match: Match, changed: ChangedFile) -> tuple[tuple[int, int], ...]:
-    lines = sorted(line for line in changed.added if match.start_line <= line <= match.end_line)
-    return tuple(_ranges(lines))
-
-
-def _ranges(lines: Iterable[int]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for line in lines:
-        if out and line == out[-1][1] + 1:
-            out[-1] = (out[-1][0], line)
+def _refuse_large_code(selection: Selection, ignore: Ignore, skipped: dict[str, int]) -> None:
+    """Files too large to read: an error when they are code, else counted."""
+    for path, size in selection.too_large:
+        name = path.decode("utf-8", "surrogateescape")
+        if ignore.skips(name):
+            skipped["ignored"] = skipped.get("ignored", 0) + 1
+        elif from_path(name):
+            raise InputError(f"cannot check {shown_path(path)}: {size:,} bytes of code, more than the {MAX_BYTES:,} "
+                             f"a check reads; list it in .attribignore to leave it out")
         else:
-            out.append((line, line))
-    return out
+            skipped["too-large"] = skipped.get("too-large", 0) + 1
 
 
-def _judge(path: str, match: Match, changed: tuple[tuple[int, int], ...], policy: Policy,
-           notices_text: str) -> Finding:
-    info = describe(match.best.licenses)
-    verdict = policy.verdict(info.category, info.ids)
-    acknowledged = verdict == "notice" and credits(notices_text, match.best.repo)
-    return Finding(path, match, changed, "pass" if acknowledged else verdict, verdict, acknowledged)
+def _decode(changed: ChangedFile) -> SourceFile | Skipped:
+    """The file as text to attribute. Source code is never skipped for its bytes (NUL
+    bytes become spaces, others are replaced, long lines kept): a copy cannot hide
+    behind them. Other files are skipped when the indexer would skip them."""
+    lang = from_path(changed.name)
+    if lang is None:
+        return decode(RawFile(changed.data, repo="", path=changed.name), Limits())
+    return decode(RawFile(changed.data.replace(b"\0", b" "), repo="", path=changed.name, lang=lang), _SOURCE_LIMITS)
 
 
-def check_report(outcome: Outcome, index: dict[str, Any]) -> dict[str, Any]:
-    """The schema-v1 report of a check, with a verdict per finding."""
-    report = build_report(outcome.results, index, outcome.policy)
-    by_key = {(f.path, f.match.start_line, f.match.end_line): f for f in outcome.findings}
-    for entry in report["files"]:
-        for m in entry["matches"]:
-            f = by_key[(entry["path"], m["query"]["start_line"], m["query"]["end_line"])]
-            m["verdict"] = f.verdict
-            m["policy_verdict"] = f.policy_verdict
-            m["acknowledged"] = f.acknowledged
-            m["changed"] = [{"start_line": a, "end_line": b} for a, b in f.changed]
-        entry["verdict"] = worst_verdict(m["verdict"] for m in entry["matches"])
-        entry["matched_lines"] = len({line for m in entry["matches"] for r in m["changed"]
-                                      for line in range(r["start_line"], r["end_line"] + 1)})
-    summary = report["summary"]
-    summary["verdict"] = worst_verdict(e["verdict"] for e in report["files"])
-    summary["matched_lines"] = sum(e["matched_lines"] for e in report["files"])
-    summary["violations"] = len(outcome.violations)
-    report["check"] = {
-        "mode": outcome.selection.mode,
-        "base": outcome.selection.base,
-        "selection": outcome.selection.description,
-        "policy": outcome.policy.origin,
-        "files_selected": len(outcome.selection.files),
-        "skipped": dict(outcome.skipped),
-        "violations": len(outcome.violations),
-        "passed": not outcome.violations,
-    }
-    return report
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

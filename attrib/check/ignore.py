@@ -12,6 +12,10 @@ later ``!pattern`` can take a default back:
 Files that ``.gitignore`` keeps out of git are never seen: a check reads tracked content
 only. Files git marks ``linguist-vendored`` or ``linguist-generated`` in
 ``.gitattributes`` are skipped too.
+
+``.attribignore`` must be a regular file inside the repository (not a link out of it); a
+pattern ``pathspec`` cannot compile is an error naming the file and its line. Paths are
+matched as text, with bytes that are not UTF-8 as lone surrogates.
 """
 from __future__ import annotations
 
@@ -19,6 +23,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pathspec
+
+from attrib.confine import inside, read_regular
+from attrib.errors import InputError
+from attrib.policy import pattern_error
 
 from .git import git
 
@@ -53,8 +61,13 @@ class Ignore:
     def for_repo(cls, root: Path, paths: Iterable[str], exclude: Iterable[str] = ()) -> "Ignore":
         """The rules of the repository at ``root`` for ``paths`` (their gitattributes
         are looked up once)."""
-        own = root / IGNORE_FILE
-        lines = own.read_text(encoding="utf-8", errors="replace").splitlines() if own.is_file() else []
+        data = read_regular(inside(root, IGNORE_FILE, "the ignore file"), "the ignore file")
+        lines = data.decode("utf-8", "replace").splitlines() if data is not None else []
+        for number, line in enumerate(lines, 1):
+            problem = pattern_error(line)
+            if problem:
+                raise InputError(f"{root / IGNORE_FILE}, line {number}: {line!r} is not a valid .gitignore "
+                                 f"pattern ({problem})")
         return cls([*DEFAULT_PATTERNS, *exclude, *lines], _linguist_marked(root, list(paths)))
 
 
@@ -63,7 +76,8 @@ def _linguist_marked(root: Path, paths: list[str]) -> frozenset[str]:
     if not paths:
         return frozenset()
     out = git(root, "check-attr", "-z", "--stdin", "linguist-vendored", "linguist-generated",
-              input="\0".join(paths).encode() + b"\0").decode("utf-8", "replace").split("\0")
+              input="\0".join(paths).encode("utf-8", "surrogateescape") + b"\0"
+              ).decode("utf-8", "surrogateescape").split("\0")
     marked = set()
     for i in range(0, len(out) - 2, 3):
         path, _, value = out[i:i + 3]

@@ -5,7 +5,9 @@
 * ``http(s)://host:port[/index]`` -> Elasticsearch (:mod:`.elastic`; credentials from
   ``credentials`` or the ``ATTRIB_ES_*`` environment, see :mod:`.es_client`).
 
-With no URL, ``$ATTRIB_STORE`` is used, else :func:`default_location`.
+With no URL, ``$ATTRIB_STORE`` is used, else :func:`default_location`. ``mode``
+(:data:`OpenMode`) says whether the caller reads, writes or may create the index.
+Messages never show a URL's ``user:password@`` (:func:`redact`).
 """
 from __future__ import annotations
 
@@ -14,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import StoreError
-from .base import IndexEntry, KeyCounts, Postings, Store, StoredFile, StoreStats
+from .base import IndexEntry, KeyCounts, OpenMode, Postings, Store, StoredFile, StoreStats
 
-__all__ = ["open_store", "store_exists", "remove_store", "default_location", "resolve_url", "Store",
-           "Credentials", "IndexEntry", "KeyCounts", "Postings", "StoredFile", "StoreStats"]
+__all__ = ["open_store", "store_exists", "remove_store", "default_location", "resolve_url", "redact", "Store",
+           "Credentials", "IndexEntry", "KeyCounts", "OpenMode", "Postings", "StoredFile", "StoreStats"]
 
 
 @dataclass(frozen=True)
@@ -41,12 +43,27 @@ def resolve_url(url: str | None) -> str:
     return url or os.environ.get("ATTRIB_STORE") or str(default_location())
 
 
+def redact(url: str) -> str:
+    """``url`` without the credentials of any scheme (``ftp://user:pw@host/x`` ->
+    ``ftp://host/x``); plain paths are returned as they are.
+
+    >>> redact("sqlite://me:secret@host/x.db"), redact("https://u:p@es:9200/i"), redact("a@b.db")
+    ('sqlite://host/x.db', 'https://es:9200/i', 'a@b.db')
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority, slash, path = rest.partition("/")
+    return f"{scheme}://{authority.rpartition('@')[2]}{slash}{path}"
+
+
 def is_elastic(url: str) -> bool:
     return url.startswith(("http://", "https://"))
 
 
-def open_store(url: str | None = None, *, create: bool = False, credentials: Credentials = Credentials()) -> Store:
-    """Open the store at ``url`` (see the module docs). ``create`` allows a new empty one."""
+def open_store(url: str | None = None, *, mode: OpenMode = "read",
+               credentials: Credentials = Credentials()) -> Store:
+    """Open the store at ``url`` (see the module docs) for ``mode`` (:data:`OpenMode`)."""
     url = resolve_url(url)
     if is_elastic(url):
         from .elastic import ElasticStore
@@ -54,14 +71,14 @@ def open_store(url: str | None = None, *, create: bool = False, credentials: Cre
 
         conn = Connection.parse(url, user=credentials.user, password=credentials.password,
                                 api_key=credentials.api_key, ca_cert=credentials.ca_cert)
-        return ElasticStore(conn, create=create)
+        return ElasticStore(conn, create=mode == "create")
     from .sqlite import SQLiteStore
 
-    return SQLiteStore(_sqlite_path(url), create=create)
+    return SQLiteStore(_sqlite_path(url), mode=mode)
 
 
 def store_exists(url: str | None = None, *, credentials: Credentials = Credentials()) -> bool:
-    """Whether an index is already there (before ``open_store(create=True)`` makes one)."""
+    """Whether an index is already there (before ``open_store(mode="create")`` makes one)."""
     url = resolve_url(url)
     if is_elastic(url):
         try:
@@ -94,8 +111,9 @@ def _sqlite_path(url: str) -> str:
     if url.startswith("sqlite://"):
         path = url[len("sqlite://"):]
         if not path.startswith("/") or not path[1:]:
-            raise StoreError(f"bad store URL {url!r}: use sqlite:///relative.db or sqlite:////absolute/path.db")
+            raise StoreError(f"bad store URL {redact(url)!r}: use sqlite:///relative.db or sqlite:////absolute/path.db")
         return path[1:]  # sqlite:///x.db -> x.db; sqlite:////abs/x.db -> /abs/x.db
     if "://" in url:
-        raise StoreError(f"unknown store URL scheme in {url!r}: use a path, sqlite:///PATH or http(s)://HOST:PORT")
+        raise StoreError(f"unknown store URL scheme in {redact(url)!r}: use a path, sqlite:///PATH or "
+                         "http(s)://HOST:PORT")
     return url

@@ -1,21 +1,23 @@
 """Code on disk: a git work tree, a plain directory, or a single file.
 
-In a git work tree the files are the *tracked* ones, listed by ``git ls-files -s -z``,
-which also gives each file's blob sha (the same id The Stack's ``hexsha`` holds, so
-the pipeline need not hash it). A file edited since it was staged keeps the sha of its
-staged copy in the index, so for those (``git ls-files -m``) the sha is left to the
-pipeline. The repository is named from ``origin`` (``github.com/owner/name`` →
-``owner/name``), else from the work tree's folder; the commit is ``HEAD`` ("" before
-the first commit). Untracked and ignored files are left out, as are symlinks and
-submodules.
+In a git work tree the files are the *tracked* ones, listed by ``git ls-files -s -z``
+(whose modes leave out tracked symlinks and submodules). The repository is named from
+``origin`` (``github.com/owner/name`` → ``owner/name``), else from the work tree's
+folder; the commit is ``HEAD`` ("" before the first commit). Untracked and ignored
+files are left out.
 
 A plain directory is walked in sorted order, skipping dependency, build and hidden
-folders (``SKIPPED_DIRS``, ``.*``) and hidden files (``.env`` and the like are not code
-to attribute, and may hold secrets).
+folders (:data:`attrib.files.SKIPPED_DIRS`, ``.*``) and hidden files (``.env`` and the
+like are not code to attribute, and may hold secrets).
 
-Files are read one at a time, as bytes, when the iterator reaches them. Licenses: the
-caller's ``licenses`` apply to every file as given; otherwise each file's
-``SPDX-License-Identifier`` header wins over the repository's detected licenses.
+Files are read one at a time, as bytes, when the iterator reaches them, and only
+inside the tree (:func:`attrib.files.read_confined`): a symlink is never followed (a tracked file
+replaced by a link to ``~/.ssh/id_rsa`` is skipped, not stored), nor a folder that
+leads out of the tree, and only regular files are opened -- FIFOs, sockets and devices
+are skipped without being opened, so nothing blocks. Each of these is a
+:class:`Skipped` item, counted in the summary. Licenses: the caller's ``licenses``
+apply to every file as given; otherwise each file's ``SPDX-License-Identifier`` header
+wins over the repository's detected licenses.
 """
 from __future__ import annotations
 
@@ -29,30 +31,15 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from indexer.sources.base import RawFile
+from attrib.files import DEFAULT_MAX_FILE_BYTES, Entry, RawFile, Skipped, read_confined, walk_directory
+from attrib.indexer.sources.licenses import detect_repo_licenses, file_licenses
+from attrib.indexer.sources.shard import WHOLE, Shard
 from attrib.languages import from_path, lang_key
-from indexer.sources.licenses import detect_repo_licenses, file_licenses
-from indexer.sources.shard import WHOLE, Shard
 
 log = logging.getLogger(__name__)
 
-SKIPPED_DIRS = frozenset({".git", "node_modules", "__pycache__", ".venv", "venv", "dist", "build"})
-MAX_FILE_BYTES = 32 << 20
-"""Files larger than this are skipped unread: no source file is this big, and reading a
-multi-gigabyte blob only for the pipeline's size filter to drop it would exhaust memory."""
-
 _GIT_SYMLINK, _GIT_SUBMODULE = "120000", "160000"
 _SCP_REMOTE = re.compile(r"^(?:[\w.-]+@)?[\w.-]+:(?!//)(?P<path>.+)$")  # git@host:owner/name.git
-
-
-@dataclass(frozen=True)
-class Entry:
-    """A file to read: its path as recorded (relative to the repository), where it is
-    on disk, and its git blob sha when git vouches for the content on disk."""
-
-    path: str
-    disk: Path
-    sha: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +48,8 @@ class LocalSource:
 
     description: str
     list_files: Callable[[], Iterator[Entry]]
+    root: Path
+    """The tree files are read from: nothing outside it is read (:func:`read_confined`)."""
     repo: str
     commit: str = ""
     licenses: tuple[str, ...] = ()
@@ -71,6 +60,8 @@ class LocalSource:
     total_files: int | None = None
     shard: Shard = WHOLE
     """Files are kept when their blob sha falls in this shard."""
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    """Larger files are skipped after reading one byte more than this, never whole."""
 
     def describe(self) -> str:
         return self.description
@@ -81,7 +72,7 @@ class LocalSource:
             return self.limit
         return total if self.limit is None else min(total, self.limit)
 
-    def __iter__(self) -> Iterator[RawFile]:
+    def __iter__(self) -> Iterator[RawFile | Skipped]:
         emitted = 0
         if self.limit == 0:
             return
@@ -91,32 +82,24 @@ class LocalSource:
                 continue
             if self.langs and lang_key(lang) not in self.langs:
                 continue
-            data = read_file(entry.disk)
-            if data is None or not self.shard.keeps(entry.sha, data):
+            data = read_confined(entry, self.root, self.max_file_bytes)
+            if isinstance(data, Skipped):
+                yield data
+                continue
+            if not self.shard.keeps(data):
                 continue
             licenses = self.licenses if self.licenses_given else file_licenses(data, self.licenses)
             yield RawFile(data=data, repo=self.repo, path=entry.path, commit=self.commit,
-                          licenses=licenses, lang=lang, sha=entry.sha)
+                          licenses=licenses, lang=lang)
             emitted += 1
             if emitted == self.limit:
                 return
 
 
-def read_file(path: Path) -> bytes | None:
-    """A file's bytes, or ``None`` (logged) when it vanished, is unreadable or is huge."""
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            log.warning("skipping %s: larger than %d MiB", path, MAX_FILE_BYTES >> 20)
-            return None
-        return path.read_bytes()
-    except OSError as exc:
-        log.warning("skipping %s: %s", path, exc.strerror or exc)
-        return None
-
-
 def open_local(path: Path, *, repo: str | None = None, commit: str | None = None,
                licenses: tuple[str, ...] | None = None, langs: frozenset[str] = frozenset(),
-               limit: int | None = None, shard: Shard = WHOLE) -> LocalSource:
+               limit: int | None = None, shard: Shard = WHOLE,
+               max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LocalSource:
     """A source over an existing directory or file; ``repo``/``commit``/``licenses`` override.
 
     A shard (:mod:`.shard`) keeps the files whose blob sha falls in it."""
@@ -149,6 +132,7 @@ def open_local(path: Path, *, repo: str | None = None, commit: str | None = None
     return LocalSource(
         description=shard.label(description),
         list_files=list_files,
+        root=root,
         repo=name,
         commit=head,
         licenses=licenses if licenses is not None else detect_repo_licenses(root),
@@ -157,29 +141,13 @@ def open_local(path: Path, *, repo: str | None = None, commit: str | None = None
         limit=limit,
         total_files=total,
         shard=shard,
+        max_file_bytes=max_file_bytes,
     )
 
 
 def _lang_key_of(path: str) -> str | None:
     lang = from_path(path)
     return lang_key(lang) if lang else None
-
-
-def walk_directory(root: Path) -> Iterator[Entry]:
-    """Regular files under ``root`` in sorted order, skipping the folders and files
-    that are not the project's own code (see the module docstring)."""
-    for folder, subfolders, names in os.walk(root, onerror=_log_walk_error):
-        subfolders[:] = sorted(d for d in subfolders
-                               if d not in SKIPPED_DIRS and not d.startswith("."))
-        for name in sorted(names):
-            file = Path(folder, name)
-            if name.startswith(".") or file.is_symlink() or not file.is_file():
-                continue
-            yield Entry(file.relative_to(root).as_posix(), file)
-
-
-def _log_walk_error(exc: OSError) -> None:
-    log.warning("skipping %s: %s", exc.filename, exc.strerror or exc)
 
 
 # ---------------------------------------------------------------------------------------
@@ -211,24 +179,22 @@ def git_toplevel(folder: Path) -> Path | None:
 
 def git_entries(top: Path, folder: Path, pathspec: str) -> list[Entry]:
     """Tracked files under ``pathspec`` (relative to ``folder``, in the work tree rooted
-    at ``top``), with blob shas.
+    at ``top``).
 
-    ``git ls-files -s -z`` prints ``<mode> <sha> <stage>\\t<path>\\0`` per index entry;
-    ``--full-name`` makes the paths relative to the work-tree root, as permalinks need.
+    ``git ls-files -s -z`` prints ``<mode> <sha> <stage>\\t<path>\\0`` per index entry
+    (the mode tells tracked symlinks and submodules apart); ``--full-name`` makes the
+    paths relative to the work-tree root, as permalinks need.
     """
     listing = _git(folder, "ls-files", "-s", "-z", "--full-name", "--", pathspec)
     if not listing:
         return []
-    edited = set((_git(folder, "ls-files", "-m", "-z", "--full-name", "--", pathspec) or "")
-                 .split("\0"))
     entries: dict[str, Entry] = {}  # a conflicted file has one entry per stage: keep one
     for record in listing.split("\0"):
         meta, _, rel = record.partition("\t")
         fields = meta.split()
         if len(fields) != 3 or fields[0] in (_GIT_SYMLINK, _GIT_SUBMODULE) or rel in entries:
             continue
-        sha = None if rel in edited or fields[2] != "0" else fields[1]
-        entries[rel] = Entry(rel, top / rel, sha)
+        entries[rel] = Entry(rel, top / rel)
     return list(entries.values())
 
 

@@ -25,9 +25,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from attrib.files import git_blob_sha
+
 T = TypeVar("T")
 _SHARD = re.compile(r"^\s*(-?\d+)\s*/\s*(-?\d+)\s*$")
-_SHA = re.compile(r"^[0-9a-fA-F]+$")
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class Shard:
         With at least ``count`` files: this shard's files and :data:`WHOLE`, as every row
         of them is ours. With fewer: all of the files, and this shard, so each row is kept
         or not by its sha. ``files`` come sorted by name, so every machine splits the
-        same list the same way (:func:`.stack.stack_data_files` walks folders in name
+        same list the same way (:func:`.datafiles.stack_data_files` walks folders in name
         order, :func:`.stack.hub_data_files` sorts).
 
         >>> Shard(1, 2).split(["a", "b", "c"])
@@ -87,12 +88,12 @@ class Shard:
             return list(files[self.index::self.count]), WHOLE
         return list(files), self
 
-    def keeps(self, sha: str | None, data: bytes | str) -> bool:
-        """Whether a file belongs to this shard, by its git blob sha (The Stack's
-        ``hexsha``; computed from ``data`` when the source gave none, or not a hex one)."""
+    def keeps(self, data: bytes | str) -> bool:
+        """Whether a file belongs to this shard, by the git blob sha of ``data`` (the
+        id the index gives it: :func:`blob_sha`)."""
         if self.whole:
             return True
-        return int(sha if sha and _SHA.match(sha) else blob_sha(data), 16) % self.count == self.index
+        return int(blob_sha(data), 16) % self.count == self.index
 
     def expected(self, total: int | None) -> int | None:
         """About how many of ``total`` files a sha-filtered shard keeps (a progress hint)."""
@@ -104,7 +105,5 @@ WHOLE = Shard()
 
 def blob_sha(data: bytes | str) -> str:
     """The git blob sha of a file's content, text encoded as the pipeline encodes it
-    (:func:`indexer.filters.decode`), so a shard and the index agree on every file's id."""
-    from indexer.filters import git_blob_sha  # imported here: indexer.filters imports this package
-
+    (:func:`attrib.files.decode`), so a shard and the index agree on every file's id."""
     return git_blob_sha(data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass"))

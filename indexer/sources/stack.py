@@ -1,9 +1,14 @@
 """The Stack v1.2 — from the Hugging Face Hub, or local parquet/JSON files in its schema.
 
-Both ways in read through one code path: ``datasets.load_dataset(..., streaming=True)``
-gives an ``IterableDataset`` per *part* (a hub language folder, or one local file), its
-rows are filtered by language, cut at ``limit`` and turned into :class:`RawFile` by
-:func:`row_to_rawfile`. Streaming keeps memory flat whatever the dataset size.
+Every *part* (a hub language folder, or one local file) gives rows that are filtered
+by language, cut at ``limit`` and turned into :class:`RawFile` by
+:func:`row_to_rawfile`. Parquet, on the hub or local, is read by
+``datasets.load_dataset(..., streaming=True)`` (an ``IterableDataset``; a local file
+:data:`PARQUET_BATCH_ROWS` rows at a time); local JSON files by :mod:`.jsonrows`, which bounds every row's size
+and nesting before parsing it (pyarrow's JSON reader, behind ``datasets``, does not).
+A local parquet file's footer is checked first (:func:`parquet_rows`): a schema nested
+deeper than :data:`.jsonrows.MAX_DEPTH` or a row group over
+:data:`MAX_ROW_GROUP_BYTES` uncompressed is refused before a row is read.
 
 Row → RawFile (only ``content`` is required; every other column may be missing)::
 
@@ -12,12 +17,15 @@ Row → RawFile (only ``content`` is required; every other column may be missing
     max_stars_repo_path         → path         the caller's defaults; path falls back to
     max_stars_repo_head_hexsha  → commit       "<data file>#<row>")
     max_stars_repo_licenses     → licenses
-    lang, max_stars_count, hexsha → lang, stars, sha
+    lang, max_stars_count       → lang, stars
+
+``hexsha`` is not read: a row cannot name its own id, the pipeline computes it from
+the content (:mod:`attrib.files`).
 
 How failures surface in ``datasets`` (and why every part is its own load): a parquet file
 with a broken footer (truncated, not parquet) fails already in ``load_dataset`` while it
-infers the schema, with pyarrow's ``ArrowInvalid``; damage inside a row group, invalid
-JSON, and any file after the first fail only *during iteration*, with messages such as
+infers the schema, with pyarrow's ``ArrowInvalid``; damage inside a row group, and any
+file after the first, fail only *during iteration*, with messages such as
 "Corrupt snappy compressed data" that do not name the file. Loading one file at a time
 (about 20 ms each) lets every error name its file. Local parquet footers are also read up
 front (:func:`parquet_rows`), which both counts rows for the progress bar and reports a
@@ -35,6 +43,7 @@ import logging
 import math
 import os
 import re
+import stat
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,7 +51,6 @@ from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import datasets
 import pyarrow.parquet as pq
 from huggingface_hub import HfApi, constants, get_token
 from huggingface_hub.utils import (
@@ -55,17 +63,40 @@ from huggingface_hub.utils import (
 )
 
 from attrib.errors import InputError
-from indexer.sources.base import RawFile
-from indexer.sources.shard import WHOLE, Shard
+from attrib.files import DEFAULT_MAX_FILE_BYTES, RawFile, Skipped
+from attrib.indexer.sources.datafiles import data_format
+from attrib.indexer.sources.jsonrows import MAX_DEPTH, json_rows
+from attrib.indexer.sources.shard import WHOLE, Shard
 from attrib.languages import KNOWN_LANG_KEYS, lang_key
+
+
+def _import_datasets():
+    """``datasets``, imported with its torch support off: it imports torch when torch is
+    installed (for tensor formatting, unused here), which costs an ``attrib index``
+    process 0.5 GB of memory and 1.5 s. The setting is restored at once, so a later
+    import of transformers still finds torch."""
+    previous = os.environ.get("USE_TORCH")
+    os.environ["USE_TORCH"] = "0"
+    try:
+        import datasets as module
+    finally:
+        if previous is None:
+            del os.environ["USE_TORCH"]
+        else:
+            os.environ["USE_TORCH"] = previous
+    return module
+
+
+datasets = _import_datasets()
 
 DEFAULT_DATASET = "bigcode/the-stack"
 
-DATA_SUFFIXES: dict[str, str] = {
-    ".parquet": "parquet",
-    ".jsonl": "json", ".json": "json", ".jsonl.gz": "json", ".json.gz": "json",
-}
-"""File name endings read as Stack-schema data, and the ``datasets`` builder for each."""
+MAX_ROW_GROUP_BYTES = 2 << 30
+"""A parquet row group's pages are decompressed as it is read: a row group larger than
+this (uncompressed, as the footer says) is refused before anything is decompressed."""
+PARQUET_BATCH_ROWS = 256
+"""Rows of a local parquet file turned into Python at once (``datasets`` would take a
+whole row group, and a dictionary-encoded column can expand far beyond its size)."""
 
 _REPO_PREFIXES = ("max_stars", "max_forks", "max_issues")
 _DATASET_ID = re.compile(r"^[\w.-]+(/[\w.-]+)?$")
@@ -91,7 +122,7 @@ def row_to_rawfile(row: Mapping[str, Any], fallback_path: str,
     >>> row_to_rawfile({"content": "x = 1\\n", "max_stars_repo_name": "o/r",
     ...                 "max_stars_repo_path": "a.py", "max_stars_repo_licenses": ["MIT"],
     ...                 "max_stars_count": 3.0, "lang": "Python"}, "f.parquet#0")
-    RawFile(data='x = 1\\n', repo='o/r', path='a.py', commit='', licenses=('MIT',), lang='Python', stars=3, sha=None)
+    RawFile(data='x = 1\\n', repo='o/r', path='a.py', commit='', licenses=('MIT',), lang='Python', stars=3)
     """
     content = row.get("content")
     if not isinstance(content, (str, bytes)):
@@ -110,7 +141,6 @@ def row_to_rawfile(row: Mapping[str, Any], fallback_path: str,
         licenses=licenses or defaults.licenses or (),
         lang=_text(row.get("lang")) or None,
         stars=_count(row.get("max_stars_count")),
-        sha=_text(row.get("hexsha")) or None,
     )
 
 
@@ -127,9 +157,12 @@ def _licenses(value: Any) -> tuple[str, ...]:
 
 
 def _count(value: Any) -> int | None:
+    """A star count: a finite number that fits the index (64 bits), else unknown."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return None if isinstance(value, float) and not math.isfinite(value) else int(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return int(value) if -2**63 <= value < 2**63 else None
 
 
 # ---------------------------------------------------------------------------------------
@@ -138,13 +171,12 @@ def _count(value: Any) -> int | None:
 
 @dataclass(frozen=True)
 class Part:
-    """One ``load_dataset`` call: a local data file, or one folder of a hub dataset."""
+    """A local data file, or one folder of a hub dataset."""
 
     label: str
     """What messages name: the file path, or ``bigcode/the-stack data/python``."""
-    load: Callable[[], datasets.IterableDataset]
-    fail: Callable[[str, Exception], InputError]
-    """Turns an exception raised while loading or reading this part into the user's error."""
+    rows: Callable[[], Iterator[Mapping[str, Any] | Skipped]]
+    """Its rows, or what was skipped, from the start; failures are :class:`InputError`."""
 
 
 @dataclass(frozen=True)
@@ -174,16 +206,19 @@ class StackSource:
             return self.limit
         return total if self.limit is None else min(total, self.limit)
 
-    def __iter__(self) -> Iterator[RawFile]:
+    def __iter__(self) -> Iterator[RawFile | Skipped]:
         emitted = 0
         if self.limit == 0:
             return
         for part in self.parts:
-            for number, row in enumerate(_rows(part)):
+            for number, row in enumerate(part.rows()):
+                if isinstance(row, Skipped):
+                    yield row
+                    continue
                 if self.langs and lang_key(_text(row.get("lang"))) not in self.langs:
                     continue
                 raw = row_to_rawfile(row, f"{Path(part.label).name}#{number}", self.defaults)
-                if raw is None or not self.shard.keeps(raw.sha, raw.data):
+                if raw is None or not self.shard.keeps(raw.data):
                     continue
                 yield raw
                 emitted += 1
@@ -191,16 +226,18 @@ class StackSource:
                     return
 
 
-def _rows(part: Part) -> Iterator[Mapping[str, Any]]:
-    """The rows of one part, with every failure of ``datasets`` turned into an InputError."""
+def dataset_rows(label: str, load: Callable[[], datasets.IterableDataset],
+                 fail: Callable[[str, Exception], InputError]) -> Iterator[Mapping[str, Any]]:
+    """The rows of one ``load_dataset`` call, with every failure of ``datasets`` turned
+    into the InputError ``fail`` makes."""
     with _quiet_datasets():
         try:
-            dataset = part.load()
+            dataset = load()
             columns = dataset.column_names  # None when the schema is only known per row
         except Exception as exc:  # datasets and pyarrow raise many types; all mean "unreadable"
-            raise part.fail(part.label, exc) from exc
+            raise fail(label, exc) from exc
         if columns is not None:
-            _require_content(columns, part.label)
+            _require_content(columns, label)
         rows = iter(dataset)
         checked = columns is not None
         while True:
@@ -208,8 +245,8 @@ def _rows(part: Part) -> Iterator[Mapping[str, Any]]:
                 row = next(rows)
             except StopIteration:
                 return
-            except Exception as exc:  # raised lazily: damaged row groups, invalid JSON
-                error = part.fail(part.label, exc)
+            except Exception as exc:  # raised lazily: damaged row groups
+                error = fail(label, exc)
                 # Drop the reader now: pyarrow threads still alive at interpreter exit abort it.
                 close = getattr(rows, "close", None)
                 if close is not None:
@@ -217,9 +254,26 @@ def _rows(part: Part) -> Iterator[Mapping[str, Any]]:
                 del rows, dataset, exc
                 raise error from None
             if not checked:
-                _require_content(row.keys(), part.label)
+                _require_content(row.keys(), label)
                 checked = True
             yield row
+
+
+def local_json_rows(file: Path, max_row_bytes: int) -> Iterator[Mapping[str, Any] | Skipped]:
+    """The rows of a local JSON data file (:mod:`.jsonrows`), its first row checked
+    for a ``content`` field like a parquet file's columns."""
+    checked = False
+    for row in json_rows(file, max_row_bytes):
+        if not checked and not isinstance(row, Skipped):
+            _require_content(row.keys(), str(file))
+            checked = True
+        yield row
+
+
+def max_row_bytes(max_file_bytes: int) -> int:
+    """The longest JSON row worth reading for files of up to ``max_file_bytes``: JSON
+    escapes at most 6 bytes per byte (``\\u0001``), plus the other fields."""
+    return 6 * max_file_bytes + (64 << 10)
 
 
 def _require_content(columns: Collection[str], label: str) -> None:
@@ -263,44 +317,29 @@ def _one_line(exc: Exception) -> str:
 # Local files
 
 
-def data_format(path: Path) -> str | None:
-    """The ``datasets`` builder for a data file name (``"parquet"``/``"json"``), or ``None``."""
-    name = path.name.lower()
-    return next((fmt for suffix, fmt in DATA_SUFFIXES.items() if name.endswith(suffix)), None)
-
-
-def stack_data_files(path: Path) -> list[Path] | None:
-    """The data files to read if ``path`` is Stack-schema data, else ``None``.
-
-    A data file is itself; a directory is data when, searched recursively (hidden folders
-    such as ``.git`` and ``.cache`` skipped), it holds data files and no more other files
-    than data files — The Stack's ``data/<lang>/*.parquet`` layout with a README passes,
-    a code repository with a few JSON fixtures does not.
-    """
-    if path.is_file():
-        return [path] if data_format(path) else None
-    found: list[Path] = []
-    others = 0
-    for folder, subfolders, names in os.walk(path):
-        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-        for name in sorted(names):
-            if data_format(Path(name)):
-                found.append(Path(folder, name))
-            elif not name.startswith("."):
-                others += 1
-    return found if found and len(found) >= others else None
-
-
 def parquet_rows(files: list[Path]) -> int:
-    """Rows in the parquet files, from their footers; InputError names a damaged file."""
+    """Rows in the parquet files, from their footers, which are checked: InputError
+    names a damaged file, a schema nested deeper than ``MAX_DEPTH`` or a row group
+    larger than ``MAX_ROW_GROUP_BYTES`` uncompressed."""
     total = 0
     for file in files:
         if data_format(file) != "parquet":
             continue
         try:
-            total += pq.ParquetFile(file).metadata.num_rows
+            meta = pq.ParquetFile(file).metadata
         except Exception as exc:  # ArrowInvalid, OSError: the footer is missing or damaged
             raise _local_failure(str(file), exc) from exc
+        depth = max((meta.schema.column(i).path.count(".") + 1 for i in range(meta.num_columns)), default=0)
+        if depth > MAX_DEPTH:
+            raise InputError(f"cannot read {file}: its columns nest {depth} levels deep (attrib reads up to "
+                             f"{MAX_DEPTH}); The Stack's schema is flat")
+        for i in range(meta.num_row_groups):
+            size = meta.row_group(i).total_byte_size
+            if size > MAX_ROW_GROUP_BYTES:
+                raise InputError(f"cannot read {file}: row group {i} holds {size / 2**30:.1f} GiB uncompressed "
+                                 f"(attrib reads up to {MAX_ROW_GROUP_BYTES >> 30} GiB at once); rewrite it "
+                                 "with smaller row groups")
+        total += meta.num_rows
     return total
 
 
@@ -313,7 +352,7 @@ def _local_failure(label: str, exc: Exception) -> InputError:
 
 def open_local_stack(path: Path, files: list[Path], *, langs: frozenset[str] = frozenset(),
                      limit: int | None = None, defaults: Defaults = Defaults(),
-                     shard: Shard = WHOLE) -> StackSource:
+                     shard: Shard = WHOLE, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> StackSource:
     """A source over local Stack-schema files (``files`` from :func:`stack_data_files`).
 
     With a language filter, files in a folder named for another language (The Stack's
@@ -324,15 +363,18 @@ def open_local_stack(path: Path, files: list[Path], *, langs: frozenset[str] = f
     if langs:
         files = [file for file in files if _folder_lang(file) in langs or _folder_lang(file) is None]
     files, rows_shard = shard.split(files)
+    unusable = {file: skip for file in files if (skip := _not_a_data_file(file))}
     parts = tuple(
-        Part(label=str(file),
-             load=partial(datasets.load_dataset, data_format(file), data_files=[str(file)],
-                          split="train", streaming=True),
-             fail=_local_failure)
+        Part(str(file), partial(iter, [unusable[file]])) if file in unusable else
+        Part(str(file), partial(dataset_rows, str(file), partial(
+            datasets.load_dataset, "parquet", data_files=[str(file)], split="train", streaming=True,
+            batch_size=PARQUET_BATCH_ROWS), _local_failure))
+        if data_format(file) == "parquet" else
+        Part(str(file), partial(local_json_rows, file, max_row_bytes(max_file_bytes)))
         for file in files
     )
     all_parquet = all(data_format(file) == "parquet" for file in files)
-    rows = parquet_rows(files)
+    rows = parquet_rows([file for file in files if file not in unusable])
     # Rows counted are rows yielded when no row is dropped by language: no filter, or
     # every file sits in a folder of a wanted language.
     exact = all_parquet and (not langs or all(_folder_lang(file) in langs for file in files))
@@ -341,6 +383,19 @@ def open_local_stack(path: Path, files: list[Path], *, langs: frozenset[str] = f
     description = str(path) if path.is_file() else f"{noun} under {path}"
     return StackSource(description=shard.label(description), parts=parts, langs=langs, limit=limit,
                        defaults=defaults, total_rows=rows if exact else None, shard=rows_shard)
+
+
+def _not_a_data_file(file: Path) -> Skipped | None:
+    """Why a data file in a folder cannot be read (a FIFO would block), or None.
+
+    Links are followed here, unlike in a code tree: the Hugging Face cache's
+    ``snapshots/<rev>/data/...`` files are links to its ``blobs/``; only what they lead
+    to must be a regular file."""
+    try:
+        mode = file.stat().st_mode
+    except OSError as exc:
+        return Skipped(str(file), "unreadable", exc.strerror or str(exc))
+    return None if stat.S_ISREG(mode) else Skipped(str(file), "not-regular", "not a regular file")
 
 
 def _folder_lang(file: Path) -> str | None:
@@ -422,19 +477,20 @@ def open_hub(dataset_id: str = DEFAULT_DATASET, *, langs: frozenset[str] = froze
     load = partial(datasets.load_dataset, dataset_id, split="train", streaming=True, token=token)
     # The folders pick the languages; the rows are not filtered again, so a row whose
     # ``lang`` is spelled unlike its folder name is still kept.
+    def part(label: str, **where: Any) -> Part:
+        return Part(label, partial(dataset_rows, label, partial(load, **where), fail))
+
     if langs:
-        parts = tuple(Part(f"{dataset_id} data/{key}", partial(load, data_dir=f"data/{key}"), fail)
-                      for key in sorted(langs))
+        parts = tuple(part(f"{dataset_id} data/{key}", data_dir=f"data/{key}") for key in sorted(langs))
         description = f"{dataset_id} on the Hugging Face Hub ({', '.join(sorted(langs))})"
     else:
-        parts = (Part(dataset_id, load, fail),)
+        parts = (part(dataset_id),)
         description = f"{dataset_id} on the Hugging Face Hub (all languages)"
     rows_shard = shard
     if not shard.whole:
         files, rows_shard = shard.split(hub_data_files(_hub_files(dataset_id, token), langs))
         if rows_shard.whole:
-            parts = tuple(Part(f"{dataset_id} {file}", partial(load, data_files=[file]), fail)
-                          for file in files)
+            parts = tuple(part(f"{dataset_id} {file}", data_files=[file]) for file in files)
     return StackSource(description=shard.label(description), parts=parts, limit=limit,
                        defaults=defaults, shard=rows_shard)
 
