@@ -318,7 +318,7 @@ def boilerplate_files(names: list[tuple[str, str, str]] = NAMES) -> list[RawFile
 def polyglot_store(tmp_path_factory):
     """click's source (Python), the small programs of tests/data/code (one repository and
     license each) and boilerplate in every language, in one index."""
-    store = open_store(str(tmp_path_factory.mktemp("polyglot") / "p.db"), create=True)
+    store = open_store(str(tmp_path_factory.mktemp("polyglot") / "p.db"), mode="create")
     files = [raw(p) for p in click_files()] + boilerplate_files()
     files += [RawFile(p.read_bytes(), repo=f"acme/{p.stem.lower()}", path=f"src/{p.name}", commit="b" * 40,
                       licenses=(LICENSES[p.suffix],)) for p in sorted(CODE.iterdir())]
@@ -561,7 +561,7 @@ def test_chance_matches_do_not_grow_with_the_index(tmp_path):
     everything = MatchOptions(max_chance=float("inf"))
     odds = []
     for i, names in enumerate((NAMES, more)):
-        with open_store(str(tmp_path / f"{i}.db"), create=True) as store:
+        with open_store(str(tmp_path / f"{i}.db"), mode="create") as store:
             pipeline.run(boilerplate_files(names), store)
             odds.append({lang: min((s.chance for m in attribute(GENERIC[lang], store, lang=lang, options=everything)
                                     for s in m.sources), default=float("inf")) for lang in GENERIC})
