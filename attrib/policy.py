@@ -17,6 +17,8 @@ A project sets its own in ``.attrib.toml`` at its root, or ``[tool.attrib]`` in
 
     min_lines = 4                    # ignore copies shorter than this (lines)
     min_similarity = 0.9             # ... or less similar than this (0-1)
+    max_chance = 0.001               # report a copy only when an index this size would hold a
+                                     # region this long and distinctive by chance fewer times
     ignore_sources = ["acme/widgets", "acme/*"]   # repositories (globs) never reported
     notice_files = ["THIRD_PARTY_NOTICES", "NOTICE", "NOTICE.md"]
     exclude = ["generated/**"]       # paths never checked (like .attribignore)
@@ -40,11 +42,11 @@ import os
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attrib.confine import escape_reason, name_problem, read_regular
 from attrib.errors import AttribError, InputError
@@ -59,6 +61,9 @@ from attrib.licenses import (
     normalize,
     worst_verdict,
 )
+
+if TYPE_CHECKING:
+    from attrib.match import MatchOptions
 
 ACTIONS: Mapping[str, Verdict] = MappingProxyType({"allow": "pass", "require-notice": "notice", "deny": "fail"})
 DEFAULT_NOTICE_FILES = ("THIRD_PARTY_NOTICES", "THIRD_PARTY_NOTICES.md", "NOTICE", "NOTICE.md")
@@ -83,6 +88,7 @@ class Policy:
     licenses: Mapping[str, Verdict] = field(default_factory=lambda: MappingProxyType({}))  # SPDX id -> verdict
     min_lines: int = 1
     min_similarity: float = 0.0
+    max_chance: float | None = None  # None: the matcher's default (attrib.match.MAX_CHANCE)
     ignore_sources: tuple[str, ...] = ()
     notice_files: tuple[str, ...] = DEFAULT_NOTICE_FILES
     exclude: tuple[str, ...] = ()
@@ -99,6 +105,12 @@ class Policy:
             return worst_verdict(self.licenses.get(i) or self.verdicts.get(category(i), self.otherwise)
                                  for i in ids)
         return self.verdicts.get(license_category, self.otherwise)
+
+    def match_options(self) -> "MatchOptions":
+        """The matcher's options under this policy (its ``max_chance``, when it sets one)."""
+        from attrib.match import DEFAULT_OPTIONS  # imported here: the matcher pulls in numpy
+
+        return DEFAULT_OPTIONS if self.max_chance is None else replace(DEFAULT_OPTIONS, max_chance=self.max_chance)
 
     def ignores(self, repo: str) -> bool:
         """Whether matches from this repository are never reported (``ignore_sources``)."""
@@ -159,7 +171,8 @@ def load(path: Path, root: Path | None = None, option: str | None = None) -> Pol
     return _parse(data, where, root)
 
 
-KEYS = ("min_lines", "min_similarity", "ignore_sources", "notice_files", "exclude", "categories", "licenses")
+KEYS = ("min_lines", "min_similarity", "max_chance", "ignore_sources", "notice_files", "exclude", "categories",
+        "licenses")
 
 
 def _parse(data: dict[str, Any], where: "_Locator", root: Path | None) -> Policy:
@@ -196,8 +209,13 @@ def _parse(data: dict[str, Any], where: "_Locator", root: Path | None) -> Policy
         reason = escape_reason(root, name) if root is not None else name_problem(name)
         if reason:
             raise where.error("notice_files", f"notice_files: {name!r} must stay inside the repository: {reason}")
+    max_chance = data.get("max_chance")
+    if max_chance is not None and (isinstance(max_chance, bool) or not isinstance(max_chance, (int, float))
+                                   or not max_chance > 0):
+        raise where.error("max_chance", f"max_chance must be a number above 0 (e.g. 0.001), not {max_chance!r}")
     return Policy(verdicts=MappingProxyType(verdicts), otherwise=DEFAULT_POLICY.otherwise,
                   licenses=MappingProxyType(licenses), min_lines=min_lines, min_similarity=float(min_similarity),
+                  max_chance=None if max_chance is None else float(max_chance),
                   ignore_sources=_strings(data, "ignore_sources", where, ()), notice_files=notice_files,
                   exclude=exclude, origin=str(where.path))
 

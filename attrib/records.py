@@ -54,6 +54,7 @@ class SourceSpan:
     sha: str
     similarity: float
     kind: str  # "exact" | "near"
+    chance: float = 0.0  # regions this long and distinctive expected in the index by chance (smaller: stronger)
 
     @property
     def url(self) -> str:

@@ -85,5 +85,6 @@ def attribute_file(text: str, store: Store, judge: Judge, *, name: str, path: st
     """One text attributed (:func:`attrib.match.attribute`) and judged: the step every
     front end shares. ``name`` is the file's name in the report, ``path`` the name that
     tells its language (default: ``name``), ``scope`` the lines that count."""
-    matches = attribute(text, store, lang=lang, path=name if path is None else path)
+    matches = attribute(text, store, lang=lang, path=name if path is None else path,
+                        options=judge.policy.match_options())
     return judge.file(name, text, matches, scope=scope, lang=lang, path_bytes=path_bytes)

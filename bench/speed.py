@@ -170,7 +170,8 @@ def main() -> int:
         print(json.dumps(scan_latency(load(args.corpus), args.latency_of)))
         return 0
     if not args.corpus.exists():
-        subprocess.run([sys.executable, str(HERE / "corpus.py"), "--out", str(args.corpus)], check=True)
+        subprocess.run([sys.executable, str(HERE / "corpus.py"), "--out", str(args.corpus), "--lang", "Python",
+                        "--max-package-mb", "0"], check=True)
     results: dict = {"cores_used": 1}
     # First, while this process is small: Linux counts the parent's resident memory at
     # fork time into a child's peak, so a child started later would look bigger.

@@ -106,6 +106,8 @@ copyleft-limited = "require-notice"
         ('ignore_sources = "acme/x"\n', ["line 1", "list of non-empty strings"]),
         ('[licenses]\n"MIT" = 1\n', ["line 2", "licenses.MIT"]),
         ('min_lines = = 3\n', ["not valid TOML", "line 1"]),
+        ('max_chance = 0\n', ["line 1", "max_chance must be a number above 0"]),
+        ('max_chance = "low"\n', ["line 1", "max_chance"]),
     ])
     def test_mistakes_name_the_key_and_line(self, tmp_path, text, words):
         with pytest.raises(PolicyError) as e:
@@ -121,3 +123,11 @@ copyleft-limited = "require-notice"
 
     def test_default_is_documented_behaviour(self):
         assert DEFAULT_POLICY.verdict("restricted") == "notice" and DEFAULT_POLICY.min_lines == 1
+
+
+def test_max_chance_becomes_the_matchers_option(tmp_path):
+    from attrib.match import DEFAULT_OPTIONS
+    assert DEFAULT_POLICY.match_options() == DEFAULT_OPTIONS
+    strict = load(write(tmp_path, ".attrib.toml", "max_chance = 1e-6\n"))
+    assert strict.match_options().max_chance == 1e-6
+    assert strict.match_options().min_band_hits == DEFAULT_OPTIONS.min_band_hits

@@ -116,7 +116,7 @@ def generate(lm: LoadedModel, prompt: Prompt, store: Store | None, *, sampling: 
     for attempt in range(1, max_tries + 2):
         reason, seconds = run.decode()
         final_started = time.perf_counter()
-        matches = _final_matches(prompt, run.out.text, store, lang, path)
+        matches = _final_matches(prompt, run.out.text, store, lang, path, policy)
         matching += seconds + time.perf_counter() - final_started
         denied = [f for f in run.judge.findings(matches) if f.verdict == "fail"]
         if on_match != "avoid" or attempt > max_tries or not (denied or reason == "stopped"):
@@ -185,11 +185,12 @@ class _Run:
 
 
 def _final_matches(prompt: Prompt, completion: str, store: Store | None, lang: str | None,
-                   path: str | None) -> list[Match]:
+                   path: str | None, policy: Policy) -> list[Match]:
     lines = prompt.generated_lines(completion)
     if store is None or lines is None:
         return []
-    return in_scope(attribute(prompt.document(completion), store, lang=lang, path=path), *lines)
+    return in_scope(attribute(prompt.document(completion), store, lang=lang, path=path,
+                              options=policy.match_options()), *lines)
 
 
 def _roll_back(finding: Finding, out: TokenText, prompt: Prompt, context: list[int], bans: Bans,

@@ -149,7 +149,8 @@ class Watcher:
         lines = document.split("\n")[:line]
         start = max(1, min(line - self._tail + 1, self._done_line - REACH))
         self._done_line = line
-        found = attribute("\n".join(lines[start - 1:]), self._store, lang=self._lang, path=self._path)
+        found = attribute("\n".join(lines[start - 1:]), self._store, lang=self._lang, path=self._path,
+                          options=self._judge.policy.match_options())
         shift = start - 1
         shifted = [Match(m.start_line + shift, m.end_line + shift, m.sources) for m in found]
         return in_scope(shifted, self._first_line, line)

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import StoreError
-from .base import IndexEntry, OpenMode, Postings, Store, StoredFile, StoreStats
+from .base import IndexEntry, KeyCounts, OpenMode, Postings, Store, StoredFile, StoreStats
 
 __all__ = ["open_store", "indexed_stats", "store_exists", "remove_store", "default_location", "resolve_url", "redact",
            "Store",
-           "Credentials", "IndexEntry", "OpenMode", "Postings", "StoredFile", "StoreStats"]
+           "Credentials", "IndexEntry", "KeyCounts", "OpenMode", "Postings", "StoredFile", "StoreStats"]
 
 
 @dataclass(frozen=True)
