@@ -212,6 +212,41 @@ def _chain(runs: list[Run], max_gap: int) -> list[list[Run]]:
 def _measure(q: Lexed, s: Lexed, nq: np.ndarray, aq: np.ndarray, chain: list[Run], k: int,
              renamed_from: int = 1) -> Region | None:
     """The region a chain of runs covers; a renaming is only measured from ``renamed_from`` tokens."""
+    qpos, spos = _pairs(q, s, chain, k)
+    if len(qpos) == 0:
+        return None
+    edges = _edge_lines(q, s, qpos, spos, renamed_from)
+    if edges is None:
+        return None
+    a, b = edges
+    qlines = q.line[qpos]
+    lines = np.unique(qlines)
+    inside = (qlines >= a) & (qlines <= b)
+    qpos, spos = qpos[inside], spos[inside]
+    sa, sb = int(s.line[spos].min()), int(s.line[spos].max())
+    exact = int(np.count_nonzero(q.norm[qpos] == s.norm[spos]))
+    starts = qpos[qpos < len(nq)]
+    q_seg = q.norm[(q.line >= a) & (q.line <= b)]
+    s_seg = s.norm[(s.line >= sa) & (s.line <= sb)]
+    # Identical: the query's lines are, token for token, the stretch of source between
+    # the first and last aligned tokens (a copy may end inside a source line: a line a
+    # model has not finished, a call cut short).
+    s_run = s.norm[int(spos.min()):int(spos.max()) + 1]
+    return Region(
+        q_start_line=a, q_end_line=b, s_start_line=sa, s_end_line=sb,
+        aligned=len(qpos), exact=exact, q_tokens=len(q_seg), s_tokens=len(s_seg),
+        lines=int(np.count_nonzero((lines >= a) & (lines <= b))), distinct=len(np.unique(nq[starts])),
+        distinct_abst=len(np.unique(aq[starts])),
+        consistency=(1.0 if exact >= EXACT_RATIO * len(qpos)
+                     else _consistency(q.norm[qpos], s.norm[spos], q.ident[qpos] & s.ident[spos])
+                     if len(qpos) >= renamed_from else 0.0),
+        identical=len(q_seg) == len(s_run) and bool(np.array_equal(q_seg, s_run)),
+        q_aligned=qpos.astype(np.int64), s_aligned=spos.astype(np.int64))
+
+
+def _pairs(q: Lexed, s: Lexed, chain: list[Run], k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The aligned token pairs of a chain of runs, in query order: each token on either
+    side aligned once, and only pairs that are identical or alike once names are abstracted."""
     chain = sorted(chain, key=lambda r: -r[3])  # where runs overlap, the best one decides
     qpos = np.concatenate([np.arange(a, b + k) for a, b, _, _ in chain])
     spos = np.concatenate([np.arange(a, b + k) + d for a, b, d, _ in chain])
@@ -223,17 +258,19 @@ def _measure(q: Lexed, s: Lexed, nq: np.ndarray, aq: np.ndarray, chain: list[Run
     qpos, spos = qpos[order], spos[order]
     ok = (spos >= 0) & (spos < len(s)) & (qpos < len(q))
     qpos, spos = qpos[ok], spos[ok]
-    # identical, or alike once names are abstracted
     ok = (q.abst[qpos] == s.abst[spos]) | (q.norm[qpos] == s.norm[spos])
-    qpos, spos = qpos[ok], spos[ok]
-    if len(qpos) == 0:
-        return None
-    # Interior lines may be partly edited, but the first and last lines must be fully
-    # aligned: a shingle that ends a copy reaches k-1 tokens into the next line, and a
-    # copy does not start with the closing brackets of the code before it.
-    # An exact copy ends on identical lines: look-alike code next to it is not part of
-    # it, unless the identical part is the smaller one and the whole reads as one
-    # consistent renaming (a renamed copy with a few lines that no renaming touched).
+    return qpos[ok], spos[ok]
+
+
+def _edge_lines(q: Lexed, s: Lexed, qpos: np.ndarray, spos: np.ndarray, renamed_from: int) -> tuple[int, int] | None:
+    """The first and last query lines of the region the aligned pairs make, if any.
+
+    Interior lines may be partly edited, but the first and last lines must be fully
+    aligned: a shingle that ends a copy reaches k-1 tokens into the next line, and a
+    copy does not start with the closing brackets of the code before it.
+    An exact copy ends on identical lines: look-alike code next to it is not part of
+    it, unless the identical part is the smaller one and the whole reads as one
+    consistent renaming (a renamed copy with a few lines that no renaming touched)."""
     qlines = q.line[qpos]
     same = q.norm[qpos] == s.norm[spos]
     lines, first, aligned_per_line = np.unique(qlines, return_index=True, return_counts=True)
@@ -257,27 +294,7 @@ def _measure(q: Lexed, s: Lexed, nq: np.ndarray, aq: np.ndarray, chain: list[Run
                        if np.count_nonzero(within) >= renamed_from and 2 * (b2 - a2 + 1) < b - a + 1 else 0.0)
             if renamed < RENAME_CONSISTENCY:
                 a, b = a2, b2
-    inside = (qlines >= a) & (qlines <= b)
-    qpos, spos = qpos[inside], spos[inside]
-    sa, sb = int(s.line[spos].min()), int(s.line[spos].max())
-    exact = int(np.count_nonzero(q.norm[qpos] == s.norm[spos]))
-    starts = qpos[qpos < len(nq)]
-    q_seg = q.norm[(q.line >= a) & (q.line <= b)]
-    s_seg = s.norm[(s.line >= sa) & (s.line <= sb)]
-    # Identical: the query's lines are, token for token, the stretch of source between
-    # the first and last aligned tokens (a copy may end inside a source line: a line a
-    # model has not finished, a call cut short).
-    s_run = s.norm[int(spos.min()):int(spos.max()) + 1]
-    return Region(
-        q_start_line=a, q_end_line=b, s_start_line=sa, s_end_line=sb,
-        aligned=len(qpos), exact=exact, q_tokens=len(q_seg), s_tokens=len(s_seg),
-        lines=int(np.count_nonzero((lines >= a) & (lines <= b))), distinct=len(np.unique(nq[starts])),
-        distinct_abst=len(np.unique(aq[starts])),
-        consistency=(1.0 if exact >= EXACT_RATIO * len(qpos)
-                     else _consistency(q.norm[qpos], s.norm[spos], q.ident[qpos] & s.ident[spos])
-                     if len(qpos) >= renamed_from else 0.0),
-        identical=len(q_seg) == len(s_run) and bool(np.array_equal(q_seg, s_run)),
-        q_aligned=qpos.astype(np.int64), s_aligned=spos.astype(np.int64))
+    return a, b
 
 
 def _from_content(edges: np.ndarray, content: np.ndarray) -> np.ndarray:
