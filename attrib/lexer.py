@@ -81,7 +81,7 @@ def lex(text: str, lang: str | None) -> Lexed:
     line = np.cumsum(newline, dtype=np.int32)[starts] + np.int32(1)
     ident = _IDENT_START[data[starts]]
     ident[ident] = ~_is_keyword(norm[ident], _keyword_hashes(syntax))
-    if literals:
+    if len(literals):
         ident[ident] = ~_inside(starts[ident], _byte_spans(text, literals, len(data)))
     abst = np.where(ident, _ident_hash(syntax.group), norm)
     lexed = Lexed(norm=norm, abst=abst, ident=ident, line=line, n_lines=int(np.count_nonzero(newline)) + 1)
@@ -102,35 +102,32 @@ def strip_comments(text: str, syntax: Syntax) -> str:
     return _strip(text, syntax)[0]
 
 
-def _strip(text: str, syntax: Syntax) -> tuple[str, list[tuple[int, int]]]:
-    """The text without comments, and the (start, end) character spans of its literals.
+def _strip(text: str, syntax: Syntax) -> tuple[str, np.ndarray]:
+    """The text without comments, and the (start, end) character spans of its literals
+    (shape (literals, 2), in order).
 
     Words inside literals are data, not names: a renamed copy keeps them, so they are
-    never abstracted.
+    never abstracted. The regular expression cuts the text in one call (``split``): the
+    pieces between matches, then each match's groups, literal or comment.
     """
     pattern = _comment_regex(syntax)
-    if pattern is None:
-        return text, []
-    pieces, literals, pos, shift = [], [], 0, 0
-    for m in pattern.finditer(text):
-        a, b = m.span()
-        if m.group("keep") is not None:
-            literals.append((a - shift, b - shift))
-            continue
-        newlines = text.count("\n", a, b)
-        pieces += [text[pos:a], "\n" * newlines]
-        shift += b - a - newlines
-        pos = b
-    if not pieces:
-        return text, literals
-    pieces.append(text[pos:])
-    return "".join(pieces), literals
+    parts = pattern.split(text) if pattern is not None else [text]
+    if len(parts) == 1:
+        return text, np.zeros((0, 2), dtype=np.int64)
+    step = pattern.groups + 1  # type: ignore[union-attr]
+    kept = parts[pattern.groupindex["keep"]::step]  # type: ignore[union-attr]
+    dropped = parts[pattern.groupindex["drop"]::step]  # type: ignore[union-attr]
+    pieces: list[str] = [""] * (2 * len(kept) + 1)
+    pieces[0::2] = parts[0::step]
+    pieces[1::2] = [k if k is not None else "\n" * d.count("\n") for k, d in zip(kept, dropped)]
+    ends = np.cumsum(np.fromiter(map(len, pieces), np.int64, len(pieces)))
+    literal = 2 * np.flatnonzero(np.fromiter((k is not None for k in kept), bool, len(kept))) + 1
+    return "".join(pieces), np.stack((ends[literal - 1], ends[literal]), axis=1)
 
 
-def _byte_spans(text: str, spans: list[tuple[int, int]], n_bytes: int) -> np.ndarray:
-    """The character ``spans`` (in order, not overlapping) as (start, end) byte offsets in
-    the UTF-8 encoding of ``text``; shape (spans, 2)."""
-    bounds = np.array(spans, dtype=np.int64)
+def _byte_spans(text: str, bounds: np.ndarray, n_bytes: int) -> np.ndarray:
+    """The character spans ``bounds`` (in order, not overlapping) as (start, end) byte
+    offsets in the UTF-8 encoding of ``text``; shape (spans, 2)."""
     if len(text) == n_bytes:  # ASCII: characters are bytes
         return bounds
     points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
@@ -303,4 +300,4 @@ def _comment_regex(syntax: Syntax) -> re.Pattern[str] | None:
     starts |= set("brRuUL") if syntax.raw_strings else set()
     starts |= {"/"} if syntax.regex_literals else set()
     first = "[" + "".join(re.escape(c) for c in sorted(starts)) + "]"
-    return re.compile(f"(?={first})(?:(?P<keep>{'|'.join(keep)})|{'|'.join(comments)})", re.M)
+    return re.compile(f"(?={first})(?:(?P<keep>{'|'.join(keep)})|(?P<drop>{'|'.join(comments)}))", re.M)
