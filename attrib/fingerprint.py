@@ -220,20 +220,17 @@ def _band_seeds(bands: int, stream: int) -> np.ndarray:
 
 
 def index_postings(lexeds: Sequence[Lexed], params: FingerprintParams) -> list[tuple[np.ndarray, np.ndarray]]:
-    """What the index stores for each text: (band key, window start line) pairs, both
-    streams. Many texts at once: the MinHash work is a few numpy passes per batch,
-    not per file."""
+    """What the index stores for each text: (band key, window start line) pairs, window
+    by window (both streams' bands of a window together, so the lines are sorted).
+    Many texts at once: the MinHash work is a few numpy passes per batch, not per file."""
     cut = _cut(lexeds, params, params.stride_lines)
     if lexeds:
         start_line = np.concatenate([x.line for x in lexeds])[cut.first].astype(np.int64)
     else:
         start_line = np.zeros(0, np.int64)
-    keys = [band_keys(_signatures(np.concatenate([getattr(x, stream) for x in lexeds]) if lexeds
-                                  else np.zeros(0, _U64), cut, params), params, i)
-            for i, stream in enumerate(STREAMS)]
+    keys = np.concatenate([band_keys(_signatures(np.concatenate([getattr(x, stream) for x in lexeds]) if lexeds
+                                                 else np.zeros(0, _U64), cut, params), params, i)
+                           for i, stream in enumerate(STREAMS)], axis=1)
+    per_window = keys.shape[1]
     bounds = np.concatenate(([0], np.cumsum(cut.counts))).tolist()
-    out = []
-    for a, b in zip(bounds[:-1], bounds[1:]):
-        lines = np.repeat(start_line[a:b], params.bands)
-        out.append((np.concatenate([kk[a:b].ravel() for kk in keys]), np.concatenate([lines] * len(keys))))
-    return out
+    return [(keys[a:b].ravel(), np.repeat(start_line[a:b], per_window)) for a, b in zip(bounds[:-1], bounds[1:])]
