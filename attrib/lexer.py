@@ -111,12 +111,12 @@ def _strip(text: str, syntax: Syntax) -> tuple[str, np.ndarray]:
     pieces between matches, then each match's groups, literal or comment.
     """
     pattern = _comment_regex(syntax)
-    parts = pattern.split(text) if pattern is not None else [text]
-    if len(parts) == 1:
+    parts = [text] if pattern is None else pattern.split(text)
+    if pattern is None or len(parts) == 1:
         return text, np.zeros((0, 2), dtype=np.int64)
-    step = pattern.groups + 1  # type: ignore[union-attr]
-    kept = parts[pattern.groupindex["keep"]::step]  # type: ignore[union-attr]
-    dropped = parts[pattern.groupindex["drop"]::step]  # type: ignore[union-attr]
+    step = pattern.groups + 1
+    kept = parts[pattern.groupindex["keep"]::step]
+    dropped = parts[pattern.groupindex["drop"]::step]
     pieces: list[str] = [""] * (2 * len(kept) + 1)
     pieces[0::2] = parts[0::step]
     pieces[1::2] = [k if k is not None else "\n" * d.count("\n") for k, d in zip(kept, dropped)]
