@@ -18,6 +18,7 @@ always contains a query window identical to an indexed one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
@@ -67,11 +68,13 @@ def shingles(tokens: np.ndarray, k: int) -> np.ndarray:
 
 @frozen_cache(maxsize=8)
 def permutations(num_perm: int, seed: int, scheme: str) -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's MinHash permutation parameters (a, b) for these settings.
+    """The MinHash permutation parameters (a, b) for these settings: datasketch 2.0.0's.
 
-    Drawn the way datasketch 2.0.0 draws its ``affine32`` permutations (tested equal to
-    ``datasketch.MinHash(...).permutations``), without importing datasketch: it imports
-    scipy, a quarter of a second of every ``attrib scan``'s start-up.
+    Drawn the way datasketch 2.0.0 draws its ``affine32`` permutations -- numpy's legacy
+    ``RandomState``, whose stream numpy keeps fixed -- and tested equal to
+    ``datasketch.MinHash(...).permutations``. datasketch is the reference, not a
+    dependency: its MinHash objects are 20x slower than the vectorised code here, and
+    it brings scipy (140 MB installed, 0.4-0.7 s to import) for two numpy calls.
     """
     if scheme != "affine32":
         raise ValueError(f"unsupported MinHash scheme {scheme!r}: attrib uses affine32")
@@ -97,7 +100,9 @@ def minhash_rows(values: np.ndarray, params: FingerprintParams) -> np.ndarray:
     those values with an identity hash function (tested), without a Python loop.
     """
     a, b = permutations(params.num_perm, params.seed, params.scheme)
-    return _fmix32(values)[:, None] * a[None, :] + b[None, :]
+    rows = np.multiply.outer(_fmix32(values), a)
+    rows += b
+    return rows
 
 
 def window_minima(sh: np.ndarray, starts: np.ndarray, length: int, params: FingerprintParams) -> np.ndarray:
@@ -109,18 +114,76 @@ def window_minima(sh: np.ndarray, starts: np.ndarray, length: int, params: Finge
     """
     out = np.empty((len(starts), params.num_perm), dtype=_U32)
     span = 1 << (length.bit_length() - 1)  # largest power of two <= length
-    for lo in range(0, len(sh), _BLOCK):
-        sel = np.flatnonzero((starts >= lo) & (starts < lo + _BLOCK))
-        if len(sel) == 0:
+    blocks = np.searchsorted(starts, np.arange(0, len(sh) + _BLOCK, _BLOCK))  # starts must be sorted
+    for i, lo in enumerate(range(0, len(sh), _BLOCK)):
+        a, b = blocks[i], blocks[i + 1]
+        if a == b:
             continue
         rows = minhash_rows(sh[lo:min(len(sh), lo + _BLOCK + length - 1)], params)
         width = 1
         while width < span:
             rows = np.minimum(rows[:-width], rows[width:])
             width *= 2
-        at = starts[sel] - lo
-        out[sel] = np.minimum(rows[at], rows[at + length - span])
+        at = starts[a:b] - lo
+        out[a:b] = np.minimum(rows[at], rows[at + length - span])
     return out
+
+
+@dataclass(frozen=True)
+class _Cut:
+    """Where the windows of a batch of texts are (the same for both token streams).
+
+    Windows of all texts are numbered together, text by text; ``counts`` says how many
+    each text has. ``first``/``stop`` are token positions in the concatenated streams,
+    ``whole`` marks a text shorter than one window (its one window is the whole text).
+    """
+
+    counts: np.ndarray
+    first: np.ndarray
+    stop: np.ndarray
+    whole: np.ndarray
+    offset: np.ndarray  # each window's text's first token in the concatenation
+
+
+def _cut(lexeds: Sequence[Lexed], params: FingerprintParams, stride: int) -> _Cut:
+    """The windows starting at every ``stride``-th non-empty line of each text, all
+    texts at once (no numpy call per text)."""
+    k, size = params.shingle, params.window_tokens
+    n = np.fromiter((len(x) for x in lexeds), np.int64, len(lexeds))
+    offsets = np.concatenate(([0], np.cumsum(n)))
+    text = np.repeat(np.arange(len(lexeds)), n)
+    lines = np.concatenate([x.line for x in lexeds]) if lexeds else np.zeros(0, np.int32)
+    new_line = np.ones(len(lines), dtype=bool)
+    new_line[1:] = (lines[1:] != lines[:-1]) | (text[1:] != text[:-1])
+    line_first = np.flatnonzero(new_line)
+    owner = text[line_first]
+    rank = np.arange(len(line_first)) - np.searchsorted(owner, owner)  # line number within its text
+    keep = (rank % stride == 0) & (line_first + size <= offsets[owner + 1])
+    first, owner = line_first[keep], owner[keep]
+    counts = np.bincount(owner, minlength=len(lexeds))
+    short = np.flatnonzero((counts == 0) & (n >= k))  # shorter than one window: the whole text is the window
+    if len(short):
+        first = np.concatenate((first, offsets[short]))
+        owner = np.concatenate((owner, short))
+        order = np.argsort(owner, kind="stable")
+        first, owner = first[order], owner[order]
+        counts[short] = 1
+    whole = np.isin(owner, short)
+    stop = np.where(whole, offsets[owner + 1], first + size)
+    return _Cut(counts, first, stop, whole, offsets[owner])
+
+
+def _signatures(tokens: np.ndarray, cut: _Cut, params: FingerprintParams) -> np.ndarray:
+    """MinHash signature of every window of ``cut`` over the concatenated ``tokens``
+    (a shingle that straddles two texts is in no window)."""
+    k = params.shingle
+    sh = shingles(tokens, k)
+    sig = np.empty((len(cut.first), params.num_perm), dtype=_U32)
+    full = ~cut.whole
+    sig[full] = window_minima(sh, cut.first[full], params.window_tokens - k + 1, params)
+    for w in np.flatnonzero(cut.whole):
+        sig[w] = minhash_rows(sh[cut.first[w]:cut.stop[w] - k + 1], params).min(axis=0)
+    return sig
 
 
 def windows(lexed: Lexed, stream: str, params: FingerprintParams, stride: int) -> Windows:
@@ -130,23 +193,11 @@ def windows(lexed: Lexed, stream: str, params: FingerprintParams, stride: int) -
     query window and an indexed window that start on the same code hold the same
     shingles); a text shorter than one window is one window.
     """
+    cut = _cut([lexed], params, stride)
     tokens = lexed.norm if stream == "norm" else lexed.abst
-    k, n, size = params.shingle, len(tokens), params.window_tokens
-    if n < k:
-        return Windows(np.zeros((0, params.bands), np.int64), *(np.zeros(0, np.int64),) * 4)
-    line_first = np.flatnonzero(np.diff(lexed.line, prepend=-1) != 0)
-    first = line_first[::stride]
-    first = first[first + size <= n]
-    sh = shingles(tokens, k)
-    if len(first) == 0:  # shorter than one window: the whole text is the window
-        first, stop = np.array([0]), np.array([n])
-        sig = minhash_rows(sh, params).min(axis=0, keepdims=True)
-    else:
-        stop = first + size
-        sig = window_minima(sh, first, size - k + 1, params)
-    return Windows(keys=band_keys(sig, params, STREAMS.index(stream)),
-                   start_line=lexed.line[first].astype(np.int64), end_line=lexed.line[stop - 1].astype(np.int64),
-                   first=first, stop=stop)
+    keys = band_keys(_signatures(tokens, cut, params), params, STREAMS.index(stream))
+    return Windows(keys=keys, start_line=lexed.line[cut.first].astype(np.int64),
+                   end_line=lexed.line[cut.stop - 1].astype(np.int64), first=cut.first, stop=cut.stop)
 
 
 def band_keys(sig: np.ndarray, params: FingerprintParams, stream: int) -> np.ndarray:
@@ -155,7 +206,8 @@ def band_keys(sig: np.ndarray, params: FingerprintParams, stream: int) -> np.nda
     bands = sig.reshape(w, params.bands, params.rows).astype(_U64)
     h = np.broadcast_to(_band_seeds(params.bands, stream), (w, params.bands)).copy()
     for r in range(params.rows):
-        h = (h ^ bands[:, :, r]) * _BAND_PRIME
+        h ^= bands[:, :, r]
+        h *= _BAND_PRIME
     h ^= h >> _U64(31)
     h *= _U64(0x94D049BB133111EB)
     h ^= h >> _U64(29)
@@ -167,11 +219,18 @@ def _band_seeds(bands: int, stream: int) -> np.ndarray:
     return (np.arange(bands, dtype=_U64) + _U64(1 + 1000 * stream)) * _U64(0xD6E8FEB86659FD93)
 
 
-def index_postings(lexed: Lexed, params: FingerprintParams) -> tuple[np.ndarray, np.ndarray]:
-    """What the index stores for one file: (band key, window start line) pairs."""
-    keys, lines = [], []
-    for stream in STREAMS:
-        w = windows(lexed, stream, params, params.stride_lines)
-        keys.append(w.keys.ravel())
-        lines.append(np.repeat(w.start_line, params.bands))
-    return np.concatenate(keys), np.concatenate(lines)
+def index_postings(lexeds: Sequence[Lexed], params: FingerprintParams) -> list[tuple[np.ndarray, np.ndarray]]:
+    """What the index stores for each text: (band key, window start line) pairs, window
+    by window (both streams' bands of a window together, so the lines are sorted).
+    Many texts at once: the MinHash work is a few numpy passes per batch, not per file."""
+    cut = _cut(lexeds, params, params.stride_lines)
+    if lexeds:
+        start_line = np.concatenate([x.line for x in lexeds])[cut.first].astype(np.int64)
+    else:
+        start_line = np.zeros(0, np.int64)
+    keys = np.concatenate([band_keys(_signatures(np.concatenate([getattr(x, stream) for x in lexeds]) if lexeds
+                                                 else np.zeros(0, _U64), cut, params), params, i)
+                           for i, stream in enumerate(STREAMS)], axis=1)
+    per_window = keys.shape[1]
+    bounds = np.concatenate(([0], np.cumsum(cut.counts))).tolist()
+    return [(keys[a:b].ravel(), np.repeat(start_line[a:b], per_window)) for a, b in zip(bounds[:-1], bounds[1:])]

@@ -77,15 +77,14 @@ def lex(text: str, lang: str | None) -> Lexed:
     text, literals = _strip(text, syntax)
     data = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
     starts, ends, norm = _split_and_hash(data)
-    newlines = np.flatnonzero(data == 10)
-    line = (np.searchsorted(newlines, starts, side="right") + 1).astype(np.int32)
-    keywords = _keyword_hashes(syntax)
-    at = np.minimum(np.searchsorted(keywords, norm), len(keywords) - 1)
-    ident = _IDENT_START[data[starts]] & (keywords[at] != norm)
-    if literals:
-        ident &= ~_byte_mask(text, literals, len(data))[starts]
+    newline = data == 10
+    line = np.cumsum(newline, dtype=np.int32)[starts] + np.int32(1)
+    ident = _IDENT_START[data[starts]]
+    ident[ident] = ~_is_keyword(norm[ident], _keyword_hashes(syntax))
+    if len(literals):
+        ident[ident] = ~_inside(starts[ident], _byte_spans(text, literals, len(data)))
     abst = np.where(ident, _ident_hash(syntax.group), norm)
-    lexed = Lexed(norm=norm, abst=abst, ident=ident, line=line, n_lines=len(newlines) + 1)
+    lexed = Lexed(norm=norm, abst=abst, ident=ident, line=line, n_lines=int(np.count_nonzero(newline)) + 1)
     boiler = boilerplate_lines(text, syntax) if len(lexed) else []
     if boiler:
         drop = np.zeros(lexed.n_lines + 2, dtype=bool)
@@ -103,43 +102,57 @@ def strip_comments(text: str, syntax: Syntax) -> str:
     return _strip(text, syntax)[0]
 
 
-def _strip(text: str, syntax: Syntax) -> tuple[str, list[tuple[int, int]]]:
-    """The text without comments, and the (start, end) character spans of its literals.
+def _strip(text: str, syntax: Syntax) -> tuple[str, np.ndarray]:
+    """The text without comments, and the (start, end) character spans of its literals
+    (shape (literals, 2), in order).
 
     Words inside literals are data, not names: a renamed copy keeps them, so they are
-    never abstracted.
+    never abstracted. The regular expression cuts the text in one call (``split``): the
+    pieces between matches, then each match's groups, literal or comment.
     """
     pattern = _comment_regex(syntax)
-    if pattern is None:
-        return text, []
-    pieces, literals, pos, shift = [], [], 0, 0
-    for m in pattern.finditer(text):
-        a, b = m.span()
-        if m.group("keep") is not None:
-            literals.append((a - shift, b - shift))
-            continue
-        newlines = text.count("\n", a, b)
-        pieces += [text[pos:a], "\n" * newlines]
-        shift += b - a - newlines
-        pos = b
-    if not pieces:
-        return text, literals
-    pieces.append(text[pos:])
-    return "".join(pieces), literals
+    parts = [text] if pattern is None else pattern.split(text)
+    if pattern is None or len(parts) == 1:
+        return text, np.zeros((0, 2), dtype=np.int64)
+    step = pattern.groups + 1
+    kept = parts[pattern.groupindex["keep"]::step]
+    dropped = parts[pattern.groupindex["drop"]::step]
+    pieces: list[str] = [""] * (2 * len(kept) + 1)
+    pieces[0::2] = parts[0::step]
+    pieces[1::2] = [k if k is not None else "\n" * d.count("\n") for k, d in zip(kept, dropped)]
+    ends = np.cumsum(np.fromiter(map(len, pieces), np.int64, len(pieces)))
+    literal = 2 * np.flatnonzero(np.fromiter((k is not None for k in kept), bool, len(kept))) + 1
+    return "".join(pieces), np.stack((ends[literal - 1], ends[literal]), axis=1)
 
 
-def _byte_mask(text: str, spans: list[tuple[int, int]], n_bytes: int) -> np.ndarray:
-    """Byte positions (in the UTF-8 encoding of ``text``) inside the character ``spans``."""
-    edges = np.zeros(len(text) + 1, dtype=np.int32)
-    bounds = np.array(spans, dtype=np.int64)
-    np.add.at(edges, bounds[:, 0], 1)
-    np.add.at(edges, bounds[:, 1], -1)
-    inside = np.cumsum(edges[:-1]) > 0
+def _byte_spans(text: str, bounds: np.ndarray, n_bytes: int) -> np.ndarray:
+    """The character spans ``bounds`` (in order, not overlapping) as (start, end) byte
+    offsets in the UTF-8 encoding of ``text``; shape (spans, 2)."""
     if len(text) == n_bytes:  # ASCII: characters are bytes
-        return inside
+        return bounds
     points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    width = 1 + (points >= 0x80) + (points >= 0x800) + (points >= 0x10000)
-    return np.repeat(inside, width)
+    width = 1 + (points >= 0x80).astype(np.int64) + (points >= 0x800) + (points >= 0x10000)
+    offsets = np.concatenate(([0], np.cumsum(width)))
+    return offsets[bounds]
+
+
+def _inside(positions: np.ndarray, spans: np.ndarray) -> np.ndarray:
+    """Whether each byte position lies in one of the sorted, disjoint (start, end) spans."""
+    at = np.searchsorted(spans[:, 0], positions, side="right") - 1
+    return (at >= 0) & (positions < spans[np.maximum(at, 0), 1])
+
+
+def _is_keyword(hashes: np.ndarray, keywords: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Whether each token hash is a keyword's: a table of the keywords' low 16 bits rules
+    out nearly every token at once; the few left are looked up exactly."""
+    table, exact = keywords
+    maybe = table[(hashes & _U64(0xFFFF)).astype(np.intp)]
+    out = np.zeros(len(hashes), dtype=bool)
+    if maybe.any():
+        candidates = hashes[maybe]
+        at = np.minimum(np.searchsorted(exact, candidates), len(exact) - 1)
+        out[maybe] = exact[at] == candidates
+    return out
 
 
 def boilerplate_lines(text: str, syntax: Syntax) -> list[int]:
@@ -232,10 +245,24 @@ def token_hashes(text: str) -> np.ndarray:
 
 
 @frozen_cache(maxsize=None)
-def _keyword_hashes(syntax: Syntax) -> np.ndarray:
-    """Sorted hashes of the keywords (never empty: a lone 0 stands for "none")."""
+def _keyword_hashes(syntax: Syntax) -> tuple[np.ndarray, np.ndarray]:
+    """The keywords' hashes as (a table of their low 16 bits, the sorted hashes); never
+    empty: a lone 0 stands for "none"."""
     hashes = np.unique(token_hashes(" ".join(sorted(syntax.keywords))))
-    return hashes if len(hashes) else np.zeros(1, dtype=_U64)
+    hashes = hashes if len(hashes) else np.zeros(1, dtype=_U64)
+    table = np.zeros(1 << 16, dtype=bool)
+    table[(hashes & _U64(0xFFFF)).astype(np.intp)] = True
+    return table, hashes
+
+
+def _up_to(end: str) -> str:
+    """A regular expression for the text up to and including the first ``end``, or to the
+    end of the text: ``[\\s\\S]*?(?:END|\\Z)`` unrolled -- runs of characters that cannot
+    begin ``end`` are taken whole, so the engine does not try ``end`` at every character
+    of a long comment."""
+    first, rest = re.escape(end[0]), re.escape(end[1:])
+    not_end = rf"{first}(?!{rest})" if rest else "(?!)"
+    return rf"[^{first}]*(?:{not_end}[^{first}]*)*(?:{re.escape(end)}|\Z)"
 
 
 @lru_cache(maxsize=None)
@@ -243,7 +270,7 @@ def _comment_regex(syntax: Syntax) -> re.Pattern[str] | None:
     """Literals (group ``keep``, left as they are) or comments (removed), whichever
     starts first."""
     comments = [re.escape(c) + r"[^\n]*" for c in syntax.line_comments]
-    comments += [re.escape(a) + r"[\s\S]*?(?:" + re.escape(b) + r"|\Z)" for a, b in syntax.block_comments]
+    comments += [re.escape(a) + _up_to(b) for a, b in syntax.block_comments]
     if not comments:
         return None
     keep = []
@@ -273,4 +300,4 @@ def _comment_regex(syntax: Syntax) -> re.Pattern[str] | None:
     starts |= set("brRuUL") if syntax.raw_strings else set()
     starts |= {"/"} if syntax.regex_literals else set()
     first = "[" + "".join(re.escape(c) for c in sorted(starts)) + "]"
-    return re.compile(f"(?={first})(?:(?P<keep>{'|'.join(keep)})|{'|'.join(comments)})", re.M)
+    return re.compile(f"(?={first})(?:(?P<keep>{'|'.join(keep)})|(?P<drop>{'|'.join(comments)}))", re.M)

@@ -34,7 +34,7 @@ class FingerprintParams:
     stride_lines: int = 2
     seed: int = 1
     scheme: str = "affine32"
-    datasketch: str = "2.0.0"  # the scheme fingerprint.permutations reproduces (the pinned dependency)
+    datasketch: str = "2.0.0"  # whose permutations fingerprint.permutations draws (tested equal)
     lexer: int = LEXER_VERSION
 
     def __post_init__(self) -> None:

@@ -8,7 +8,8 @@ part of every bigger one). For each size and store, in one run:
   second of the whole process tree (MB/s per core), peak RSS of its largest process;
 * the index size in bytes per MB of code (``attrib stats``);
 * ``attrib scan`` of one 100-line file in a fresh process (cold: start-up, imports,
-  opening the index, one lookup): wall time and peak RSS, p50 / p95;
+  opening the index, one lookup; bytecode compiled, as in an installed package): wall
+  time and peak RSS, p50 / p95;
 * ``attribute()`` of 100-line files in one warm process: p50 / p95;
 * accuracy on the same queries at every size: *planted* spans are 100-line slices of
   files of the smallest corpus (so in every index); recall counts a planted span found
@@ -164,9 +165,11 @@ def child_warm(url: str, qfile: Path, env: dict) -> dict:
 
 
 def where_time_goes(corpus: Path, mb: float, store_path: Path) -> dict:
-    """Seconds per MB of code of each indexing step, in this process, one core: reading
-    and decoding, lexing, MinHash (windows and band keys), storing (batches of 4 MB and
-    their merges), finishing (the final merge)."""
+    """CPU seconds per MB of code of each indexing step, in this process (one core; the
+    CPU time of the threads pyarrow reads with included), batch by
+    batch as ``attrib index`` does it (batches of 4 MB): reading and decoding, lexing,
+    MinHash (windows and band keys of a whole batch), storing (each batch and its
+    merges), finishing (the final merge)."""
     from attrib.fingerprint import index_postings
     from attrib.lexer import lex
     from attrib.params import DEFAULT_PARAMS
@@ -178,39 +181,40 @@ def where_time_goes(corpus: Path, mb: float, store_path: Path) -> dict:
     size = 0
     store = open_store(str(store_path), mode="create")
     store.ensure_params(DEFAULT_PARAMS)
+
+    def step(name: str, since: float) -> float:
+        now = time.process_time()
+        spent[name] += now - since
+        return now
+
+    def add(batch: list) -> float:
+        clock = time.process_time()
+        lexed = [lex(f.content, f.lang) for f in batch]
+        clock = step("lex", clock)
+        postings = index_postings(lexed, DEFAULT_PARAMS)
+        clock = step("minhash", clock)
+        store.add([IndexEntry(f, keys, lines) for f, (keys, lines) in zip(batch, postings)])
+        return step("store", clock)
+
     batch, batch_size = [], 0
-    clock = time.perf_counter()
+    clock = time.process_time()
     for raw in open_source(str(corpus)):
         f = decode(raw)
-        now = time.perf_counter()
-        spent["read"] += now - clock
-        clock = now
+        clock = step("read", clock)
         if isinstance(f, Skipped):
             continue
-        lexed = lex(f.content, f.lang)
-        now = time.perf_counter()
-        spent["lex"] += now - clock
-        keys, lines = index_postings(lexed, DEFAULT_PARAMS)
-        clock = time.perf_counter()
-        spent["minhash"] += clock - now
-        batch.append(IndexEntry(f, keys, lines))
+        batch.append(f)
         batch_size += f.size
         size += f.size
         if batch_size >= 4_000_000 or size >= mb * 1e6:
-            store.add(batch)
+            clock = add(batch)
             batch, batch_size = [], 0
-            now = time.perf_counter()
-            spent["store"] += now - clock
-            clock = now
         if size >= mb * 1e6:
             break
     if batch:
-        store.add(batch)
-        now = time.perf_counter()
-        spent["store"] += now - clock
-        clock = now
+        clock = add(batch)
     store.finish()
-    spent["finish"] += time.perf_counter() - clock
+    spent["finish"] += time.process_time() - clock
     store.close()
     out = {f"{k}_s_per_mb": round(v / (size / 1e6), 4) for k, v in spent.items()}
     out["mb"] = round(size / 1e6, 1)
@@ -269,7 +273,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="MB of the largest corpus indexed in-process, step by step, to see where time goes (0: no)")
     args = ap.parse_args(argv)
     corpora = linux.build(sorted(args.mb))
-    env = {k: v for k, v in os.environ.items() if k != "ATTRIB_STORE"}
+    # Measured as installed: an installed package has its bytecode compiled, so every
+    # attrib process here reads it too (a dev shell's PYTHONDONTWRITEBYTECODE would make
+    # each fresh `attrib scan` compile ~25 modules from source, about 0.08 s).
+    env = {k: v for k, v in os.environ.items() if k not in ("ATTRIB_STORE", "PYTHONDONTWRITEBYTECODE")}
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "attrib", "cli", "indexer"], cwd=ROOT, check=True)
     args.work.mkdir(parents=True, exist_ok=True)
     queries = make_queries(corpora[min(args.mb)], args.queries, args.negatives, args.seed)
     folder = args.work / "queries"

@@ -32,8 +32,6 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from attrib.fingerprint import index_postings  # noqa: E402
-from attrib.lexer import lex  # noqa: E402
 from attrib.match import attribute  # noqa: E402
 from attrib.params import DEFAULT_PARAMS  # noqa: E402
 from attrib.store import open_store  # noqa: E402
@@ -74,11 +72,9 @@ def baseline_mb_s(files, budget_mb: float = 1.5) -> float:
 
 
 def fingerprint_mb_s(files) -> float:
-    for f in files[:5]:  # warm-up: imports, permutation tables, vocabularies
-        index_postings(lex(f.content, f.lang), DEFAULT_PARAMS)
+    pipeline.fingerprint(files[:5], DEFAULT_PARAMS)  # warm-up: imports, permutation tables, vocabularies
     start = time.perf_counter()
-    for f in files:
-        index_postings(lex(f.content, f.lang), DEFAULT_PARAMS)
+    pipeline.fingerprint(files, DEFAULT_PARAMS)
     return sum(f.size for f in files) / 1e6 / (time.perf_counter() - start)
 
 
@@ -86,7 +82,7 @@ def index_run(files, store_path: Path):
     from attrib.files import RawFile
     raws = [RawFile(f.content, f.repo, f.path, f.commit, f.licenses, f.lang, f.stars) for f in files]
     store = open_store(str(store_path), mode="create")
-    index_postings(lex(files[0].content, files[0].lang), DEFAULT_PARAMS)  # warm-up
+    pipeline.fingerprint(files[:1], DEFAULT_PARAMS)  # warm-up
     stats = pipeline.run(raws, store)
     store.close()
     return stats

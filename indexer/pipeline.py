@@ -120,12 +120,12 @@ def run(files: Iterable[RawFile | Skipped], store: Store, *, params: Fingerprint
 def fingerprint(files: Sequence[SourceFile], params: FingerprintParams) -> list[Postings]:
     """The postings of each file: the CPU-bound step, the same in this process and in a
     worker (where it gives up between two files once the main process stops the pool)."""
-    postings = []
+    lexed = []
     for f in files:
         if _stopping is not None and _stopping.value:
             raise _Stopped
-        postings.append(index_postings(lex(f.content, f.lang), params))
-    return postings
+        lexed.append(lex(f.content, f.lang))
+    return index_postings(lexed, params)
 
 
 @dataclass(frozen=True)

@@ -79,3 +79,21 @@ def test_permutations_are_datasketchs():
     ours = fp.permutations(p.num_perm, p.seed, p.scheme)
     assert np.array_equal(a, ours[0]) and np.array_equal(b, ours[1])
     assert p.datasketch == version("datasketch")
+
+
+def test_a_batch_of_files_gets_the_postings_each_file_gets_alone():
+    """Fingerprinting many files at once (what the indexer does) cuts no window across
+    two files and numbers nothing differently: each file's postings are its own."""
+    texts = [f.read_text() for f in click_files()[:6]]
+    texts += ["", "x = f(a, b)\n", "a = b + c\nd = e\n" * 3, "def f():\n    return 1\n" * 40]
+    lexed = [lex(t, "Python") for t in texts]
+    batch = fp.index_postings(lexed, DEFAULT_PARAMS)
+    for x, (keys, lines) in zip(lexed, batch):
+        [(alone_keys, alone_lines)] = fp.index_postings([x], DEFAULT_PARAMS)
+        assert np.array_equal(keys, alone_keys) and np.array_equal(lines, alone_lines)
+        assert (np.diff(lines) >= 0).all()  # window by window
+        per_stream = {s: fp.windows(x, s, DEFAULT_PARAMS, DEFAULT_PARAMS.stride_lines) for s in fp.STREAMS}
+        want = np.concatenate([per_stream[s].keys for s in fp.STREAMS], axis=1).ravel()
+        assert np.array_equal(keys, want)
+    assert len(batch[len(texts) - 4][0]) == 0  # the empty text has no windows
+    assert len(batch[len(texts) - 3][0]) == 2 * DEFAULT_PARAMS.bands  # shorter than a window: one window

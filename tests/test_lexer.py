@@ -145,3 +145,28 @@ def test_non_ascii_identifiers_literals_and_unknown_language():
     assert len(lexed) == 8
     lexed = lex('größe = "straße"\nτ = größe\n', "Python")
     assert lexed.ident.tolist() == [True, False, False, False, False, True, False, True]
+
+
+@pytest.mark.parametrize("end", ["*/", "]]", "-->", "-}", "=end"])
+def test_block_comment_ends_at_the_first_end_marker_or_the_text_end(end):
+    """The unrolled comment pattern finds what ``[\\s\\S]*?(?:END|\\Z)`` finds: the first
+    end marker (also one that overlaps a partial marker before it), or the end of the text."""
+    import re
+
+    from attrib.lexer import _up_to
+
+    ours, lazy = re.compile(_up_to(end)), re.compile(r"[\s\S]*?(?:" + re.escape(end) + r"|\Z)")
+    pieces = ["", "a", end, end[0], end[:-1], end[-1], "\n", end[0] * 3, end[0] + end, "x" + end + "y" + end]
+    for a in pieces:
+        for b in pieces:
+            for c in pieces:
+                text = a + b + c
+                assert ours.match(text).group() == lazy.match(text).group(), repr(text)
+
+
+def test_literals_after_multibyte_characters_keep_their_words():
+    """Literal spans are characters; tokens are bytes: a literal after non-ASCII text still
+    covers exactly its own words."""
+    lexed = lex('é = "word" // ü\nname = \'x\' + "other"\n', "C")
+    names = [True, False, False, False, False, True] + [False] * 8  # é, name; quotes, words, x, + are not
+    assert lexed.ident.tolist() == names

@@ -94,7 +94,7 @@ def test_cached_arrays_are_read_only():
     from attrib.params import DEFAULT_PARAMS as P
 
     shared = [*fingerprint.permutations(P.num_perm, P.seed, P.scheme), fingerprint._band_seeds(P.bands, 0),
-              lexer._keyword_hashes(resolve("Python"))]
+              *lexer._keyword_hashes(resolve("Python"))]
     for array in shared:
         with pytest.raises(ValueError):
             array[0] = 1
