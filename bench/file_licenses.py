@@ -75,8 +75,7 @@ def _scancode() -> Detector:
 
     def detect(text: str, path: str) -> tuple[str, ...]:
         matches = index.match(query_string=text)
-        return tuple(dict.fromkeys(m.rule.license_expression_spdx or m.rule.license_expression
-                                   for m in matches))
+        return tuple(dict.fromkeys(m.spdx_license_expression() for m in matches))
     return detect
 
 
