@@ -54,6 +54,8 @@ class SourceSpan:
     sha: str
     similarity: float
     kind: str  # "exact" | "near"
+    first_seen: str | None = None
+    """The earliest date known for the repository (ISO 8601), for :mod:`attrib.origin`."""
 
     @property
     def url(self) -> str:

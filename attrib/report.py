@@ -6,9 +6,10 @@ same code gets the same report everywhere. The shape is documented in DESIGN.md
 ("Report schema (version 1)") and checked by ``tests/data/report-v1.schema.json``; other
 tools read it, so fields may be added but never renamed.
 
-A match's license is its *best* source's (highest similarity, then most stars): that
-is the most likely origin. The other sources are listed under ``alternatives`` for a
-person to review.
+A match's license is its *best* source's: the likely origin (:mod:`attrib.origin`:
+similar enough, not under a vendored folder, seen first, most stars), marked
+``origin: true`` with ``origin_reason``; ``copies`` counts the other sources, listed
+under ``alternatives`` for a person to review.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from attrib.licenses import describe, worst_verdict
+from attrib.origin import rank
 from attrib.policy import DEFAULT_POLICY, Policy
 from attrib.records import Match, SourceSpan
 
@@ -56,14 +58,16 @@ def source_json(span: SourceSpan) -> dict[str, Any]:
 
 
 def _match(match: Match) -> dict[str, Any]:
-    best, *others = match.sources
+    ordered, origin = rank(match.sources)
+    best, *others = ordered
     return {
         "query": {"start_line": match.start_line, "end_line": match.end_line},
-        "source": source_json(best),
+        "source": {**source_json(best), "origin": True, "origin_reason": origin.reason},
         "similarity": round(best.similarity, 3),
         "kind": best.kind,
         "other_sources": len(others),
-        "alternatives": [source_json(span) for span in others],
+        "copies": origin.copies,
+        "alternatives": [{**source_json(span), "origin": False} for span in others],
     }
 
 

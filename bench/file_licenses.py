@@ -69,13 +69,13 @@ def _askalono() -> Detector:
 
 
 def _scancode() -> Detector:
-    from licensedcode.cache import get_index
+    from licensedcode.cache import build_spdx_license_expression, get_index
 
     index = get_index()
 
     def detect(text: str, path: str) -> tuple[str, ...]:
         matches = index.match(query_string=text)
-        return tuple(dict.fromkeys(m.spdx_license_expression() for m in matches))
+        return tuple(dict.fromkeys(build_spdx_license_expression(m.rule.license_expression) for m in matches))
     return detect
 
 

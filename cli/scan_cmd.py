@@ -12,7 +12,10 @@ from rich.text import Text
 
 from attrib.errors import InputError
 from attrib.formats import render_json, render_markdown, render_text
+from attrib.bom import from_report
+from attrib.formats.cyclonedx import render_cyclonedx
 from attrib.formats.escape import printable
+from attrib.formats.spdx import render_spdx
 from attrib.languages import from_path
 from attrib.match import attribute
 from attrib.report import FileResult, build_report
@@ -25,8 +28,10 @@ from .output import check_writable, write_text
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...|-")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
-              help="text for people; json is report schema v1 for tools; markdown for a pull request.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "spdx", "cyclonedx"]), default="text",
+              show_default=True,
+              help="text for people; json is report schema v1 for tools; markdown for a pull request; "
+                   "spdx (SPDX 2.3 JSON) and cyclonedx (CycloneDX 1.6 JSON) for SBOM tools.")
 @click.option("--lang", metavar="LANG", help="Language of standard input or of files with no known extension.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to this file.")
 @click.pass_obj
@@ -73,9 +78,13 @@ def scan(ctx: Context, paths: tuple[str, ...], fmt: str, lang: str | None, outpu
                 matches = attribute(item.content, store, lang=item.lang, path=name)
                 results.append(FileResult(name, matches, item.content.count("\n") + 1))
                 texts[name] = item.content
-    report = build_report(results, {"name": stats.name, "files": stats.files, "params": stats.params})
-    if fmt in ("json", "markdown"):
-        rendered = render_json(report) + "\n" if fmt == "json" else render_markdown(report)
+        report = build_report(results, {"name": stats.name, "files": stats.files, "params": stats.params})
+        if fmt in ("spdx", "cyclonedx"):
+            sbom = from_report(report, file_text=texts.get, source_text=store.content)
+    if fmt in ("json", "markdown", "spdx", "cyclonedx"):
+        rendered = {"json": lambda: render_json(report), "markdown": lambda: render_markdown(report),
+                    "spdx": lambda: render_spdx(sbom), "cyclonedx": lambda: render_cyclonedx(sbom)}[fmt]()
+        rendered = rendered if rendered.endswith("\n") else rendered + "\n"
         if output:
             write_text(output, rendered)
         else:
