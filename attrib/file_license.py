@@ -66,9 +66,9 @@ def file_license(head: Header) -> FileLicense:
     FileLicense(ids=(), evidence='')
     """
     for line in head.lines:
-        tag = _SPDX_TAG.search(line)
+        tag = spdx_tag(line)
         if tag:
-            ids = expression_ids(tag.group("expression"))
+            ids = expression_ids(tag)
             if ids:
                 return FileLicense(ids, "spdx-tag")
     text = head.text
@@ -79,6 +79,17 @@ def file_license(head: Header) -> FileLicense:
         return FileLicense(ids, "license-text")
     ids = _license_names(text)
     return FileLicense(ids, "license-name") if ids else NONE
+
+
+def spdx_tag(line: str) -> str | None:
+    """The expression of an ``SPDX-License-Identifier:`` tag on ``line``, without a
+    comment closer after it; None when the line has none.
+
+    >>> spdx_tag("/* SPDX-License-Identifier: MIT OR Apache-2.0 */")
+    'MIT OR Apache-2.0'
+    """
+    found = _SPDX_TAG.search(line)
+    return found.group("expression") if found and found.group("expression") else None
 
 
 def expression_ids(expression: str) -> tuple[str, ...]:

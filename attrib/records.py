@@ -26,6 +26,12 @@ class SourceFile:
     lang: str | None = None
     stars: int | None = None
     size: int = 0
+    file_licenses: tuple[str, ...] = ()
+    """The licenses the file's own header states (:mod:`attrib.evidence`)."""
+    repo_licenses: tuple[str, ...] = ()
+    """The repository's licenses as the source gave them; ``licenses`` are the
+    effective ones (:func:`attrib.licenses.effective`)."""
+    copyrights: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

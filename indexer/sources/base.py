@@ -24,6 +24,9 @@ class RawFile:
     licenses: tuple[str, ...] = ()
     lang: str | None = None
     stars: int | None = None
+    licenses_given: bool = False
+    """The user named the licenses (``attrib index --license``): they apply as given,
+    whatever the file's header says."""
 
 
 @dataclass(frozen=True)

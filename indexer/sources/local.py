@@ -16,8 +16,9 @@ replaced by a link to ``~/.ssh/id_rsa`` is skipped, not stored), nor a folder th
 leads out of the tree, and only regular files are opened -- FIFOs, sockets and devices
 are skipped without being opened, so nothing blocks. Each of these is a
 :class:`Skipped` item, counted in the summary. Licenses: the caller's ``licenses``
-apply to every file as given; otherwise each file's ``SPDX-License-Identifier`` header
-wins over the repository's detected licenses.
+apply to every file as given; otherwise the repository's detected licenses go with each
+file, and the pipeline weighs them against the file's own header
+(:mod:`attrib.evidence`), as it does for every source.
 """
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ from urllib.parse import urlsplit
 
 from indexer.sources.base import DEFAULT_MAX_FILE_BYTES, RawFile, Skipped
 from attrib.languages import from_path, lang_key
-from indexer.sources.licenses import detect_repo_licenses, file_licenses
+from indexer.sources.licenses import detect_repo_licenses
 from indexer.sources.shard import WHOLE, Shard
 
 log = logging.getLogger(__name__)
@@ -101,9 +102,8 @@ class LocalSource:
                 continue
             if not self.shard.keeps(data):
                 continue
-            licenses = self.licenses if self.licenses_given else file_licenses(data, self.licenses)
             yield RawFile(data=data, repo=self.repo, path=entry.path, commit=self.commit,
-                          licenses=licenses, lang=lang)
+                          licenses=self.licenses, lang=lang, licenses_given=self.licenses_given)
             emitted += 1
             if emitted == self.limit:
                 return
