@@ -68,7 +68,9 @@ class Notice:
     licenses: tuple[str, ...]
     used_in: tuple[str, ...] = ()
     commit: str = ""
-    copyrights: tuple[str, ...] = ()
+    copyrights: tuple[str, ...] | None = None
+    """The copyright lines of the source file's header; None when the index does not
+    record them."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -99,7 +101,7 @@ def notices_from_report(report: dict[str, Any],
             uses = (old.used_in if old else ()) + (use,)
             found[key] = Notice(source["repo"], source["path"], source["url"].split("#")[0], tuple(source["licenses"]),
                                 tuple(dict.fromkeys(uses)), source.get("commit", ""),
-                                tuple(source.get("copyrights") or ()))
+                                None if source.get("copyrights") is None else tuple(source["copyrights"]))
     return list(found.values())
 
 
@@ -126,8 +128,11 @@ def section(n: Notice) -> str:
         or "not recorded"
     repo, path = n.key
     lines = [f"## {repo} — {path}", f"- License: {licenses}"]
-    lines += [f"- Copyright: {printable(c)}" for c in n.copyrights] or \
-        ["- Copyright: no copyright line in the source file's header; see the source"]
+    if n.copyrights is None:
+        lines.append("- Copyright: not recorded by the index; see the source")
+    else:
+        lines += [f"- Copyright: {printable(c)}" for c in n.copyrights] or \
+            ["- Copyright: no copyright line in the source file's header; see the source"]
     lines.append(f"- Source: {printable(n.url)}")
     if n.commit:
         lines.append(f"- Commit: https://github.com/{repo}/commit/{printable(n.commit)}")
