@@ -48,6 +48,7 @@ def scan(ctx: Context, paths: tuple[str, ...], fmt: str, lang: str | None, outpu
     Examples:
       attrib scan examples/snippet.py
       attrib scan src/ tests/ --format json > report.json
+      attrib scan src/ --format spdx -o attrib.spdx.json    # or cyclonedx, for SBOM tools
       pbpaste | attrib scan - --lang Python
 
     Exit code 0 when the scan ran (whatever it found), 2 when an input could not be
