@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, fields
 
-from importlib.metadata import version
-
 from .errors import ParamsMismatch
 from .lexer import LEXER_VERSION
 
@@ -36,7 +34,7 @@ class FingerprintParams:
     stride_lines: int = 2
     seed: int = 1
     scheme: str = "affine32"
-    datasketch: str = version("datasketch")
+    datasketch: str = "2.0.0"  # the scheme fingerprint.permutations reproduces (the pinned dependency)
     lexer: int = LEXER_VERSION
 
     def __post_init__(self) -> None:

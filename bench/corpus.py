@@ -276,8 +276,9 @@ def schema():
 
 
 def write_stack(rows: list[dict], out: Path, lang_dir: str = "python",
-                shard_bytes: int = 4 << 20) -> list[Path]:
-    """Write rows as ``out/data/<lang_dir>/train-XXXXX-of-YYYYY.parquet``."""
+                shard_bytes: int = 4 << 20, row_group_rows: int | None = None) -> list[Path]:
+    """Write rows as ``out/data/<lang_dir>/train-XXXXX-of-YYYYY.parquet`` (row groups of
+    ``row_group_rows`` rows, else one per file)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -297,7 +298,7 @@ def write_stack(rows: list[dict], out: Path, lang_dir: str = "python",
     for i, shard in enumerate(shards):
         table = pa.Table.from_pylist(shard, schema=schema())
         path = d / f"train-{i:05d}-of-{len(shards):05d}.parquet"
-        pq.write_table(table, path, compression="zstd")
+        pq.write_table(table, path, compression="zstd", row_group_size=row_group_rows)
         paths.append(path)
     return paths
 

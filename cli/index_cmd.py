@@ -2,20 +2,21 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import click
 from rich.markup import escape
 from rich.text import Text
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
-                           TimeElapsedColumn, TimeRemainingColumn)
 
 from attrib.formats.escape import printable
 from attrib.errors import InputError
-from indexer import pipeline
 from indexer.filters import Limits
 from indexer.sources import Shard, open_source
 
 from .context import Context
+
+if TYPE_CHECKING:  # imported when indexing starts: other commands do not pay for them
+    from indexer import pipeline
 
 CORES = os.cpu_count() or 1
 
@@ -92,6 +93,8 @@ def index(ctx: Context, sources: tuple[str, ...], langs: tuple[str, ...], limit:
       attrib index ~/src/myproject --license MIT
       attrib index data/python --workers 16 --shard 0/4    # machine 1 of 4
     """
+    from indexer import pipeline
+
     console = ctx.err_console()
     limits = Limits(max_file_bytes=max_file_size, max_line_chars=max_line_length)
     opened = [open_source(s, langs=list(langs) or None, limit=limit, repo=repo, commit=commit,
@@ -115,6 +118,11 @@ def index(ctx: Context, sources: tuple[str, ...], langs: tuple[str, ...], limit:
 
 
 def _run_one(source, store, limits: Limits, workers: int, console, stats: pipeline.IndexStats) -> None:
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
+
+    from indexer import pipeline
+
     total = source.estimated_total()
     columns = [SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
                MofNCompleteColumn() if total else TextColumn("{task.completed:,} files"),
@@ -134,6 +142,8 @@ def _run_one(source, store, limits: Limits, workers: int, console, stats: pipeli
 
 def _total(runs: list[pipeline.IndexStats]) -> pipeline.IndexStats:
     """The counters of the sources' runs, added up (one example per skip reason)."""
+    from indexer import pipeline
+
     totals = pipeline.IndexStats()
     for s in runs:
         for name in ("seen", "indexed", "already", "bytes_seen", "bytes_indexed", "postings", "seconds"):

@@ -35,6 +35,8 @@ def stats(ctx: Context, fmt: str) -> None:
     out.print(f"[bold]{escape(printable(s.name))}[/] — {escape(printable(s.location))}", soft_wrap=True)
     out.print(f"{s.files:,} files · {s.sources:,} sources in {s.repos:,} repositories · "
               f"{s.bytes / 1e6:.1f} MB of code · {s.postings:,} fingerprints")
+    if s.index_bytes:
+        out.print(f"index size: {s.index_bytes / 1e6:.1f} MB ({s.bytes_per_mb / 1e6:.2f} MB per MB of code)")
     table = Table("language", "files", box=None)
     for lang, n in list(s.languages.items())[:15]:
         table.add_row(escape(printable(lang)), f"{n:,}")

@@ -78,8 +78,9 @@ def run(files: Iterable[RawFile | Skipped], store: Store, *, params: Fingerprint
         limits: Limits = Limits(), batch_bytes: int = 4_000_000, batch_files: int = 4000,
         workers: int = 1, on_progress: Callable[[IndexStats], None] | None = None,
         stats: IndexStats | None = None) -> IndexStats:
-    """Index ``files`` into ``store`` with ``workers`` processes fingerprinting; returns
-    the counters. Safe to interrupt and re-run.
+    """Index ``files`` into ``store`` with ``workers`` processes fingerprinting, then
+    :meth:`~attrib.store.Store.finish` it; returns the counters. Safe to interrupt and
+    re-run.
 
     The counters are ``stats`` when given, updated as the run goes: a caller that passes
     its own still knows what was stored when the run raises (Ctrl-C, a damaged file).
@@ -113,6 +114,7 @@ def run(files: Iterable[RawFile | Skipped], store: Store, *, params: Fingerprint
                     batch, size = [], 0
             progress()
         writer.submit(batch, last=True)
+    store.finish()
     progress()
     return stats
 

@@ -2,9 +2,10 @@
 a store kept open) answers exactly as a fresh process does after every indexing run,
 segment merges included.
 
-The embedded store merges every fourth segment of a size tier into one, so indexing
-one file per run makes a merge every four runs; before the fix a merged segment took
-the id of one it replaced and a reader that had cached that id kept the old postings.
+The embedded store merges its runs of postings (at the end of every indexing run, and
+by size tier), so indexing one file per run makes merges; before the fix a merged
+segment took the id of one it replaced and a reader that had cached that id kept the
+old postings. Run ids are never reused either.
 """
 from __future__ import annotations
 
@@ -42,10 +43,13 @@ def found_in(matches: list[dict], path) -> bool:
 
 
 def segments(db_path) -> dict[int, bytes]:
-    """The embedded store's segments: id -> their keys."""
+    """The embedded store's runs of postings: id -> their rows (a row's id is the run's
+    id << 32 | its bucket)."""
     db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
-        return dict(db.execute("SELECT id, keys FROM segments"))
+        return {run: b"".join(data for (data,) in db.execute(
+                    "SELECT data FROM rows WHERE id >= ? AND id < ? ORDER BY id", (run << 32, (run + 1) << 32)))
+                for (run,) in db.execute("SELECT id FROM runs")}
     finally:
         db.close()
 

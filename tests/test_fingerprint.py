@@ -67,3 +67,15 @@ def test_params_mismatch_names_the_difference():
         check_compatible(other, DEFAULT_PARAMS, "x.db")
     with pytest.raises(ValueError):
         FingerprintParams(num_perm=32, bands=5, rows=4)
+
+
+def test_permutations_are_datasketchs():
+    """attrib draws the permutations itself (no datasketch import on the scan path):
+    they must be exactly datasketch's, and the version recorded in the index its own."""
+    from importlib.metadata import version
+
+    p = DEFAULT_PARAMS
+    a, b = MinHash(num_perm=p.num_perm, seed=p.seed, scheme=p.scheme).permutations
+    ours = fp.permutations(p.num_perm, p.seed, p.scheme)
+    assert np.array_equal(a, ours[0]) and np.array_equal(b, ours[1])
+    assert p.datasketch == version("datasketch")

@@ -77,9 +77,10 @@ def indexed_count(done: subprocess.CompletedProcess) -> int:
 
 
 def index_summary(store: Path, env: dict) -> dict:
-    """What ``attrib stats --format json`` says the index holds, less its name and place."""
+    """What ``attrib stats --format json`` says the index holds, less its name, place and
+    size on disk (which depend on how it was built)."""
     stats = json.loads(ok(attrib("--store", store, "stats", "--format", "json", env=env)).stdout)
-    return {k: v for k, v in stats.items() if k not in ("name", "location")}
+    return {k: v for k, v in stats.items() if k not in ("name", "location", "index_bytes")}
 
 
 def scan_results(store: Path, queries: list[Path], env: dict) -> dict:

@@ -108,7 +108,7 @@ def test_sqlite_merges_batches_into_few_segments(tmp_path):
     for i in range(20):
         store.add([IndexEntry(raw_file(str(i)), np.arange(10, dtype=np.int64) + i, np.ones(10, dtype=np.int64))])
     assert isinstance(store, SQLiteStore)
-    assert store._db.execute("SELECT COUNT(*) FROM segments").fetchone()[0] < 8
+    assert store._db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] < 8
 
 
 def test_failed_batch_leaves_nothing_behind(new_store):

@@ -97,6 +97,14 @@ class StoreStats:
     licenses: dict[str, int] = field(default_factory=dict)
     params: dict = field(default_factory=dict)
     schema_version: int = 0
+    #: What the index takes on disk (embedded) or in its primary shards (Elasticsearch):
+    #: a property of how it was built, like its location, so not compared.
+    index_bytes: int = field(default=0, compare=False)
+
+    @property
+    def bytes_per_mb(self) -> float:
+        """Index bytes per MB of indexed code."""
+        return self.index_bytes / (self.bytes / 1e6) if self.bytes else 0.0
 
 
 class Store(ABC):
@@ -128,13 +136,21 @@ class Store(ABC):
         anything. A malformed batch raises ValueError before anything is written.
         """
 
+    def finish(self) -> None:
+        """Called once indexing is done: bring the index into its final, compact,
+        searchable state (merge what loading left in parts). Safe to call again."""
+
     @abstractmethod
     def lookup(self, keys: np.ndarray, min_shared: int = 1) -> Postings:
         """The postings of ``keys`` (int64 band keys) of every stored window -- a
         (file, line) -- that holds at least ``min_shared`` distinct ones of them.
 
         The matcher asks for windows sharing several bands; saying so lets a store skip
-        the (many) windows that share one key by chance.
+        the (many) windows that share one key by chance. A key that very many windows
+        hold (common code) may come back with only some of its postings, and keys are
+        compared by a 36-bit hash (:mod:`.postings`), so a posting of another key with
+        the same hash may come back too (per key asked for, one per 69 billion stored
+        postings).
         """
 
     @abstractmethod

@@ -9,20 +9,21 @@ Elasticsearch indices, each designed for its one workload:
     query never runs against an index built with other parameters.
 ``NAME-files``
     one document per blob, ``_id`` = blob sha: the content (kept for verification and
-    display, not indexed; the default LZ4 codec: fetching the candidates of a scan
-    is 4x faster than with ``best_compression``, for 1.8x the bytes), language, size,
-    and ``fid`` -- a
+    display, and indexed for full-text search; ``best_compression``: 0.6x the bytes of
+    the default codec, for a few milliseconds more to fetch a scan's candidates),
+    language, size, and ``fid`` -- a
     63-bit number derived from the sha that the matcher uses as the file id.
 ``NAME-sources``
     one document per place a blob was seen (repo, path, commit, licenses, stars),
     ``_id`` = a hash of those, so recording the same place twice is a no-op.
 ``NAME-postings``
     the inverted index. A document holds up to :data:`CHUNK` consecutive postings of
-    one file: their band keys as ``keyword`` terms in ``k`` (indexed, not kept in
-    ``_source``) and, packed in ``w``, the keys with the window line of each. A lookup
-    is a ``bool``/``should`` of ``term`` queries -- BM25 ranks the chunks that share the
-    most (and the rarest) keys first -- and the packed arrays of the hits give the exact
-    (key, file, line) postings, like the embedded store's.
+    one file: their band keys as ``keyword`` terms in ``k`` -- six characters, the
+    36-bit key hash the embedded store keeps too (:mod:`.postings`) -- and, packed in
+    ``w`` (binary doc values: no ``_source`` at all), each posting's key hash and window
+    line in 6 bytes. A lookup is a ``bool``/``should`` of ``term`` queries -- BM25 ranks
+    the chunks that share the most (and the rarest) keys first -- and the packed arrays
+    of the hits give the exact (key, file, line) postings, like the embedded store's.
 
 Every ``_id`` is deterministic, so indexing the same blob twice rewrites the same
 documents: re-runs never duplicate. A blob's ``-files`` document is written only after
@@ -34,13 +35,16 @@ replicas are 0; both are restored when the store is closed.
 Writes overlap with the caller's work: :meth:`ElasticStore.add` hands the batch to a
 writer thread and returns, so the next batch is fingerprinted while Elasticsearch
 indexes this one. At most one batch is in flight (memory stays bounded); its failure
-is raised by the next ``add``, read or ``close``.
+is raised by the next ``add``, read or ``close``. :meth:`ElasticStore.finish` (the end of
+``attrib index``) restores the settings, force-merges every index to one segment (the
+size and speed of a settled index) and refreshes.
 """
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Iterable, Iterator, Sequence
 
@@ -49,10 +53,11 @@ import numpy as np
 from ..errors import ParamsMismatch, StoreError
 from ..params import FingerprintParams, check_compatible, from_record
 from ..records import Provenance
+from . import postings as pst
 from .base import IndexEntry, Postings, Store, StoredFile, StoreStats, check_entries, keep_shared
 from .es_client import Connection, call, explain
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 CHUNK = 256  # postings per postings document (about 32 windows: 64 lines of a file)
 QUERY_TERMS = 1024  # term clauses per search (well under the cluster's clause limit)
 HITS_PER_SEARCH = 1000  # best-ranked postings documents kept per search
@@ -63,7 +68,9 @@ LOAD_REFRESH = "-1"
 BULK_STREAMS = 2  # concurrent bulk requests
 
 _KEYWORD = {"type": "keyword"}
-_STORED = {"index": False, "doc_values": False}
+# The files' text, fetched for the candidates of every scan, is most of the files index:
+# DEFLATE keeps it in 0.6x the space of the default LZ4 (0.17 MB less per MB of code).
+SETTINGS = {"files": {"codec": "best_compression"}}
 MAPPINGS = {
     "meta": {"dynamic": False, "properties": {"schema_version": {"type": "integer"}}},
     "files": {"dynamic": "strict", "properties": {
@@ -74,9 +81,9 @@ MAPPINGS = {
     "sources": {"dynamic": "strict", "properties": {
         "fid": {"type": "long"}, "sha": _KEYWORD, "repo": _KEYWORD, "path": _KEYWORD, "commit": _KEYWORD,
         "licenses": _KEYWORD, "stars": {"type": "integer"}}},
-    "postings": {"dynamic": "strict", "_source": {"excludes": ["k"]}, "properties": {
-        "f": {"type": "long", **_STORED}, "k": {"type": "keyword", "doc_values": False},
-        "w": {"type": "binary"}, "n": {"type": "integer"}}},
+    "postings": {"dynamic": "strict", "_source": {"enabled": False}, "properties": {
+        "f": {"type": "long", "index": False}, "k": {"type": "keyword", "doc_values": False},
+        "w": {"type": "binary", "doc_values": True}, "n": {"type": "integer"}}},
 }
 
 
@@ -85,35 +92,56 @@ def file_id(sha: str) -> int:
     return int.from_bytes(hashlib.blake2b(sha.encode(), digest_size=8).digest(), "big") >> 1
 
 
-def key_terms(keys: np.ndarray) -> list[str]:
-    """Band keys as 12-character keyword terms (base64 of 9 bytes: no padding, vectorised)."""
-    raw = np.zeros((len(keys), 9), dtype=np.uint8)
-    raw[:, 1:] = np.asarray(keys, dtype=">i8").view(np.uint8).reshape(-1, 8)
-    text = base64.b64encode(raw.tobytes()).decode("ascii")
-    return [text[i:i + 12] for i in range(0, len(text), 12)]
+_ALPHABET = np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", dtype=np.uint8)
+_TERM_CHARS = pst.KEY_BITS // 6
+
+
+def key_terms(hashes: np.ndarray) -> list[str]:
+    """36-bit key hashes as 6-character keyword terms (base64 digits, vectorised)."""
+    shifts = np.arange(_TERM_CHARS - 1, -1, -1, dtype=np.uint64) * np.uint64(6)
+    digits = (np.asarray(hashes, dtype=np.uint64)[:, None] >> shifts) & np.uint64(63)
+    text = _ALPHABET[digits.astype(np.intp)].tobytes().decode("ascii")
+    return [text[i:i + _TERM_CHARS] for i in range(0, len(text), _TERM_CHARS)]
 
 
 def chunk_bounds(lines: np.ndarray, size: int) -> list[tuple[int, int]]:
-    """Cut sorted ``lines`` into runs of about ``size``, never inside one line's postings."""
+    """Cut sorted ``lines`` into runs of about ``size``, never inside one line's postings,
+    each spanning fewer than 2^:data:`_OFFSET_BITS` lines."""
     bounds, start = [], 0
     while start < len(lines):
         end = min(start + size, len(lines))
         end = int(np.searchsorted(lines, lines[end - 1], side="right"))  # finish that line
+        end = min(end, int(np.searchsorted(lines, lines[start] + (1 << _OFFSET_BITS) - 1, side="right")))
         bounds.append((start, end))
         start = end
     return bounds
 
 
-def pack(keys: np.ndarray, lines: np.ndarray) -> str:
-    """Postings as one base64 value: little-endian int64 keys, then uint32 lines."""
-    return base64.b64encode(keys.astype("<i8").tobytes() + lines.astype("<u4").tobytes()).decode()
+_OFFSET_BITS = 12  # a posting's line, counted from the chunk's first line
+_RECORD = (pst.KEY_BITS + _OFFSET_BITS) // 8  # 6 bytes
 
 
-def unpack(value: str) -> tuple[np.ndarray, np.ndarray]:
-    raw = base64.b64decode(value)
-    n = len(raw) // 12
-    return (np.frombuffer(raw, dtype="<i8", count=n).astype(np.int64),
-            np.frombuffer(raw, dtype="<u4", offset=8 * n).astype(np.int64))
+def pack(hashes: np.ndarray, lines: np.ndarray) -> str:
+    """One chunk's postings as one value: its first line (4 bytes), then per posting the
+    key hash above the line's offset from it, in 6 little-endian bytes."""
+    base = int(np.min(lines))
+    value = (np.asarray(hashes, dtype=np.uint64) << np.uint64(_OFFSET_BITS)) | (np.asarray(lines) - base).astype(
+        np.uint64)
+    records = value.astype("<u8").view(np.uint8).reshape(-1, 8)[:, :_RECORD].tobytes()
+    return base64.b64encode(base.to_bytes(4, "little") + records).decode()
+
+
+def unpack(values: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Packed values, concatenated: (key hashes, lines, how many postings each value held)."""
+    raw = [base64.b64decode(v) for v in values]
+    counts = np.array([(len(r) - 4) // _RECORD for r in raw], dtype=np.int64)
+    bases = np.array([int.from_bytes(r[:4], "little") for r in raw], dtype=np.int64)
+    records = np.frombuffer(b"".join(r[4:] for r in raw), dtype=np.uint8).reshape(-1, _RECORD)
+    padded = np.zeros((len(records), 8), dtype=np.uint8)
+    padded[:, :_RECORD] = records
+    value = padded.view("<u8").ravel()
+    lines = (value & np.uint64((1 << _OFFSET_BITS) - 1)).astype(np.int64) + np.repeat(bases, counts)
+    return value >> np.uint64(_OFFSET_BITS), lines, counts
 
 
 class ElasticStore(Store):
@@ -139,9 +167,13 @@ class ElasticStore(Store):
             meta = self._read_meta()
         assert meta is not None
         version = meta.get("schema_version")
+        if isinstance(version, int) and version < SCHEMA_VERSION:
+            raise StoreError(f"{self.location} is an index in an older format (version {version}) that this attrib "
+                             f"no longer reads: index the code again into a new index name, e.g. "
+                             f"`attrib --store {self.conn.url}/NEW index SOURCE`")
         if version != SCHEMA_VERSION:
-            raise StoreError(f"{self.location} has index schema version {version}; this attrib reads version "
-                             f"{SCHEMA_VERSION}. Re-index with this version of attrib.")
+            raise StoreError(f"{self.location} has index format version {version}; this attrib reads version "
+                             f"{SCHEMA_VERSION}: use a newer attrib, or index the code again")
         self._meta = meta
 
     # -- schema and parameters -------------------------------------------------
@@ -173,7 +205,8 @@ class ElasticStore(Store):
         replicas = self.conn.replicas if self.conn.replicas is not None else min(1, health["number_of_data_nodes"] - 1)
         shards = self.conn.shards or 1
         for part in ("files", "sources", "postings", "meta"):
-            settings = {"number_of_shards": 1 if part == "meta" else shards, "number_of_replicas": replicas}
+            settings = {"number_of_shards": 1 if part == "meta" else shards, "number_of_replicas": replicas,
+                        **SETTINGS.get(part, {})}
             self._call(f"creating {self._ix[part]}", _tolerating(
                 BadRequestError, lambda part=part, settings=settings: self._es.indices.create(
                     index=self._ix[part], settings=settings, mappings=MAPPINGS[part])))
@@ -252,12 +285,13 @@ class ElasticStore(Store):
     def _postings_docs(self, entries: Iterable[IndexEntry]) -> Iterator[dict]:
         for e in entries:
             fid = file_id(e.file.sha)
+            prefix = base64.urlsafe_b64encode(hashlib.blake2b(e.file.sha.encode(), digest_size=12).digest()).decode()
             order = np.argsort(e.lines, kind="stable")  # a chunk covers neighbouring lines
-            keys, lines = np.asarray(e.keys, dtype=np.int64)[order], np.asarray(e.lines)[order]
-            terms = key_terms(keys)  # the whole file at once: per chunk, this dominated
+            hashes, lines = pst.key_hash(e.keys)[order], np.asarray(e.lines)[order]
+            terms = key_terms(hashes)  # the whole file at once: per chunk, this dominated
             for n, (start, end) in enumerate(chunk_bounds(lines, CHUNK)):
-                yield {"_index": self._ix["postings"], "_id": f"{e.file.sha}:{n}", "_sha": e.file.sha,
-                       "_source": {"f": fid, "k": terms[start:end], "w": pack(keys[start:end], lines[start:end]),
+                yield {"_index": self._ix["postings"], "_id": f"{prefix}{n}", "_sha": e.file.sha,
+                       "_source": {"f": fid, "k": terms[start:end], "w": pack(hashes[start:end], lines[start:end]),
                                    "n": end - start}}
 
     def _source_docs(self, places: Iterable[tuple[str, Provenance]]) -> Iterator[dict]:
@@ -326,7 +360,8 @@ class ElasticStore(Store):
         self._wait()
         self._refresh()
         query = np.unique(np.asarray(keys, dtype=np.int64))
-        terms = key_terms(query)
+        wanted = np.unique(pst.key_hash(query))
+        terms = key_terms(wanted)
         searches: list[dict] = [{"index": self._ix["meta"]}, {"query": {"ids": {"values": [META_ID]}}, "size": 1}]
         # In one search, a document whose window shares min_shared keys shares at least
         # that many itself (a line's postings are never split between documents).
@@ -335,7 +370,8 @@ class ElasticStore(Store):
             should = [{"term": {"k": t}} for t in terms[i:i + QUERY_TERMS]]
             searches += [{"index": self._ix["postings"]},
                          {"query": {"bool": {"should": should, "minimum_should_match": at_least}},
-                          "size": HITS_PER_SEARCH, "track_total_hits": False}]
+                          "size": HITS_PER_SEARCH, "track_total_hits": False, "_source": False,
+                          "docvalue_fields": ["f", "w"]}]
         responses = self._msearch("looking up fingerprints", searches)
         self._check_meta(responses[0])
         packed, owners, seen = [], [], set()
@@ -343,16 +379,14 @@ class ElasticStore(Store):
             for hit in resp["hits"]["hits"]:
                 if hit["_id"] not in seen:
                     seen.add(hit["_id"])
-                    packed.append(unpack(hit["_source"]["w"]))
-                    owners.append(hit["_source"]["f"])
-        if not packed:
-            empty = np.zeros(0, dtype=np.int64)
-            return Postings(empty, empty, empty)
-        keys = np.concatenate([k for k, _ in packed])
-        lines = np.concatenate([ln for _, ln in packed])
-        files = np.repeat(np.array(owners, dtype=np.int64), [len(k) for k, _ in packed])
-        mask = np.isin(keys, query)  # the hit documents' other postings are not hits
-        return keep_shared(Postings(keys[mask], files[mask], lines[mask]), min_shared)
+                    packed.append(hit["fields"]["w"][0])
+                    owners.append(hit["fields"]["f"][0])
+        hashes, lines, counts = unpack(packed)
+        files = np.repeat(np.array(owners, dtype=np.int64), counts)
+        mask = np.isin(hashes, wanted)  # the hit documents' other postings are not hits
+        hashes, files, lines = hashes[mask], files[mask], lines[mask]
+        keys, which = pst.expand_to_keys(query, hashes)
+        return keep_shared(Postings(keys, files[which], lines[which]), min_shared)
 
     def _msearch(self, what: str, searches: list[dict]) -> list[dict]:
         resp = self._call(what, lambda: self._es.msearch(searches=searches))
@@ -453,6 +487,8 @@ class ElasticStore(Store):
             {"index": self._ix["postings"]},
             {"size": 0, "track_total_hits": False, "aggs": {"n": {"sum": {"field": "n"}}}}])
         fa, sa = files["aggregations"], sources["aggregations"]
+        sizes = self._call("reading the index sizes", lambda: self._es.indices.stats(
+            index=",".join(self._ix.values()), metric="store"))
         params = self.params()
         return StoreStats(
             name=self.name, location=self.location, files=files["hits"]["total"]["value"],
@@ -461,7 +497,39 @@ class ElasticStore(Store):
             languages={b["key"]: b["doc_count"] for b in fa["langs"]["buckets"]},
             top_repos={b["key"]: b["doc_count"] for b in sa["top"]["buckets"]},
             licenses={b["key"]: b["doc_count"] for b in sa["licenses"]["buckets"]},
-            params=params.to_dict() if params else {}, schema_version=SCHEMA_VERSION)
+            params=params.to_dict() if params else {}, schema_version=SCHEMA_VERSION,
+            index_bytes=sizes["_all"]["primaries"]["store"]["size_in_bytes"])
+
+    def finish(self) -> None:
+        """Restore the loading settings, force-merge every index to one segment, refresh.
+
+        A postings document has no ``_source``, so Elasticsearch keeps its original
+        (``_recovery_source``, twice the postings' own size) until the shard's retention
+        lease has moved past it -- a background sync, every 30 s -- and a merge drops it
+        then. After a load worth it, the merge waits for that sync.
+        """
+        self._wait()
+        self._finish_loading(retry_seconds=None)
+        names = ",".join(self._ix[p] for p in ("files", "sources", "postings"))
+        self._await_retention_leases()
+        self._call("merging the indices", lambda: self._es.options(request_timeout=24 * 3600).indices.forcemerge(
+            index=names, max_num_segments=1, wait_for_completion=True))
+        self._dirty = True
+        self._refresh()
+
+    def _await_retention_leases(self, min_bytes: int = 64 << 20, timeout: float = 90.0) -> None:
+        """Wait (at most ``timeout`` s) until no retention lease keeps an operation of a
+        postings index larger than ``min_bytes``: a merge then drops every recovery source."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            stats = self._call("reading the retention leases", lambda: self._es.indices.stats(
+                index=self._ix["postings"], level="shards", metric="store,docs"))
+            shards = [copy for copies in stats["indices"][self._ix["postings"]]["shards"].values() for copy in copies]
+            if stats["_all"]["primaries"]["store"]["size_in_bytes"] < min_bytes or all(
+                    lease["retaining_seq_no"] > copy["seq_no"]["max_seq_no"]
+                    for copy in shards for lease in copy["retention_leases"]["leases"]):
+                return
+            time.sleep(1.0)
 
     def delete(self) -> None:
         """Remove the whole attrib index (its four Elasticsearch indices)."""
