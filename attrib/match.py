@@ -224,7 +224,9 @@ def _group(found: list[tuple[Region, StoredFile]]) -> list[Match]:
 def _span(r: Region, f: StoredFile, p) -> SourceSpan:
     return SourceSpan(repo=p.repo, path=p.path, commit=p.commit, start_line=r.s_start_line,
                       end_line=r.s_end_line, licenses=p.licenses, stars=p.stars, lang=f.lang, sha=f.sha,
-                      similarity=round(r.similarity, 4), kind="exact" if r.identical else "near")
+                      similarity=round(r.similarity, 4), kind="exact" if r.identical else "near",
+                      first_seen=p.first_seen, file_licenses=f.file_licenses, repo_licenses=p.repo_licenses,
+                      copyrights=f.copyrights)
 
 
 _LEXED: OrderedDict[tuple[str, str | None], Lexed] = OrderedDict()

@@ -32,17 +32,28 @@ class SourceFile:
     """The repository's licenses as the source gave them; ``licenses`` are the
     effective ones (:func:`attrib.licenses.effective`)."""
     copyrights: tuple[str, ...] = ()
+    first_seen: str | None = None
+    """The earliest date known for the repository (ISO 8601): The Stack's
+    ``max_stars_repo_stars_event_min_datetime``, a local repository's first commit."""
+
+    def provenance(self) -> Provenance:
+        """Where this file was seen, as the stores record it."""
+        return Provenance(self.repo, self.path, self.commit, self.licenses, self.stars,
+                          self.repo_licenses, self.first_seen)
 
 
 @dataclass(frozen=True)
 class Provenance:
-    """Where a stored blob was seen: repository, path, commit and licenses."""
+    """Where a stored blob was seen: repository, path, commit and licenses (the
+    effective ones; ``repo_licenses`` as the repository declared them)."""
 
     repo: str
     path: str
     commit: str = ""
     licenses: tuple[str, ...] = ()
     stars: int | None = None
+    repo_licenses: tuple[str, ...] = ()
+    first_seen: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,12 @@ class SourceSpan:
     kind: str  # "exact" | "near"
     first_seen: str | None = None
     """The earliest date known for the repository (ISO 8601), for :mod:`attrib.origin`."""
+    file_licenses: tuple[str, ...] = ()
+    """The licenses the file's own header states."""
+    repo_licenses: tuple[str, ...] = ()
+    """The repository's declared licenses (``licenses`` are the effective ones)."""
+    copyrights: tuple[str, ...] = ()
+    """The copyright lines of the file's header."""
 
     @property
     def url(self) -> str:

@@ -54,6 +54,10 @@ def source_json(span: SourceSpan) -> dict[str, Any]:
         "similarity": round(span.similarity, 3),
         "kind": span.kind,
         "sha": span.sha,
+        "file_licenses": list(span.file_licenses),
+        "repo_licenses": list(span.repo_licenses),
+        "copyrights": list(span.copyrights),
+        "first_seen": span.first_seen,
     }
 
 

@@ -69,4 +69,4 @@ def decode(raw: RawFile, limits: Limits = Limits()) -> SourceFile | Skipped:
                        f"a line of {longest:,} characters (limit {limits.max_line_chars:,}): minified or generated")
     return SourceFile(content=text, sha=git_blob_sha(encoded), repo=raw.repo, path=raw.path,
                       commit=raw.commit, licenses=tuple(raw.licenses), lang=raw.lang or from_path(raw.path),
-                      stars=raw.stars, size=len(encoded))
+                      stars=raw.stars, size=len(encoded), first_seen=raw.first_seen)

@@ -158,7 +158,7 @@ def _plan(batch: Sequence[SourceFile], stored: set[str], in_flight: set[str]) ->
     taken: set[str] = set()
     for f in batch:
         if f.sha in stored or f.sha in in_flight or f.sha in taken:
-            seen.append((f.sha, Provenance(f.repo, f.path, f.commit, f.licenses, f.stars)))
+            seen.append((f.sha, f.provenance()))
         else:
             taken.add(f.sha)
             fresh.append(f)

@@ -55,18 +55,96 @@ def test_a_vendored_gpl_file_in_an_mit_repository_is_gpl(tmp_path, source):
 
     project = tmp_path / "project"
     project.mkdir()
-    (project / "copy.py").write_text(CODE)
+    (project / "copied_align.py").write_text(CODE)
     git(project, "init", "-q", "-b", "main")
     git(project, "add", "-A")
     git(project, "commit", "-q", "-m", "copy")
 
-    scanned = attrib("scan", str(project / "copy.py"), "--format", "json", store=store)
+    scanned = attrib("scan", str(project / "copied_align.py"), "--format", "json", store=store)
     assert scanned.returncode == 0, scanned.stderr
     [match, *_] = json.loads(scanned.stdout)["files"][0]["matches"]
     assert match["source"]["repo"] == "acme/widgets"
     assert match["source"]["licenses"] == ["GPL-2.0-only"] and match["source"]["license_category"] == "copyleft"
+    assert match["source"]["file_licenses"] == ["GPL-2.0-only"] and match["source"]["repo_licenses"] == ["MIT"]
+    assert match["source"]["copyrights"] == ["Copyright (C) 2019 Jane Hacker"]
 
     checked = attrib("check", "-C", str(project), "--all", "--format", "json", store=store)
     assert checked.returncode == 1, checked.stderr
     [entry] = json.loads(checked.stdout)["files"]
     assert entry["verdict"] == "fail" and entry["matches"][0]["source"]["licenses"] == ["GPL-2.0-only"]
+
+
+def test_the_stack_s_event_dates_pick_the_origin_among_equals(tmp_path):
+    rows = tmp_path / "rows.jsonl"
+    with rows.open("w") as out:
+        for repo, seen in (("late/copy", "2019-06-01T00:00:00.000Z"), ("early/original", "2012-01-15T08:00:00.000Z"),
+                           ("later/copy", "2020-01-01T00:00:00.000Z")):
+            out.write(json.dumps({"content": CODE, "lang": "Python", "max_stars_repo_name": repo,
+                                  "max_stars_repo_path": "align.py", "max_stars_repo_licenses": ["MIT"],
+                                  "max_stars_count": 100 if repo == "late/copy" else 1,
+                                  "max_stars_repo_stars_event_min_datetime": seen}) + "\n")
+    store = tmp_path / "index.db"
+    assert attrib("index", str(rows), store=store).returncode == 0
+    scanned = attrib("scan", str(ROOT / "attrib" / "align.py"), "--format", "json", store=store)
+    [match, *_] = json.loads(scanned.stdout)["files"][0]["matches"]
+    assert match["source"]["repo"] == "early/original" and match["source"]["origin"] is True
+    assert match["source"]["origin_reason"] == "seen first (2012-01-15)" and match["copies"] == 2
+    assert match["source"]["first_seen"] == "2012-01-15T08:00:00"
+
+
+MIT_HEADER = "# Copyright (c) 2016 Kenneth Reitz\n# Licensed under the MIT License.\n"
+
+
+def test_scan_formats_and_notice_of_one_index_agree(tmp_path):
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+    from spdx_tools.spdx.parser.parse_anything import parse_file
+    from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
+
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(json.dumps({
+        "content": MIT_HEADER + CODE, "lang": "Python", "max_stars_repo_name": "kennethreitz/records",
+        "max_stars_repo_path": "align.py", "max_stars_repo_head_hexsha": "b" * 40,
+        "max_stars_repo_licenses": ["MIT"]}) + "\n")
+    store = tmp_path / "index.db"
+    assert attrib("index", str(rows), store=store).returncode == 0
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "copied_align.py").write_text(CODE)
+    git(project, "init", "-q", "-b", "main")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "copy")
+
+    out = {fmt: attrib("scan", "copied_align.py", "--format", fmt, store=store, cwd=project).stdout
+           for fmt in ("json", "spdx", "cyclonedx")}
+    report = json.loads(out["json"])
+    sources = [(m["query"]["start_line"], m["query"]["end_line"], s["start_line"], s["end_line"], s["licenses"])
+               for m in report["files"][0]["matches"] for s in (m["source"], *m["alternatives"])]
+    assert sources and all(lic == ["MIT"] for *_, lic in sources)
+
+    (tmp_path / "scan.spdx.json").write_text(out["spdx"])
+    assert validate_full_spdx_document(parse_file(str(tmp_path / "scan.spdx.json"))) == []
+    spdx = json.loads(out["spdx"])
+    contains = {r["relatedSpdxElement"]: r["comment"] for r in spdx["relationships"] if r["relationshipType"] == "CONTAINS"}
+    got = []
+    for snippet in spdx["snippets"]:
+        first, last = map(int, contains[snippet["SPDXID"]].split()[1].split("-"))
+        lines = snippet["ranges"][1]
+        got.append((first, last, lines["startPointer"]["lineNumber"], lines["endPointer"]["lineNumber"],
+                    [snippet["licenseConcluded"]]))
+        assert snippet["copyrightText"] == "Copyright (c) 2016 Kenneth Reitz"
+    assert sorted(got) == sorted(sources)
+
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(out["cyclonedx"]) is None
+    [component] = json.loads(out["cyclonedx"])["components"]
+    assert component["licenses"] == [{"license": {"id": "MIT"}}]
+    assert component["copyright"] == "Copyright (c) 2016 Kenneth Reitz"
+    assert [(o["location"], o["line"]) for o in component["evidence"]["occurrences"]] == \
+        [("copied_align.py", first) for first, *_ in sources]
+
+    noticed = attrib("notice", "-C", str(project), "--all", store=store)
+    assert noticed.returncode == 0, noticed.stderr
+    notice = (project / "THIRD_PARTY_NOTICES").read_text()
+    assert "- Copyright: Copyright (c) 2016 Kenneth Reitz" in notice
+    assert "### MIT — MIT License" in notice and "Permission is hereby granted, free of charge" in notice
+    assert str(project) not in notice  # paths relative to the repository

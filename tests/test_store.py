@@ -156,3 +156,21 @@ def raw_file(name: str):
     text = f"print('{name}')\n"
     return SourceFile(content=text, sha=f"{name:0>40}", repo=f"me/{name}", path=f"{name}.py", lang="Python",
                       licenses=("MIT",), size=len(text))
+
+
+def test_a_blobs_own_licenses_copyrights_and_its_repositorys_dates_are_kept(new_store):
+    from attrib.match import attribute
+    from indexer.sources.base import RawFile
+
+    code = click_files()[0].read_text()
+    vendored = "# SPDX-License-Identifier: GPL-2.0-only\n# Copyright (C) 2019 Jane Hacker\n" + code
+    pipeline.run([RawFile(vendored, repo="acme/widgets", path="third_party/x.py", licenses=("MIT",), lang="Python",
+                          first_seen="2015-03-02T11:22:33"),
+                  RawFile(vendored, repo="gnu/x", path="x.py", licenses=("GPL-2.0-only",), lang="Python")], new_store)
+    [match, *_] = attribute(code, new_store, lang="Python")
+    by_repo = {s.repo: s for s in match.sources}
+    widgets = by_repo["acme/widgets"]
+    assert (widgets.licenses, widgets.file_licenses, widgets.repo_licenses) == (
+        ("GPL-2.0-only",), ("GPL-2.0-only",), ("MIT",))
+    assert widgets.copyrights == ("Copyright (C) 2019 Jane Hacker",)
+    assert widgets.first_seen == "2015-03-02T11:22:33" and by_repo["gnu/x"].first_seen is None

@@ -24,6 +24,8 @@ class RawFile:
     licenses: tuple[str, ...] = ()
     lang: str | None = None
     stars: int | None = None
+    first_seen: str | None = None
+    """The earliest date known for the repository (ISO 8601), for :mod:`attrib.origin`."""
     licenses_given: bool = False
     """The user named the licenses (``attrib index --license``): they apply as given,
     whatever the file's header says."""

@@ -30,6 +30,7 @@ import stat
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -69,6 +70,8 @@ class LocalSource:
     licenses: tuple[str, ...] = ()
     licenses_given: bool = False
     """True when the caller named the licenses: they then apply as given, headers or not."""
+    first_seen: str | None = None
+    """The date of the repository's first commit (UTC), for :mod:`attrib.origin`."""
     langs: frozenset[str] = frozenset()
     limit: int | None = None
     total_files: int | None = None
@@ -103,7 +106,8 @@ class LocalSource:
             if not self.shard.keeps(data):
                 continue
             yield RawFile(data=data, repo=self.repo, path=entry.path, commit=self.commit,
-                          licenses=self.licenses, lang=lang, licenses_given=self.licenses_given)
+                          licenses=self.licenses, lang=lang, licenses_given=self.licenses_given,
+                          first_seen=self.first_seen)
             emitted += 1
             if emitted == self.limit:
                 return
@@ -199,15 +203,16 @@ def open_local(path: Path, *, repo: str | None = None, commit: str | None = None
         list_files, total, root = partial(iter, wanted), len(wanted), top
         found_repo = repo_name_from_remote(_git(top, "remote", "get-url", "origin") or "") or top.name
         found_commit = (_git(top, "rev-parse", "--verify", "--quiet", "HEAD") or "").strip()
+        first_seen = _first_commit_date(top) if found_commit else None
     elif path.is_dir():
         if (path / ".git").exists():
             log.warning("%s looks like a git repository but git cannot read it; "
                         "indexing it as a plain directory", path)
         list_files, total, root = partial(walk_directory, path), None, path
-        found_repo, found_commit = path.name, ""
+        found_repo, found_commit, first_seen = path.name, "", None
     else:  # a single file outside git, or untracked
         list_files, total, root = partial(iter, [Entry(path.name, path)]), 1, folder
-        found_repo, found_commit = folder.name, ""
+        found_repo, found_commit, first_seen = folder.name, "", None
     name = repo or found_repo
     head = commit if commit is not None else found_commit
     if is_git:
@@ -222,12 +227,24 @@ def open_local(path: Path, *, repo: str | None = None, commit: str | None = None
         commit=head,
         licenses=licenses if licenses is not None else detect_repo_licenses(root),
         licenses_given=licenses is not None,
+        first_seen=first_seen,
         langs=langs,
         limit=limit,
         total_files=total,
         shard=shard,
         max_file_bytes=max_file_bytes,
     )
+
+
+def _first_commit_date(top: Path) -> str | None:
+    """The committer date of the repository's first (root) commit, in UTC, as
+    ``YYYY-MM-DDTHH:MM:SS``; None when git cannot tell."""
+    roots = (_git(top, "rev-list", "--max-parents=0", "HEAD") or "").split()
+    dates = [(_git(top, "show", "-s", "--format=%ct", root) or "").strip() for root in roots]
+    stamps = [int(d) for d in dates if d.isdigit()]
+    if not stamps:
+        return None
+    return datetime.fromtimestamp(min(stamps), timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def _lang_key_of(path: str) -> str | None:
