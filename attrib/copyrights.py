@@ -4,7 +4,8 @@ MIT, BSD, Apache-2.0 and most other licenses ask that the *copyright notice* be 
 with the code, so a notice that credits a source quotes the lines its authors wrote:
 ``Copyright (c) 2010-2016 Kenneth Reitz``, ``© 2019 Acme Inc.``, ``Portions Copyright
 (C) 2001 Jane Doe``. :func:`copyrights` finds them in a header
-(:func:`attrib.header.header`): a line (or a REUSE ``SPDX-FileCopyrightText:`` tag) is a statement when it starts (after an optional
+(:func:`attrib.header.header`): a line (or a REUSE ``SPDX-FileCopyrightText:`` tag)
+is a statement when it starts (after an optional
 ``Portions``) with ``Copyright``, ``(c)`` or ``©`` and then names a year or a holder.
 
 License texts mention copyright too ("the above copyright notice", "COPYRIGHT HOLDERS

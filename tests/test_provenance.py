@@ -125,7 +125,8 @@ def test_scan_formats_and_notice_of_one_index_agree(tmp_path):
     (tmp_path / "scan.spdx.json").write_text(out["spdx"])
     assert validate_full_spdx_document(parse_file(str(tmp_path / "scan.spdx.json"))) == []
     spdx = json.loads(out["spdx"])
-    contains = {r["relatedSpdxElement"]: r["comment"] for r in spdx["relationships"] if r["relationshipType"] == "CONTAINS"}
+    contains = {r["relatedSpdxElement"]: r["comment"] for r in spdx["relationships"]
+                if r["relationshipType"] == "CONTAINS"}
     got = []
     for snippet in spdx["snippets"]:
         first, last = map(int, contains[snippet["SPDXID"]].split()[1].split("-"))

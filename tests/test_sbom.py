@@ -32,7 +32,8 @@ def report() -> dict:
             Match(40, 45, (span("odd/one", "a.py", ("LicenseRef-scancode-odd", "weird license")),))], 50),
         FileResult("README.py", [], 3)], {"name": "test-index", "files": 4, "params": {}})
     source = report["files"][0]["matches"][0]["source"]
-    source.update(copyrights=["Copyright 2019 Kenneth Reitz"], file_licenses=["Apache-2.0"], repo_licenses=["Apache-2.0"],
+    source.update(copyrights=["Copyright 2019 Kenneth Reitz"], file_licenses=["Apache-2.0"],
+                  repo_licenses=["Apache-2.0"],
                   origin=True, origin_reason="the other sources are under vendored folders (vendor)")
     return report
 

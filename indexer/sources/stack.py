@@ -127,7 +127,9 @@ def row_to_rawfile(row: Mapping[str, Any], fallback_path: str,
     ...                 "max_stars_repo_path": "a.py", "max_stars_repo_licenses": ["MIT"],
     ...                 "max_stars_count": 3.0, "lang": "Python",
     ...                 "max_stars_repo_stars_event_min_datetime": "2015-03-02T11:22:33.000Z"}, "f.parquet#0")
-    RawFile(data='x = 1\\n', repo='o/r', path='a.py', commit='', licenses=('MIT',), lang='Python', stars=3, first_seen='2015-03-02T11:22:33', licenses_given=False)
+    ... # doctest: +NORMALIZE_WHITESPACE
+    RawFile(data='x = 1\\n', repo='o/r', path='a.py', commit='', licenses=('MIT',), lang='Python', stars=3,
+            first_seen='2015-03-02T11:22:33', licenses_given=False)
     """
     content = row.get("content")
     if not isinstance(content, (str, bytes)):
