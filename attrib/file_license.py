@@ -35,6 +35,9 @@ Evidence = Literal["spdx-tag", "license-text", "license-name", ""]
 
 _SPDX_TAG = re.compile(r"SPDX-License-Identifier:\s*(?P<expression>.+?)\s*(?:\*/|-->|\*\)|-\}|%>|\?>)?\s*$")
 _LICENSE_WORD = re.compile(r"licen[cs]|governed by|released under|distributed under", re.IGNORECASE)
+_LEGAL = re.compile(r"licen[cs]|governed by|released under|distributed under|warrant|liab|software|permission|"
+                    r"redistribut|provided|condition|notice|public domain", re.IGNORECASE)
+_COPYRIGHT_LINE = re.compile(r"^\s*(?:copyright\b|\(c\)|©|spdx-filecopyrighttext:)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,28 @@ def file_license(head: Header) -> FileLicense:
             ids = expression_ids(tag)
             if ids:
                 return FileLicense(ids, "spdx-tag")
-    text = head.text
+    return _detect(_legal_part(head.lines))
+
+
+def _legal_part(lines: tuple[str, ...]) -> str:
+    """The header without its copyright statements and without what follows the
+    paragraph of its last legal wording (a module docstring, a description): the same
+    license notice then reads the same in every file that carries it, and is recognised
+    once (:func:`_detect` is cached)."""
+    from attrib.copyrights import copyrights
+
+    statements = copyrights(Header(lines))
+    kept = [line for line in lines
+            if not (_COPYRIGHT_LINE.match(line) and any(s.startswith(" ".join(line.split())) for s in statements))]
+    last = max((i for i, line in enumerate(kept) if _LEGAL.search(line)), default=-1)
+    if last < 0:
+        return ""
+    end = next((i for i in range(last + 1, len(kept)) if not kept[i].strip()), len(kept))  # the paragraph's end
+    return "\n".join(kept[:end])
+
+
+@lru_cache(maxsize=4096)
+def _detect(text: str) -> FileLicense:
     if not _LICENSE_WORD.search(text) and "permission" not in text.lower():
         return NONE
     ids = _license_texts(text)
