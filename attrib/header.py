@@ -82,6 +82,8 @@ def header(text: str, lang: str | None) -> Header:
             start_at = raw.index(block[0]) + len(block[0]) if block else docstring.end()  # type: ignore[union-attr]
             body, i = _until(lines, i, start_at, end)
             first = first or (i - len(body) + 1)
+            if out and out[-1]:
+                out.append("")  # a new comment block is a new paragraph
             out.extend(body)
             continue
         marker = next((m for m in line_markers if stripped.startswith(m)), None)
