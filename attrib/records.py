@@ -89,12 +89,23 @@ class SourceSpan:
 class Match:
     """A maximal span of the query (1-based, inclusive lines) and every source holding it.
 
-    ``sources`` is ordered best first: highest similarity, then most stars.
+    ``sources`` is ordered likely origin first (:func:`attrib.origin.rank`): about as
+    similar as the best, not under a vendored folder, seen first, most stars.
     """
 
     start_line: int
     end_line: int
     sources: tuple[SourceSpan, ...] = field(default_factory=tuple)
+    origin_reason: str = field(default="", compare=False)
+    """Why the first source is taken for the likely origin (:mod:`attrib.origin`); set
+    when the match is made, with the sources put in that order."""
+
+    def __post_init__(self) -> None:
+        from attrib.origin import rank
+
+        ordered, origin = rank(self.sources)
+        object.__setattr__(self, "sources", tuple(ordered))
+        object.__setattr__(self, "origin_reason", origin.reason)
 
     @property
     def best(self) -> SourceSpan:

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from attrib.licenses import describe, worst_verdict
-from attrib.origin import rank
 from attrib.policy import DEFAULT_POLICY, Policy
 from attrib.records import Match, SourceSpan
 
@@ -62,15 +61,14 @@ def source_json(span: SourceSpan) -> dict[str, Any]:
 
 
 def _match(match: Match) -> dict[str, Any]:
-    ordered, origin = rank(match.sources)
-    best, *others = ordered
+    best, *others = match.sources
     return {
         "query": {"start_line": match.start_line, "end_line": match.end_line},
-        "source": {**source_json(best), "origin": True, "origin_reason": origin.reason},
+        "source": {**source_json(best), "origin": True, "origin_reason": match.origin_reason},
         "similarity": round(best.similarity, 3),
         "kind": best.kind,
         "other_sources": len(others),
-        "copies": origin.copies,
+        "copies": len(others),
         "alternatives": [{**source_json(span), "origin": False} for span in others],
     }
 
