@@ -4,6 +4,7 @@ COPY pyproject.toml README.md ./
 COPY attrib ./attrib
 COPY indexer ./indexer
 COPY cli ./cli
-RUN pip install --no-cache-dir '.[web]'
+# The compose file indexes The Stack's parquet files into Elasticsearch and serves the web page.
+RUN pip install --no-cache-dir '.[stack,elastic,web]'
 ENTRYPOINT ["attrib"]
 CMD ["--help"]

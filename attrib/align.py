@@ -20,14 +20,15 @@ Pure functions over :class:`attrib.lexer.Lexed`; no I/O.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from .fingerprint import shingles
-from .lexer import Lexed
+from .lexer import Lexed, token_hashes
 
 MAX_REPEATS = 32  # a shingle occurring more often than this in the source is skipped as noise
+_BRACKETS = np.unique(token_hashes(" ".join("()[]{};,")))  # lines of these alone close or open code
 RENAME_CONSISTENCY = 0.9  # identifiers mapping one-to-one at least this often read as a renaming
 EXACT_RATIO = 0.9  # a region this share of whose aligned tokens are identical is a copy, not a renaming
 
@@ -49,6 +50,10 @@ class Region:
     distinct_abst: int  # the same with identifiers abstracted: low for look-alike structure
     consistency: float  # share of renamed identifiers mapping one-to-one (1.0: exact copy; 0.0: too short to tell)
     identical: bool  # same token sequence on both sides (whitespace and comments aside)
+    # positions of the region's aligned token pairs in the query and the source given to
+    # align, in query order
+    q_aligned: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), compare=False, repr=False)
+    s_aligned: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), compare=False, repr=False)
 
     @property
     def exact_ratio(self) -> float:
@@ -218,24 +223,30 @@ def _measure(q: Lexed, s: Lexed, nq: np.ndarray, aq: np.ndarray, chain: list[Run
     qpos, spos = qpos[order], spos[order]
     ok = (spos >= 0) & (spos < len(s)) & (qpos < len(q))
     qpos, spos = qpos[ok], spos[ok]
-    ok = q.abst[qpos] == s.abst[spos]
+    # identical, or alike once names are abstracted
+    ok = (q.abst[qpos] == s.abst[spos]) | (q.norm[qpos] == s.norm[spos])
     qpos, spos = qpos[ok], spos[ok]
     if len(qpos) == 0:
         return None
     # Interior lines may be partly edited, but the first and last lines must be fully
-    # aligned: a shingle that ends a copy reaches k-1 tokens into the next line.
+    # aligned: a shingle that ends a copy reaches k-1 tokens into the next line, and a
+    # copy does not start with the closing brackets of the code before it.
     # An exact copy ends on identical lines: look-alike code next to it is not part of
-    # it, unless the whole reads as one consistent renaming (a renamed copy).
+    # it, unless the identical part is the smaller one and the whole reads as one
+    # consistent renaming (a renamed copy with a few lines that no renaming touched).
     qlines = q.line[qpos]
     same = q.norm[qpos] == s.norm[spos]
     lines, first, aligned_per_line = np.unique(qlines, return_index=True, return_counts=True)
     identical_per_line = np.add.reduceat(same.astype(np.int64), first)
     tokens_per_line = np.searchsorted(q.line, lines, side="right") - np.searchsorted(q.line, lines, side="left")
-    edges = np.flatnonzero(aligned_per_line == tokens_per_line)
+    marks = q.line[np.isin(q.norm, _BRACKETS)]
+    marks = np.bincount(np.searchsorted(lines, marks[np.isin(marks, lines)]), minlength=len(lines))
+    content = marks < tokens_per_line  # a line that is more than brackets
+    edges = _from_content(np.flatnonzero(aligned_per_line == tokens_per_line), content)
     if len(edges) == 0:
         return None
     a, b = int(lines[edges[0]]), int(lines[edges[-1]])
-    exact_edges = np.flatnonzero(identical_per_line == tokens_per_line)
+    exact_edges = _from_content(np.flatnonzero(identical_per_line == tokens_per_line), content)
     if len(exact_edges):
         a2, b2 = int(lines[exact_edges[0]]), int(lines[exact_edges[-1]])
         inner = (qlines >= a2) & (qlines <= b2)
@@ -243,7 +254,7 @@ def _measure(q: Lexed, s: Lexed, nq: np.ndarray, aq: np.ndarray, chain: list[Run
             within = (qlines >= a) & (qlines <= b)
             renamed = (_consistency(q.norm[qpos[within]], s.norm[spos[within]],
                                     (q.ident[qpos] & s.ident[spos])[within])
-                       if np.count_nonzero(within) >= renamed_from else 0.0)
+                       if np.count_nonzero(within) >= renamed_from and 2 * (b2 - a2 + 1) < b - a + 1 else 0.0)
             if renamed < RENAME_CONSISTENCY:
                 a, b = a2, b2
     inside = (qlines >= a) & (qlines <= b)
@@ -261,7 +272,14 @@ def _measure(q: Lexed, s: Lexed, nq: np.ndarray, aq: np.ndarray, chain: list[Run
         consistency=(1.0 if exact >= EXACT_RATIO * len(qpos)
                      else _consistency(q.norm[qpos], s.norm[spos], q.ident[qpos] & s.ident[spos])
                      if len(qpos) >= renamed_from else 0.0),
-        identical=len(q_seg) == len(s_seg) and bool(np.array_equal(q_seg, s_seg)))
+        identical=len(q_seg) == len(s_seg) and bool(np.array_equal(q_seg, s_seg)),
+        q_aligned=qpos.astype(np.int64), s_aligned=spos.astype(np.int64))
+
+
+def _from_content(edges: np.ndarray, content: np.ndarray) -> np.ndarray:
+    """Candidate edge lines from the first one with content: a copy does not start with a
+    line of brackets alone (those of the code before it look alike anywhere)."""
+    return edges[np.cumsum(content[edges]) > 0]
 
 
 def _consistency(qn: np.ndarray, sn: np.ndarray, ident: np.ndarray) -> float:

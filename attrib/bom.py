@@ -2,20 +2,23 @@
 indexed files those spans come from, with their licenses and copyright lines.
 
 The SPDX and CycloneDX renderers (:mod:`attrib.formats.spdx`,
-:mod:`attrib.formats.cyclonedx`) take this typed object, so both say the same thing
-as the JSON report they are made from (:func:`from_report`). SPDX wants a checksum of
-every file it names; those are computed at the edge, from the scanned text and the
-index's stored text (:func:`checksum`), and passed in.
+:mod:`attrib.formats.cyclonedx`) take the typed :class:`attrib.report.Report` and make
+this object of it (:func:`from_report`), so both say what the JSON report says: the
+same spans, sources and licenses. SPDX wants a checksum of every file it names and the
+byte range of every snippet: the scanned files' texts are in the report, the indexed
+files' come from the store (``source_text``, given by the front end that has it open).
 """
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
 
 from attrib import __version__
+from attrib.licenses import describe
+from attrib.records import SourceSpan
+from attrib.report import Report
 
 
 @dataclass(frozen=True)
@@ -102,35 +105,41 @@ def byte_range(text: str, first: int, last: int) -> tuple[int, int]:
     return start, max(start, end)
 
 
-def from_report(report: Mapping[str, Any], file_text: Callable[[str], str | None] = lambda path: None,
-                source_text: Callable[[str], str | None] = lambda sha: None,
+def from_report(report: Report, source_text: Callable[[str], str | None] = lambda sha: None,
                 created: datetime | None = None) -> Bom:
-    """The BOM of a schema-v1 report. ``file_text(path)`` and ``source_text(blob sha)``
-    give the texts of the scanned and the indexed files, for checksums and byte
-    ranges."""
+    """The BOM of ``report``: its files (their attributed text gives their checksums),
+    each finding's lines and sources, likely origin first, with the finding's verdict.
+    ``source_text(blob sha)`` gives an indexed file's text (``Store.content``), for its
+    checksum and the span's byte range; each text is read once."""
     from attrib.notices import use_path
 
+    texts: dict[str, str | None] = {}
+
+    def text_of(sha: str) -> str | None:
+        if sha not in texts:
+            texts[sha] = source_text(sha)
+        return texts[sha]
+
     files = []
-    for entry in report["files"]:
+    for entry in report.files:
         spans = []
-        for match in entry["matches"]:
-            sources = tuple(_source(s, source_text) for s in (match["source"], *match.get("alternatives", ())))
-            spans.append(BomSpan(match["query"]["start_line"], match["query"]["end_line"], sources,
-                                 match.get("verdict") or entry.get("verdict") or "pass"))
-        text = file_text(entry["path"])
-        files.append(BomFile(use_path(entry["path"]), tuple(spans), checksum(text) if text is not None else None))
-    return Bom(tuple(files), report.get("index", {}).get("name", ""),
-               created or datetime.now(timezone.utc).replace(microsecond=0))
+        for finding in entry.findings:
+            match = finding.match
+            sources = tuple(_source(span, n == 0, match.origin_reason if n == 0 else "", text_of(span.sha))
+                            for n, span in enumerate(match.sources))
+            spans.append(BomSpan(match.start_line, match.end_line, sources, finding.verdict))
+        sha1 = checksum(entry.text) if entry.text is not None else None
+        files.append(BomFile(use_path(entry.path), tuple(spans), sha1))
+    return Bom(tuple(files), report.index.name, created or datetime.now(timezone.utc).replace(microsecond=0))
 
 
-def _source(source: Mapping[str, Any], texts: Callable[[str], str | None]) -> BomSource:
-    text = texts(source.get("sha", ""))
+def _source(span: SourceSpan, origin: bool, origin_reason: str, text: str | None) -> BomSource:
+    """A source as the JSON report gives it (its licenses as :func:`describe` writes
+    them); the first of a match's sources is its likely origin."""
     return BomSource(
-        repo=source["repo"], path=source["path"], commit=source.get("commit", ""), url=source["url"],
-        sha=source.get("sha", ""), start_line=source["start_line"], end_line=source["end_line"],
-        licenses=tuple(source.get("licenses") or ()), file_licenses=tuple(source.get("file_licenses") or ()),
-        repo_licenses=tuple(source.get("repo_licenses") or ()), copyrights=tuple(source.get("copyrights") or ()),
-        similarity=source.get("similarity", 1.0), kind=source.get("kind", "exact"),
-        origin=bool(source.get("origin")), origin_reason=source.get("origin_reason", ""),
+        repo=span.repo, path=span.path, commit=span.commit, url=span.url, sha=span.sha,
+        start_line=span.start_line, end_line=span.end_line, licenses=describe(span.licenses).ids,
+        file_licenses=span.file_licenses, repo_licenses=span.repo_licenses, copyrights=span.copyrights,
+        similarity=round(span.similarity, 3), kind=span.kind, origin=origin, origin_reason=origin_reason,
         sha1=checksum(text) if text is not None else None,
-        byte_range=byte_range(text, source["start_line"], source["end_line"]) if text is not None else None)
+        byte_range=byte_range(text, span.start_line, span.end_line) if text is not None else None)

@@ -22,3 +22,13 @@ class ParamsMismatch(StoreError):
 
 class ReadOnlyStore(StoreError):
     """The index can be read but not written (permissions, a read-only file system)."""
+
+
+class MissingExtra(AttribError):
+    """A feature whose optional dependencies are not installed; the message names the
+    extra that brings them."""
+
+    def __init__(self, extra: str, what: str) -> None:
+        super().__init__(f"{what} needs the {extra} extra, which is not installed: pip install 'attrib[{extra}]' "
+                         f"(from a checkout: pip install -e '.[{extra}]')")
+        self.extra = extra

@@ -2,9 +2,10 @@
 
 A file is cut into *windows*: a window is the ``window_tokens`` tokens that follow
 the start of a non-empty line, so a short copied span can be found inside a long
-file. Each window's shingles (its k-grams of tokens) get a MinHash signature with datasketch's permutations, computed for many windows at
-once with numpy, and each signature is cut into ``bands`` keys of ``rows`` values
-(locality-sensitive hashing: windows sharing a key are candidates).
+file. Each window's shingles (its k-grams of tokens) get a MinHash signature with
+datasketch's permutations, computed for many windows at once with numpy, and each
+signature is cut into ``bands`` keys of ``rows`` values (locality-sensitive hashing:
+windows sharing a key are candidates).
 
 Both token streams of :mod:`attrib.lexer` are fingerprinted: ``norm`` finds copies,
 ``abst`` (identifiers abstracted) finds renamed copies. Keys of the two streams never
@@ -17,10 +18,10 @@ always contains a query window identical to an indexed one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
+from .frozen import frozen_cache
 from .lexer import Lexed
 from .params import FingerprintParams
 
@@ -64,7 +65,7 @@ def shingles(tokens: np.ndarray, k: int) -> np.ndarray:
     return h.astype(_U32)
 
 
-@lru_cache(maxsize=8)
+@frozen_cache(maxsize=8)
 def permutations(num_perm: int, seed: int, scheme: str) -> tuple[np.ndarray, np.ndarray]:
     """datasketch's MinHash permutation parameters (a, b) for these settings.
 
@@ -161,7 +162,7 @@ def band_keys(sig: np.ndarray, params: FingerprintParams, stream: int) -> np.nda
     return h.view(np.int64)
 
 
-@lru_cache(maxsize=None)
+@frozen_cache(maxsize=None)
 def _band_seeds(bands: int, stream: int) -> np.ndarray:
     return (np.arange(bands, dtype=_U64) + _U64(1 + 1000 * stream)) * _U64(0xD6E8FEB86659FD93)
 

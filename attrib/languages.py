@@ -1,10 +1,11 @@
 """What attrib knows about each programming language: comments, keywords, boilerplate.
 
-The lexer needs three facts per language: how comments look (they are dropped, so
-comment edits cannot hide a copy), which words are keywords (kept when identifiers
-are abstracted, so renamed copies still show their structure), and which lines are
-trivial boilerplate (imports, includes, ``if __name__ == "__main__":``) that must never
-be attributed on their own.
+The lexer needs four facts per language: how comments look (they are dropped, so
+comment edits cannot hide a copy), which literals may hold comment markers without
+opening a comment (strings, characters, regular expressions), which words are keywords
+(kept when identifiers are abstracted, so renamed copies still show their structure),
+and which statements are trivial boilerplate (imports, includes, package lines, include
+guards, ``if __name__ == "__main__":``) that must never be attributed on their own.
 
 Languages are named as in The Stack's ``lang`` column ("Python", "C++", ...);
 :func:`resolve` accepts any spelling :func:`lang_key` folds together, and
@@ -18,98 +19,190 @@ from pathlib import PurePath
 
 @dataclass(frozen=True)
 class Syntax:
-    """Comment syntax, keywords and boilerplate lines of one language family."""
+    """How one language family is read: comments, literals, keywords and boilerplate.
+
+    * ``line_comments`` / ``block_comments``: comment markers (comments are dropped);
+    * literals, whose contents never open a comment: ``triple_quotes`` (``'''``/``\"\"\"``
+      strings that may span lines: Python, Java text blocks), ``backtick_strings``
+      (JavaScript templates, Go raw strings), ``char_literals`` (a single quote holds one
+      character or escape, so a Rust lifetime ``'a`` opens nothing), ``raw_strings``
+      (Rust ``r#"..."#``, C++ ``R"(...)"``) and ``regex_literals`` (JavaScript
+      ``/[/*]/``, told apart from division by what precedes it);
+    * ``keywords``: words kept as they are when identifiers are abstracted (reserved
+      words, and the builtins and standard names a renamed copy keeps);
+    * ``boilerplate``: statements that are never attributed on their own -- imports,
+      includes, package lines, include guards -- as (needle, regular expression): the
+      expression is matched (multi-line mode, on the text without comments) at the start
+      of each line holding the needle, and every line a match touches is dropped;
+    * ``family``: languages of one family (C and C++) abstract identifiers alike, so a
+      renamed copy is found across them; other families never share abstract keys.
+    """
 
     name: str
     line_comments: tuple[str, ...] = ()
     block_comments: tuple[tuple[str, str], ...] = ()
-    triple_quotes: bool = False  # Python-style ''' and """ strings (may span lines)
+    triple_quotes: bool = False
     backtick_strings: bool = False
+    char_literals: bool = False
+    raw_strings: bool = False
+    regex_literals: bool = False
     keywords: frozenset[str] = field(default_factory=frozenset)
-    boilerplate: tuple[str, ...] = ()  # token prefixes of trivial lines; "$" = line ends there
+    boilerplate: tuple[tuple[str, str], ...] = ()
+    family: str = ""
+
+    @property
+    def group(self) -> str:
+        return self.family or self.name
 
 
 _C_BLOCK = (("/*", "*/"),)
 
-_PY_KW = """False None True and as assert async await break class continue def del elif else
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_PY_KW = _words("""False None True and as assert async await break class continue def del elif else
 except finally for from global if import in is lambda nonlocal not or pass raise return
 try while with yield self cls match case print len range str int float dict list set
-tuple bool object super isinstance""".split()
-_C_KW = """auto break case char const continue default do double else enum extern float for goto
+tuple bool object super isinstance issubclass type NotImplemented NotImplementedError Exception
+ValueError TypeError KeyError IndexError AttributeError RuntimeError property staticmethod
+classmethod enumerate zip open hasattr getattr setattr sorted min max sum any all iter next repr
+bytes callable format id map filter reversed abs round __init__ __name__ __eq__ __hash__ __repr__
+__str__ __len__ __iter__ __enter__ __exit__ __call__ __getitem__ __setitem__ __contains__""")
+_C_KW = _words("""auto break case char const continue default do double else enum extern float for goto
 if inline int long register restrict return short signed sizeof static struct switch
 typedef union unsigned void volatile while bool true false NULL nullptr include define
-ifdef ifndef endif pragma""".split()
-_CPP_KW = _C_KW + """class namespace template typename public private protected virtual override
-new delete this throw try catch using operator friend explicit mutable constexpr
-static_cast dynamic_cast reinterpret_cast const_cast noexcept std""".split()
-_JAVA_KW = """abstract assert boolean break byte case catch char class const continue default do
+ifdef ifndef endif elif undef defined pragma error size_t ssize_t uint8_t uint16_t uint32_t uint64_t
+int8_t int16_t int32_t int64_t uintptr_t intptr_t FILE EOF errno stdin stdout stderr printf fprintf
+sprintf snprintf malloc calloc realloc free memcpy memmove memset memcmp strlen strcmp strncmp strcpy
+strncpy strchr assert exit abort""")
+_CPP_KW = _C_KW | _words("""class namespace template typename public private protected virtual override
+final new delete this throw try catch using operator friend explicit mutable constexpr noexcept
+static_cast dynamic_cast reinterpret_cast const_cast decltype std string vector map unordered_map set
+unique_ptr shared_ptr make_unique make_shared move forward size begin end push_back emplace_back
+cout cerr endl""")
+_JAVA_KW = _words("""abstract assert boolean break byte case catch char class const continue default do
 double else enum extends final finally float for goto if implements import instanceof int
 interface long native new package private protected public return short static strictfp
 super switch synchronized this throw throws transient try void volatile while true false
-null var record String Override""".split()
-_JS_KW = """break case catch class const continue debugger default delete do else export extends
+null var record yield String Object Integer Long Boolean Double Float Character Byte Short Math
+System Override Deprecated SuppressWarnings FunctionalInterface Exception RuntimeException
+IllegalArgumentException IllegalStateException NullPointerException IOException
+UnsupportedOperationException List Map Set Collection Iterator Iterable ArrayList HashMap HashSet
+StringBuilder Arrays Collections Objects Optional equals hashCode toString getClass""")
+_JS_KW = _words("""break case catch class const continue debugger default delete do else export extends
 finally for function if import in instanceof let new return super switch this throw try
 typeof var void while with yield async await of true false null undefined interface type
-implements enum public private protected readonly static""".split()
-_GO_KW = """break case chan const continue default defer else fallthrough for func go goto if
+implements enum public private protected readonly static get set constructor prototype arguments
+require module exports console Object Array String Number Boolean Math JSON Promise Error TypeError
+Symbol Map Set Date RegExp prototype call apply bind""")
+_GO_KW = _words("""break case chan const continue default defer else fallthrough for func go goto if
 import interface map package range return select struct switch type var nil true false
-err string int error""".split()
-_RUST_KW = """as async await break const continue crate dyn else enum extern false fn for if impl in
+err string int int8 int16 int32 int64 uint uint8 uint16 uint32 uint64 uintptr float32 float64
+byte rune bool error any len cap make new append copy delete panic recover close iota fmt errors
+Errorf Sprintf Printf Println Fprintf context Context""")
+_RUST_KW = _words("""as async await break const continue crate dyn else enum extern false fn for if impl in
 let loop match mod move mut pub ref return self Self static struct super trait true type
-unsafe use where while Some None Ok Err""".split()
-_RUBY_KW = """BEGIN END alias and begin break case class def defined do else elsif end ensure false for
+unsafe use where while Some None Ok Err Vec String Box Option Result Rc Arc str bool char u8 u16
+u32 u64 u128 usize i8 i16 i32 i64 i128 isize f32 f64 std core fmt Debug Display Clone Copy Default
+PartialEq Eq Hash derive cfg test println print format vec assert assert_eq assert_ne panic write
+writeln unwrap expect clone into iter new len""")
+_RUBY_KW = _words("""BEGIN END alias and begin break case class def defined do else elsif end ensure false for
 if in module next nil not or redo rescue retry return self super then true undef unless
-until when while yield require""".split()
-_PHP_KW = """abstract and array as break callable case catch class clone const continue declare
+until when while yield require""")
+_PHP_KW = _words("""abstract and array as break callable case catch class clone const continue declare
 default do echo else elseif empty enddeclare endfor endforeach endif endswitch endwhile
 extends final finally fn for foreach function global goto if implements include
 instanceof insteadof interface isset list namespace new or print private protected public
 require return static switch throw trait try unset use var while xor yield true false
-null this""".split()
-_CS_KW = _JAVA_KW + """namespace using internal readonly sealed override virtual out ref params
-struct get set value async await foreach in is as base object string bool""".split()
-_SHELL_KW = """if then else elif fi case esac for while until do done in function select time
-echo local export return exit set""".split()
-_SQL_KW = """select from where insert into values update set delete create table drop alter index
+null this""")
+_CS_KW = _JAVA_KW | _words("""namespace using internal readonly sealed override virtual out ref params
+struct get set value async await foreach in is as base object string bool""")
+_SHELL_KW = _words("""if then else elif fi case esac for while until do done in function select time
+echo local export return exit set""")
+_SQL_KW = _words("""select from where insert into values update set delete create table drop alter index
 join left right inner outer on group by order having limit and or not null is as
-primary key foreign references distinct union all""".split()
-_LUA_KW = """and break do else elseif end false for function goto if in local nil not or repeat
-return then true until while""".split()
+primary key foreign references distinct union all""")
+_LUA_KW = _words("""and break do else elseif end false for function goto if in local nil not or repeat
+return then true until while""")
 
+_LINE = r"[ \t]*"  # rules are matched from the start of a line
 _TROVE = ("Development Status", "Environment", "Framework", "Intended Audience", "License",
           "Natural Language", "Operating System", "Programming Language", "Topic", "Typing")
-# Packaging metadata is not code: trove classifiers and Sphinx extension lists.
-_PY_BOILER = ("import", "from", "if __name__ ==", "__all__ =", "main ( ) $", "sys . exit ( main ( ) ) $",
-              *(f"{q} {t} : :" for q in "\"'" for t in _TROVE),
-              *(f"{q} sphinx . ext ." for q in "\"'"))
-_C_BOILER = ("# include", "# import", "# pragma once", "using namespace")
-_JAVA_BOILER = ("import", "package")
-_JS_BOILER = ("import", "export * from", "\" use strict \"", "' use strict '")
-_GO_BOILER = ("import", "package")
+_PY_BOILER = (
+    ("import", _LINE + r"(?:from[ \t]+[\w.]+[ \t]+)?import[ \t]+(?:\([^)]*\)|[^\n]*)"),
+    ("__main__", _LINE + r"if[ \t]+__name__[ \t]*==[ \t]*['\"]__main__['\"][ \t]*:"),
+    ("__all__", _LINE + r"__all__[ \t]*\+?=[ \t]*(?:\[[^\]]*\]|\([^)]*\)|[^\n]*)"),
+    ("main()", _LINE + r"(?:sys\.exit\([ \t]*)?main\(\)[ \t]*\)?[ \t]*$"),
+    # Packaging metadata is not code: trove classifiers and Sphinx extension lists.
+    ("::", _LINE + r"['\"](?:" + "|".join(_TROVE) + r")[ \t]*::[^\n]*"),
+    ("sphinx.ext.", _LINE + r"['\"]sphinx\.ext\.[^\n]*"),
+)
+_C_BOILER = (
+    ("#", _LINE + r"#[ \t]*(?:(?:include|import)\b[^\n]*|pragma[ \t]+once\b[^\n]*|(?:else|endif)\b[^\n]*"
+          r"|ifndef[ \t]+(?P<guard>\w+)[ \t]*\n[ \t]*#[ \t]*define[ \t]+(?P=guard)[ \t]*$"  # an include guard
+          r"|if(?:def[ \t]+__cplusplus|[ \t]+defined[ \t]*\(?[ \t]*__cplusplus[ \t]*\)?)[ \t]*$)"),
+    ('"C"', _LINE + r'extern[ \t]+"C"[ \t]*\{[ \t]*$'),
+)
+_CPP_BOILER = _C_BOILER + (("namespace", _LINE + r"using[ \t]+namespace\b[^;\n]*;"),)
+_JAVA_BOILER = (("import", _LINE + r"import\b[^;]*;"), ("package", _LINE + r"package\b[^;]*;"))
+_JS_BOILER = (
+    ("import", _LINE + r"import\b[^;'\"`()]*['\"][^'\"\n]*['\"][ \t]*;?"),
+    ("from", _LINE + r"export[ \t]+(?:\*|\{[^}]*\})(?:[ \t]+as[ \t]+[\w$]+)?[ \t]*from[ \t]*['\"][^'\"\n]*['\"][ \t]*;?"),
+    ("use strict", _LINE + r"['\"]use strict['\"][ \t]*;?"),
+    ("require", _LINE + r"(?:const|let|var)[ \t]+(?:[\w$]+|\{[^}]*\})[ \t]*=[ \t]*require\([^)\n]*\)[\w$.]*"
+                r"[ \t]*[;,]?[ \t]*$"),
+    ("__esModule", _LINE + r"Object\.defineProperty\(exports,[ \t]*['\"]__esModule['\"][^;]*;"),
+)
+_GO_BOILER = (("package", _LINE + r"package[ \t]+\w+[ \t]*$"),
+              ("import", _LINE + r"import[ \t]*(?:\([^)]*\)|[^\n]*)"))
+_RUST_VIS = r"(?:pub(?:\([^)\n]*\))?[ \t]+)?"
+_RUST_BOILER = (
+    ("use", _LINE + _RUST_VIS + r"use[ \t][^;]*;"),
+    ("crate", _LINE + r"extern[ \t]+crate\b[^;]*;"),
+    ("mod", _LINE + _RUST_VIS + r"mod[ \t]+\w+[ \t]*;"),
+)
+
+
+def _statements(*heads: str) -> tuple[tuple[str, str], ...]:
+    """Boilerplate statements that start with one of ``heads`` and end their line."""
+    return tuple((head, _LINE + head + r"\b[^\n]*") for head in heads)
+
 
 _SYNTAXES: dict[str, Syntax] = {
     s.name: s for s in [
-        Syntax("python", ("#",), (), True, False, frozenset(_PY_KW), _PY_BOILER),
-        Syntax("c", ("//",), _C_BLOCK, False, False, frozenset(_C_KW), _C_BOILER),
-        Syntax("c++", ("//",), _C_BLOCK, False, False, frozenset(_CPP_KW), _C_BOILER),
-        Syntax("java", ("//",), _C_BLOCK, False, False, frozenset(_JAVA_KW), _JAVA_BOILER),
-        Syntax("c#", ("//",), _C_BLOCK, False, False, frozenset(_CS_KW), ("using", "namespace")),
-        Syntax("javascript", ("//",), _C_BLOCK, False, True, frozenset(_JS_KW), _JS_BOILER),
-        Syntax("go", ("//",), _C_BLOCK, False, True, frozenset(_GO_KW), _GO_BOILER),
-        Syntax("rust", ("//",), _C_BLOCK, False, False, frozenset(_RUST_KW), ("use", "extern crate", "mod")),
-        Syntax("kotlin", ("//",), _C_BLOCK, True, False, frozenset(_JAVA_KW), _JAVA_BOILER),
-        Syntax("scala", ("//",), _C_BLOCK, True, False, frozenset(_JAVA_KW), _JAVA_BOILER),
-        Syntax("swift", ("//",), _C_BLOCK, True, False, frozenset(_JAVA_KW), ("import",)),
-        Syntax("php", ("//", "#"), _C_BLOCK, False, False, frozenset(_PHP_KW), ("use", "namespace", "require", "require_once", "include", "include_once")),
-        Syntax("ruby", ("#",), (("=begin", "=end"),), False, False, frozenset(_RUBY_KW), ("require", "require_relative")),
-        Syntax("shell", ("#",), (), False, True, frozenset(_SHELL_KW), ("set -",)),
-        Syntax("sql", ("--",), _C_BLOCK, False, False, frozenset(_SQL_KW)),
-        Syntax("lua", ("--",), (("--[[", "]]"),), False, False, frozenset(_LUA_KW), ("require",)),
-        Syntax("haskell", ("--",), (("{-", "-}"),), False, False, frozenset(), ("import", "module")),
-        Syntax("html", (), (("<!--", "-->"),), False, False, frozenset()),
-        Syntax("css", (), _C_BLOCK, False, False, frozenset()),
-        Syntax("lisp", (";",), (), False, False, frozenset()),
-        Syntax("text", (), (), False, False, frozenset()),
+        Syntax("python", ("#",), triple_quotes=True, keywords=_PY_KW, boilerplate=_PY_BOILER),
+        Syntax("c", ("//",), _C_BLOCK, char_literals=True, keywords=_C_KW, boilerplate=_C_BOILER, family="c"),
+        Syntax("c++", ("//",), _C_BLOCK, char_literals=True, raw_strings=True, keywords=_CPP_KW,
+               boilerplate=_CPP_BOILER, family="c"),
+        Syntax("java", ("//",), _C_BLOCK, triple_quotes=True, char_literals=True, keywords=_JAVA_KW,
+               boilerplate=_JAVA_BOILER),
+        Syntax("c#", ("//",), _C_BLOCK, char_literals=True, keywords=_CS_KW,
+               boilerplate=_statements("using", "namespace")),
+        Syntax("javascript", ("//",), _C_BLOCK, backtick_strings=True, regex_literals=True, keywords=_JS_KW,
+               boilerplate=_JS_BOILER),
+        Syntax("go", ("//",), _C_BLOCK, backtick_strings=True, char_literals=True, keywords=_GO_KW,
+               boilerplate=_GO_BOILER),
+        Syntax("rust", ("//",), _C_BLOCK, char_literals=True, raw_strings=True, keywords=_RUST_KW,
+               boilerplate=_RUST_BOILER),
+        Syntax("kotlin", ("//",), _C_BLOCK, triple_quotes=True, char_literals=True, keywords=_JAVA_KW,
+               boilerplate=_statements("import", "package")),
+        Syntax("scala", ("//",), _C_BLOCK, triple_quotes=True, keywords=_JAVA_KW,
+               boilerplate=_statements("import", "package")),
+        Syntax("swift", ("//",), _C_BLOCK, triple_quotes=True, keywords=_JAVA_KW, boilerplate=_statements("import")),
+        Syntax("php", ("//", "#"), _C_BLOCK, keywords=_PHP_KW,
+               boilerplate=_statements("use", "namespace", "require", "require_once", "include", "include_once")),
+        Syntax("ruby", ("#",), (("=begin", "=end"),), keywords=_RUBY_KW,
+               boilerplate=_statements("require", "require_relative")),
+        Syntax("shell", ("#",), backtick_strings=True, keywords=_SHELL_KW, boilerplate=(("set", _LINE + r"set[ \t]+-[^\n]*"),)),
+        Syntax("sql", ("--",), _C_BLOCK, keywords=_SQL_KW),
+        Syntax("lua", ("--",), (("--[[", "]]"),), keywords=_LUA_KW, boilerplate=_statements("require")),
+        Syntax("haskell", ("--",), (("{-", "-}"),), boilerplate=_statements("import", "module")),
+        Syntax("html", (), (("<!--", "-->"),)),
+        Syntax("css", (), _C_BLOCK),
+        Syntax("lisp", (";",)),
+        Syntax("text"),
     ]
 }
 

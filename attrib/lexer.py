@@ -3,14 +3,17 @@
 A copy must be found after it was re-indented, stripped of comments and blank lines,
 or had its identifiers renamed. So the lexer:
 
-1. drops comments (per language, leaving comment markers inside strings alone),
+1. drops comments (per language, leaving comment markers inside strings, characters,
+   template and regular-expression literals alone),
 2. splits the text into tokens -- runs of word characters and single punctuation
    characters -- ignoring all whitespace,
-3. drops trivial boilerplate lines (imports, includes, ``if __name__ == "__main__":``)
-   so they never count as copied code on their own,
+3. drops boilerplate statements (imports, includes, package lines, include guards,
+   ``if __name__ == "__main__":``; per language, see :mod:`attrib.languages`) so they
+   never count as copied code on their own,
 4. gives every token two 64-bit hashes: ``norm`` (the token itself) and ``abst``, where
-   every identifier that is not a keyword becomes one placeholder, so that a
-   consistently renamed copy has the same ``abst`` stream as its source.
+   every identifier that is not a keyword (nor a word inside a literal) becomes one
+   placeholder (one per language family), so that a consistently renamed copy has the
+   same ``abst`` stream as its source.
 
 Every token keeps its 1-based line number so that matches become exact line ranges.
 Steps 2-4 run on numpy arrays of bytes (no Python loop per token), which is what lets
@@ -25,10 +28,11 @@ from functools import lru_cache
 
 import numpy as np
 
+from .frozen import frozen_cache
 from .languages import Syntax, resolve
 
 #: Bumped whenever tokenization changes; stored in every index and checked on query.
-LEXER_VERSION = 2
+LEXER_VERSION = 3
 
 _U64 = np.uint64
 _BASE = 0x100000001B3  # odd, so it has an inverse modulo 2**64
@@ -70,7 +74,7 @@ def lex(text: str, lang: str | None) -> Lexed:
     syntax = resolve(lang)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = strip_comments(text, syntax)
+    text, literals = _strip(text, syntax)
     data = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
     starts, ends, norm = _split_and_hash(data)
     newlines = np.flatnonzero(data == 10)
@@ -78,44 +82,105 @@ def lex(text: str, lang: str | None) -> Lexed:
     keywords = _keyword_hashes(syntax)
     at = np.minimum(np.searchsorted(keywords, norm), len(keywords) - 1)
     ident = _IDENT_START[data[starts]] & (keywords[at] != norm)
-    abst = np.where(ident, _IDENT_HASH, norm)
+    if literals:
+        ident &= ~_byte_mask(text, literals, len(data))[starts]
+    abst = np.where(ident, _ident_hash(syntax.group), norm)
     lexed = Lexed(norm=norm, abst=abst, ident=ident, line=line, n_lines=len(newlines) + 1)
-    rules = _active_rules(syntax, text) if len(lexed) else None
-    if rules is not None:
-        boiler = np.zeros(lexed.n_lines + 2, dtype=bool)
-        boiler[_boilerplate_lines(lexed, rules)] = True
-        lexed = lexed.select(~boiler[line])
+    boiler = boilerplate_lines(text, syntax) if len(lexed) else []
+    if boiler:
+        drop = np.zeros(lexed.n_lines + 2, dtype=bool)
+        drop[boiler] = True
+        lexed = lexed.select(~drop[line])
     return lexed
 
 
 def strip_comments(text: str, syntax: Syntax) -> str:
-    """Remove comments, keeping every newline so that line numbers do not move.
+    """``text`` without its comments, every newline kept so that line numbers do not move.
 
-    Texts without block comments take a fast path: each line that holds a comment
-    marker is cut there, unless a quote comes before the marker, in which case a
-    string-aware regex decides for that line. (A marker inside a multi-line string is
-    then taken for a comment; the index and the query do the same, so copies match.)
+    Comment markers inside literals -- strings, characters, raw strings, template and
+    regular-expression literals -- open nothing.
+    """
+    return _strip(text, syntax)[0]
+
+
+def _strip(text: str, syntax: Syntax) -> tuple[str, list[tuple[int, int]]]:
+    """The text without comments, and the (start, end) character spans of its literals.
+
+    Words inside literals are data, not names: a renamed copy keeps them, so they are
+    never abstracted.
     """
     pattern = _comment_regex(syntax)
     if pattern is None:
-        return text
-    if any(start in text for start, _ in syntax.block_comments):
-        def replace(m: re.Match[str]) -> str:
-            return m.group() if m.group(1) is not None else "\n" * m.group().count("\n")
-        return pattern.sub(replace, text)
-    markers = syntax.line_comments
-    if not any(m in text for m in markers):
-        return text
-    lines = text.split("\n")
-    hits = {i for m in markers for i, line in enumerate(lines) if m in line}
-    for i in hits:
-        line = lines[i]
-        head = line[:min(p for p in map(line.find, markers) if p >= 0)]
-        if "'" in head or '"' in head or "`" in head:
-            lines[i] = "".join(filter(None, pattern.split(line)))
-        else:
-            lines[i] = head
-    return "\n".join(lines)
+        return text, []
+    pieces, literals, pos, shift = [], [], 0, 0
+    for m in pattern.finditer(text):
+        a, b = m.span()
+        if m.group("keep") is not None:
+            literals.append((a - shift, b - shift))
+            continue
+        newlines = text.count("\n", a, b)
+        pieces += [text[pos:a], "\n" * newlines]
+        shift += b - a - newlines
+        pos = b
+    if not pieces:
+        return text, literals
+    pieces.append(text[pos:])
+    return "".join(pieces), literals
+
+
+def _byte_mask(text: str, spans: list[tuple[int, int]], n_bytes: int) -> np.ndarray:
+    """Byte positions (in the UTF-8 encoding of ``text``) inside the character ``spans``."""
+    edges = np.zeros(len(text) + 1, dtype=np.int32)
+    bounds = np.array(spans, dtype=np.int64)
+    np.add.at(edges, bounds[:, 0], 1)
+    np.add.at(edges, bounds[:, 1], -1)
+    inside = np.cumsum(edges[:-1]) > 0
+    if len(text) == n_bytes:  # ASCII: characters are bytes
+        return inside
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    width = 1 + (points >= 0x80) + (points >= 0x800) + (points >= 0x10000)
+    return np.repeat(inside, width)
+
+
+def boilerplate_lines(text: str, syntax: Syntax) -> list[int]:
+    """1-based numbers of the lines a boilerplate statement of ``syntax`` touches.
+
+    Each rule is found through a literal it must contain (its needle): the rule's
+    pattern is tried only at the start of the lines holding the needle, so a text pays
+    for the few places that may be boilerplate, not for every character.
+    """
+    spans = []
+    for needle, pattern in _boilerplate_rules(syntax):
+        pos = text.find(needle)
+        while pos >= 0:
+            start = text.rfind("\n", 0, pos) + 1
+            m = pattern.match(text, start)
+            if m is not None and m.end() > pos:
+                spans.append((m.start(), max(m.end() - 1, m.start())))
+                pos = text.find(needle, m.end())
+            else:
+                nl = text.find("\n", pos)
+                pos = -1 if nl < 0 else text.find(needle, nl)
+    lines: list[int] = []
+    line, at = 1, 0
+    for a, b in sorted(spans):  # counting newlines from one span to the next: one pass
+        line += text.count("\n", at, a)
+        at = a
+        lines.extend(range(line, line + text.count("\n", a, b) + 1))
+    return lines
+
+
+@lru_cache(maxsize=None)
+def _boilerplate_rules(syntax: Syntax) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((needle, re.compile(pattern, re.M)) for needle, pattern in syntax.boilerplate)
+
+
+@lru_cache(maxsize=None)
+def _ident_hash(group: str) -> np.uint64:
+    """The placeholder of abstracted identifiers: one per language family, so renamed
+    code of one family never looks like another's (an abstracted list of names in
+    JavaScript is not a Python one)."""
+    return _fmix64(np.array([_IDENT_HASH ^ token_hashes(group or "text")[0]], dtype=_U64))[0]
 
 
 def _split_and_hash(data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -166,119 +231,46 @@ def token_hashes(text: str) -> np.ndarray:
     return _split_and_hash(np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8))[2]
 
 
-@lru_cache(maxsize=None)
+@frozen_cache(maxsize=None)
 def _keyword_hashes(syntax: Syntax) -> np.ndarray:
     """Sorted hashes of the keywords (never empty: a lone 0 stands for "none")."""
     hashes = np.unique(token_hashes(" ".join(sorted(syntax.keywords))))
     return hashes if len(hashes) else np.zeros(1, dtype=_U64)
 
 
-_COMBINE = _U64(0x100000001B3)
-
-
-def _combine(norm: np.ndarray, at: np.ndarray, length: int) -> np.ndarray:
-    """One hash for the ``length`` tokens starting at each position in ``at``."""
-    h = norm[at].copy()
-    for j in range(1, length):
-        h = h * _COMBINE + norm[at + j]
-    return h
-
-
-@dataclass(frozen=True)
-class _Rules:
-    """Boilerplate rules grouped by length for vectorised matching.
-
-    ``by_length`` holds (number of tokens, sorted hashes of prefix rules, sorted hashes of
-    whole-line rules); ``heads`` the sorted hashes of every rule's first token.
-    """
-
-    by_length: tuple[tuple[int, np.ndarray, np.ndarray], ...]
-    heads: np.ndarray
-
-
-def _active_rules(syntax: Syntax, text: str) -> _Rules | None:
-    """The rules that can apply to ``text``: those whose needle occurs in it."""
-    present = {needle for needle in set(_needles(syntax).values()) if needle in text}
-    active = tuple(rule for rule, needle in _needles(syntax).items() if needle in present)
-    return _compile_rules(active) if active else None
-
-
-@lru_cache(maxsize=None)
-def _needles(syntax: Syntax) -> dict[str, str]:
-    """rule -> a literal that any line it matches contains ("::" for trove classifiers)."""
-    return {rule: "::" if ": :" in rule else max(re.findall(r"\w+", rule) or [rule.strip("$ ")], key=len)
-            for rule in syntax.boilerplate}
-
-
-@lru_cache(maxsize=256)
-def _compile_rules(rules: tuple[str, ...]) -> _Rules:
-    groups: dict[int, tuple[list[int], list[int]]] = {}
-    heads = []
-    for rule in rules:
-        tokens = token_hashes(rule.rstrip("$"))
-        heads.append(tokens[0])
-        h = int(_combine(tokens, np.zeros(1, dtype=np.int64), len(tokens))[0])
-        groups.setdefault(len(tokens), ([], []))[rule.endswith("$")].append(h)
-    by_length = tuple((n, np.unique(np.array(p, dtype=_U64)), np.unique(np.array(w, dtype=_U64)))
-                      for n, (p, w) in sorted(groups.items()))
-    return _Rules(by_length, np.unique(np.array(heads, dtype=_U64)))
-
-
-def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
-    if len(sorted_set) == 0:
-        return np.zeros(len(values), dtype=bool)
-    at = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
-    return sorted_set[at] == values
-
-
-def _boilerplate_lines(lexed: Lexed, rules: _Rules) -> np.ndarray:
-    """Line numbers whose tokens start with a boilerplate rule (plus ``import (`` blocks)."""
-    line, norm, n = lexed.line, lexed.norm, len(lexed)
-    first = np.flatnonzero(np.diff(line, prepend=-1) != 0)
-    first = first[_member(norm[first], rules.heads)]  # lines that start like some rule
-    marked = []
-    for length, prefix, whole in rules.by_length:
-        at = first[first + length <= n]
-        at = at[line[at + length - 1] == line[at]]
-        if len(at) == 0:
-            continue
-        h = _combine(norm, at, length)
-        end = np.minimum(at + length, n - 1)
-        ends_line = (at + length >= n) | (line[end] != line[at])
-        marked.append(line[at[_member(h, prefix) | (_member(h, whole) & ends_line)]])
-    lines = np.unique(np.concatenate(marked)) if marked else np.zeros(0, dtype=np.int32)
-    return _with_parenthesised_blocks(lexed, lines)
-
-
-_OPEN, _CLOSE = (token_hashes(c)[0] for c in "()")
-
-
-def _with_parenthesised_blocks(lexed: Lexed, lines: np.ndarray) -> np.ndarray:
-    """Extend ``import (`` / ``from x import (`` lines down to the line that closes them."""
-    if len(lines) == 0:
-        return lines
-    line, norm = lexed.line, lexed.norm
-    last_of_line = np.flatnonzero(np.diff(line, append=line[-1] + 1) != 0)
-    ends_open = last_of_line[norm[last_of_line] == _OPEN]
-    opening = np.intersect1d(line[ends_open], lines)
-    extra = []
-    for start in opening:
-        closes = np.flatnonzero((line > start) & (norm == _CLOSE))
-        stop = line[closes[0]] if len(closes) else start
-        extra.append(np.arange(start + 1, stop + 1, dtype=line.dtype))
-    return np.unique(np.concatenate([lines, *extra])) if extra else lines
-
-
 @lru_cache(maxsize=None)
 def _comment_regex(syntax: Syntax) -> re.Pattern[str] | None:
+    """Literals (group ``keep``, left as they are) or comments (removed), whichever
+    starts first."""
     comments = [re.escape(c) + r"[^\n]*" for c in syntax.line_comments]
     comments += [re.escape(a) + r"[\s\S]*?(?:" + re.escape(b) + r"|\Z)" for a, b in syntax.block_comments]
     if not comments:
         return None
-    strings = []
+    keep = []
+    # Every alternative starts with a character it consumes, so the regex engine can
+    # skip ahead to the next character that may open something (a lookbehind or an
+    # anchor first would make it try every position).
+    if syntax.raw_strings:
+        keep += [r"b?r(?P<hashes>#*)\"[\s\S]*?\"(?P=hashes)",  # Rust r"..", r#".."#
+                 r"(?:u8|[uUL])?R\"(?P<delim>[^()\\\s\"]{0,16})\([\s\S]*?\)(?P=delim)\""]  # C++ R"d(..)d"
     if syntax.triple_quotes:
-        strings += [r'"""[\s\S]*?(?:"""|\Z)', r"'''[\s\S]*?(?:'''|\Z)"]
-    strings += [r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"', r"'[^'\\\n]*(?:\\.[^'\\\n]*)*'"]
+        keep += [r'"""[\s\S]*?(?:"""|\Z)', r"'''[\s\S]*?(?:'''|\Z)"]
+    keep.append(r'"[^"\\\n]*(?:\\[\s\S][^"\\\n]*)*"')
+    if syntax.char_literals:  # one character or escape: a Rust lifetime 'a opens nothing
+        keep.append(r"'(?:[^'\\\n]|\\(?:x[0-9a-fA-F]+|u\{[0-9a-fA-F]*\}|[0-7]{1,3}|[\s\S]))'")
+    else:
+        keep.append(r"'[^'\\\n]*(?:\\[\s\S][^'\\\n]*)*'")
     if syntax.backtick_strings:
-        strings.append(r"`[^`\\]*(?:\\.[^`\\]*)*`")
-    return re.compile(f"({'|'.join(strings)})|{'|'.join(comments)}")
+        keep.append(r"`[^`\\]*(?:\\[\s\S][^`\\]*)*`")
+    if syntax.regex_literals:  # a slash where a value is expected opens a regular expression
+        before = [r"[(,=:\[!&|?{};+\-*%<>~^]"] + [rf"\b{w}" for w in (
+            "return", "typeof", "case", "in", "of", "else", "throw", "yield", "await", "void", "delete")]
+        value_expected = "|".join(f"(?<={b}{gap}/)" for b in before for gap in ("", "[ \t]", "[ \t][ \t]"))
+        keep.append(r"/(?:" + value_expected + r")(?![*/])(?:\\.|\[(?:\\.|[^\]\\\n])*\]|[^/\\\n\[])+/[A-Za-z]*")
+    # One test of the next character decides whether anything can start here at all.
+    starts = {a[0] for a, _ in syntax.block_comments} | {c[0] for c in syntax.line_comments} | set("\"'")
+    starts |= {"`"} if syntax.backtick_strings else set()
+    starts |= set("brRuUL") if syntax.raw_strings else set()
+    starts |= {"/"} if syntax.regex_literals else set()
+    first = "[" + "".join(re.escape(c) for c in sorted(starts)) + "]"
+    return re.compile(f"(?={first})(?:(?P<keep>{'|'.join(keep)})|{'|'.join(comments)})", re.M)

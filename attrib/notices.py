@@ -1,12 +1,13 @@
 """Attribution notices: the credit that permissive licenses ask for, as a file.
 
 Permissive licenses (MIT, BSD, Apache-2.0, ...) let anyone reuse code on one condition:
-keep the copyright and license notice. :func:`notices_from_report` lists, from a
-schema-v1 report, every source whose license asks for that (obligation ``notice``);
-:func:`render` writes them as a Markdown notice file, one section per source file, with
-the copyright lines found in the source file's header (:mod:`attrib.copyrights`), and
-at the end the full text of each license once (from the SPDX License List,
-:mod:`attrib.license_list`)::
+keep the copyright and license notice. The policy says which licenses a project credits
+(``require-notice``: by default permissive, unknown and restricted ones).
+:func:`notices_from_report` lists, from a report, every source the policy requires a
+notice for; :func:`render` writes them as a Markdown notice file, one section per
+source file, with the copyright lines found in the source file's header
+(:mod:`attrib.copyrights`), and at the end the full text of each license once (from
+the SPDX License List, :mod:`attrib.license_list`)::
 
     ## psf/requests — requests/structures.py
     - License: Apache-2.0 (https://spdx.org/licenses/Apache-2.0.html)
@@ -36,13 +37,13 @@ from file names, so control characters in them are written as escapes
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from attrib.confine import inside, read_regular
 from attrib.formats.escape import printable
+from attrib.report import Report
 
 HEADER = """# Third-party notices
 
@@ -68,9 +69,8 @@ class Notice:
     licenses: tuple[str, ...]
     used_in: tuple[str, ...] = ()
     commit: str = ""
-    copyrights: tuple[str, ...] | None = None
-    """The copyright lines of the source file's header; None when the index does not
-    record them."""
+    copyrights: tuple[str, ...] = ()
+    """The copyright lines of the source file's header."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -78,30 +78,27 @@ class Notice:
         return printable(self.repo), printable(self.path)
 
 
-def asks_for_notice(match: dict[str, Any]) -> bool:
-    """Whether a report match's best source has a license that asks for a notice."""
-    return match["source"].get("obligation") == "notice"
-
-
-def notices_from_report(report: dict[str, Any],
-                        wanted: Callable[[dict[str, Any]], bool] = asks_for_notice) -> list[Notice]:
-    """Every best source of a ``wanted`` match in ``report`` (by default: those whose
-    license asks for a notice), one per file, in order of first appearance."""
+def notices_from_report(report: Report, root: Path | None = None) -> list[Notice]:
+    """The best source of every finding in ``report`` that needs a notice under the
+    policy (:attr:`attrib.report.Finding.needs_notice`: the one rule ``attrib notice``
+    and ``attrib generate --notice`` share), one per source file, in order of first
+    appearance; "Used in" names files relative to ``root`` (the project's, see
+    :func:`use_path`)."""
     found: dict[tuple[str, str], Notice] = {}
-    for entry in report["files"]:
-        for match in entry["matches"]:
-            source = match["source"]
-            if not wanted(match):
+    for entry in report.files:
+        for finding in entry.findings:
+            if not finding.needs_notice:
                 continue
-            query = match.get("generated") or match["query"]
-            use = (f"{use_path(entry['path'])} lines {query['start_line']}–{query['end_line']} "
-                   f"(source lines {source['start_line']}–{source['end_line']})")
-            key = (source["repo"], source["path"])
+            source, match = finding.best, finding.match
+            generated = entry.scope is not None and entry.scope.kind == "generated"
+            first, last = finding.lines if generated else (match.start_line, match.end_line)
+            use = (f"{use_path(entry.path, root)} lines {first}–{last} "
+                   f"(source lines {source.start_line}–{source.end_line})")
+            key = (source.repo, source.path)
             old = found.get(key)
             uses = (old.used_in if old else ()) + (use,)
-            found[key] = Notice(source["repo"], source["path"], source["url"].split("#")[0], tuple(source["licenses"]),
-                                tuple(dict.fromkeys(uses)), source.get("commit", ""),
-                                None if source.get("copyrights") is None else tuple(source["copyrights"]))
+            found[key] = Notice(source.repo, source.path, source.url.split("#")[0], finding.license.ids,
+                                tuple(dict.fromkeys(uses)), source.commit, source.copyrights)
     return list(found.values())
 
 
@@ -128,11 +125,8 @@ def section(n: Notice) -> str:
         or "not recorded"
     repo, path = n.key
     lines = [f"## {repo} — {path}", f"- License: {licenses}"]
-    if n.copyrights is None:
-        lines.append("- Copyright: not recorded by the index; see the source")
-    else:
-        lines += [f"- Copyright: {printable(c)}" for c in n.copyrights] or \
-            ["- Copyright: no copyright line in the source file's header; see the source"]
+    lines += [f"- Copyright: {printable(c)}" for c in n.copyrights] or \
+        ["- Copyright: no copyright line in the source file's header; see the source"]
     lines.append(f"- Source: {printable(n.url)}")
     if n.commit:
         lines.append(f"- Commit: https://github.com/{repo}/commit/{printable(n.commit)}")
@@ -192,6 +186,15 @@ def merge(existing: str, new: Iterable[Notice]) -> str:
         tail = tail.rstrip("\n") + ("\n\n" + texts if texts else "\n")
         return head + marker + tail
     return head + (f"\n{TEXTS_HEADER}\n\n{texts}" if texts else "")
+
+
+def update(path: Path, new: Iterable[Notice]) -> str | None:
+    """The text of the notice file at ``path`` (a regular file, or none yet) with the
+    sections of ``new`` sources it lacks added; None when it credits them all."""
+    data = read_regular(path, "the notice file")
+    existing = data.decode("utf-8", "replace") if data is not None else ""
+    merged = merge(existing, new)
+    return None if merged == existing else merged
 
 
 def read_notices(root: Path, notice_files: Iterable[str]) -> str:

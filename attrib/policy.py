@@ -17,6 +17,8 @@ A project sets its own in ``.attrib.toml`` at its root, or ``[tool.attrib]`` in
 
     min_lines = 4                    # ignore copies shorter than this (lines)
     min_similarity = 0.9             # ... or less similar than this (0-1)
+    max_chance = 0.001               # report a copy only when an index this size would hold a
+                                     # region this long and distinctive by chance fewer times
     ignore_sources = ["acme/widgets", "acme/*"]   # repositories (globs) never reported
     notice_files = ["THIRD_PARTY_NOTICES", "NOTICE", "NOTICE.md"]
     exclude = ["generated/**"]       # paths never checked (like .attribignore)
@@ -40,13 +42,11 @@ import os
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
-
-import pathspec
+from typing import TYPE_CHECKING, Any
 
 from attrib.confine import escape_reason, name_problem, read_regular
 from attrib.errors import AttribError, InputError
@@ -56,12 +56,16 @@ from attrib.licenses import (
     COPYLEFT_LIMITED,
     PERMISSIVE,
     PUBLIC_DOMAIN,
+    Verdict,
     category,
     normalize,
     worst_verdict,
 )
 
-ACTIONS: Mapping[str, str] = MappingProxyType({"allow": "pass", "require-notice": "notice", "deny": "fail"})
+if TYPE_CHECKING:
+    from attrib.match import MatchOptions
+
+ACTIONS: Mapping[str, Verdict] = MappingProxyType({"allow": "pass", "require-notice": "notice", "deny": "fail"})
 DEFAULT_NOTICE_FILES = ("THIRD_PARTY_NOTICES", "THIRD_PARTY_NOTICES.md", "NOTICE", "NOTICE.md")
 POLICY_FILE = ".attrib.toml"
 
@@ -74,22 +78,23 @@ class PolicyError(AttribError):
 class Policy:
     """Verdicts by license category and SPDX id, and which matches count at all."""
 
-    verdicts: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({
+    verdicts: Mapping[str, Verdict] = field(default_factory=lambda: MappingProxyType({
         PUBLIC_DOMAIN: "pass",
         PERMISSIVE: "notice",
         COPYLEFT_LIMITED: "fail",
         COPYLEFT: "fail",
     }))
-    otherwise: str = "notice"
-    licenses: Mapping[str, str] = field(default_factory=dict)  # SPDX id -> verdict
+    otherwise: Verdict = "notice"
+    licenses: Mapping[str, Verdict] = field(default_factory=lambda: MappingProxyType({}))  # SPDX id -> verdict
     min_lines: int = 1
     min_similarity: float = 0.0
+    max_chance: float | None = None  # None: the matcher's default (attrib.match.MAX_CHANCE)
     ignore_sources: tuple[str, ...] = ()
     notice_files: tuple[str, ...] = DEFAULT_NOTICE_FILES
     exclude: tuple[str, ...] = ()
     origin: str = "the default policy"
 
-    def verdict(self, license_category: str, licenses: Iterable[str] = ()) -> str:
+    def verdict(self, license_category: str, licenses: Iterable[str] = ()) -> Verdict:
         """The verdict for a source of this category with these licenses.
 
         A license named in ``licenses`` overrides its category; several licenses of one
@@ -101,22 +106,18 @@ class Policy:
                                  for i in ids)
         return self.verdicts.get(license_category, self.otherwise)
 
+    def match_options(self) -> "MatchOptions":
+        """The matcher's options under this policy (its ``max_chance``, when it sets one)."""
+        from attrib.match import DEFAULT_OPTIONS  # imported here: the matcher pulls in numpy
+
+        return DEFAULT_OPTIONS if self.max_chance is None else replace(DEFAULT_OPTIONS, max_chance=self.max_chance)
+
     def ignores(self, repo: str) -> bool:
         """Whether matches from this repository are never reported (``ignore_sources``)."""
         return any(fnmatchcase(repo, pattern) for pattern in self.ignore_sources)
 
 
 DEFAULT_POLICY = Policy()
-
-
-def verdict_for(categories: Iterable[str], policy: Policy = DEFAULT_POLICY) -> str:
-    """Verdict for the matches of a file, given their categories: the worst one wins,
-    and a file without matches passes.
-
-    >>> verdict_for([]), verdict_for(["permissive", "public-domain"]), verdict_for(["copyleft"])
-    ('pass', 'notice', 'fail')
-    """
-    return worst_verdict(map(policy.verdict, categories))
 
 
 def discover(root: Path) -> Path | None:
@@ -170,14 +171,15 @@ def load(path: Path, root: Path | None = None, option: str | None = None) -> Pol
     return _parse(data, where, root)
 
 
-KEYS = ("min_lines", "min_similarity", "ignore_sources", "notice_files", "exclude", "categories", "licenses")
+KEYS = ("min_lines", "min_similarity", "max_chance", "ignore_sources", "notice_files", "exclude", "categories",
+        "licenses")
 
 
 def _parse(data: dict[str, Any], where: "_Locator", root: Path | None) -> Policy:
     for key in data:
         if key not in KEYS:
             raise where.error(key, f"unknown key {key!r}; the keys are: {', '.join(KEYS)}")
-    verdicts = dict(DEFAULT_POLICY.verdicts)
+    verdicts: dict[str, Verdict] = dict(DEFAULT_POLICY.verdicts)
     otherwise_verdicts = {c: DEFAULT_POLICY.otherwise for c in CATEGORIES if c not in verdicts}
     verdicts.update(otherwise_verdicts)
     categories = _table(data, "categories", where)
@@ -186,7 +188,7 @@ def _parse(data: dict[str, Any], where: "_Locator", root: Path | None) -> Policy
             raise where.error(name, f"unknown license category {name!r}; the categories are: "
                                     f"{', '.join(CATEGORIES)}", table="categories")
         verdicts[name] = _action(action, name, where, "categories")
-    licenses = {}
+    licenses: dict[str, Verdict] = {}
     for spdx, action in _table(data, "licenses", where).items():
         [normalized] = normalize([spdx]) or (spdx,)
         licenses[normalized] = _action(action, spdx, where, "licenses")
@@ -207,8 +209,13 @@ def _parse(data: dict[str, Any], where: "_Locator", root: Path | None) -> Policy
         reason = escape_reason(root, name) if root is not None else name_problem(name)
         if reason:
             raise where.error("notice_files", f"notice_files: {name!r} must stay inside the repository: {reason}")
+    max_chance = data.get("max_chance")
+    if max_chance is not None and (isinstance(max_chance, bool) or not isinstance(max_chance, (int, float))
+                                   or not max_chance > 0):
+        raise where.error("max_chance", f"max_chance must be a number above 0 (e.g. 0.001), not {max_chance!r}")
     return Policy(verdicts=MappingProxyType(verdicts), otherwise=DEFAULT_POLICY.otherwise,
                   licenses=MappingProxyType(licenses), min_lines=min_lines, min_similarity=float(min_similarity),
+                  max_chance=None if max_chance is None else float(max_chance),
                   ignore_sources=_strings(data, "ignore_sources", where, ()), notice_files=notice_files,
                   exclude=exclude, origin=str(where.path))
 
@@ -216,6 +223,8 @@ def _parse(data: dict[str, Any], where: "_Locator", root: Path | None) -> Policy
 def pattern_error(pattern: str) -> str | None:
     """What is wrong with a ``.gitignore`` pattern (``exclude``, ``.attribignore``), or
     None when ``pathspec`` takes it."""
+    import pathspec  # imported here: only a policy with patterns needs it
+
     try:
         pathspec.GitIgnoreSpec.from_lines([pattern])
     except Exception as e:  # noqa: BLE001 - pathspec raises its own errors and re.error
@@ -230,7 +239,7 @@ def _table(data: dict[str, Any], key: str, where: "_Locator") -> dict[str, Any]:
     return value
 
 
-def _action(value: Any, key: str, where: "_Locator", table: str) -> str:
+def _action(value: Any, key: str, where: "_Locator", table: str) -> Verdict:
     if not isinstance(value, str) or value not in ACTIONS:
         raise where.error(key, f"{table}.{key} = {value!r}: use one of {', '.join(map(repr, ACTIONS))}",
                           table=table)

@@ -71,6 +71,7 @@ class SourceSpan:
     sha: str
     similarity: float
     kind: str  # "exact" | "near"
+    chance: float = 0.0  # regions this long and distinctive expected in the index by chance (smaller: stronger)
     first_seen: str | None = None
     """The earliest date known for the repository (ISO 8601), for :mod:`attrib.origin`."""
     file_licenses: tuple[str, ...] = ()

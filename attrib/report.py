@@ -1,132 +1,245 @@
-"""The scan report (schema version 1): what matched, where it came from, what it asks.
+"""The report: what was attributed, what matched, and what the policy says about it.
 
-Every front end (``attrib scan``, the CI gate, the web page, ``attrib generate``) builds
-its answer with :func:`build_report` and renders it with :mod:`attrib.formats`, so the
-same code gets the same report everywhere. The shape is documented in DESIGN.md
-("Report schema (version 1)") and checked by ``tests/data/report-v1.schema.json``; other
-tools read it, so fields may be added but never renamed.
+Every front end (``attrib scan``, ``attrib check``, ``attrib generate``, ``attrib
+notice``, the web API) answers with a :class:`Report`, filled by :mod:`attrib.judge`
+(the only place verdicts are made), and every format -- JSON (report schema version 1),
+text, Markdown, SARIF -- renders that object (:mod:`attrib.formats`); nothing edits a
+rendered report afterwards.
 
-A match's license is its *best* source's: the likely origin (:mod:`attrib.origin`:
-similar enough, not under a vendored folder, seen first, most stars), marked
-``origin: true`` with ``origin_reason``; ``copies`` counts the other sources, listed
-under ``alternatives`` for a person to review.
+A report holds one :class:`FileReport` per file, each with its :class:`Finding`\\ s: a
+match (:class:`attrib.records.Match`, the facts) with the license of its best source
+and the verdicts. A match's license is its *best* source's: the likely origin
+(:mod:`attrib.origin`: similar enough, not under a vendored folder, seen first, most
+stars), which the JSON report marks ``origin: true`` with ``origin_reason``; ``copies``
+counts the other sources, listed for a person to review.
+
+A file may have a *scope*: the lines that count. ``attrib check`` counts the lines a
+change adds (``"changed"``), ``attrib generate`` the lines the model wrote
+(``"generated"``); a match outside the scope is not reported, and a match reaching
+beyond it is reported whole with the part inside it.
 """
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from attrib.licenses import describe, worst_verdict
-from attrib.policy import DEFAULT_POLICY, Policy
 from attrib.records import Match, SourceSpan
+
+if TYPE_CHECKING:
+    from attrib.licenses import LicenseInfo, Verdict
 
 SCHEMA_VERSION = 1
 
+LineRange = tuple[int, int]
+"""First and last line, 1-based and inclusive."""
+
 
 @dataclass(frozen=True)
-class FileResult:
-    """The outcome of scanning one file: its matches, its length in lines, or why it
-    could not be scanned (``error``)."""
+class Scope:
+    """The lines of a file that count: ``kind`` is ``"changed"`` (lines a change adds,
+    ``attrib check``) or ``"generated"`` (lines a model wrote, ``attrib generate``)."""
+
+    kind: Literal["changed", "generated"]
+    lines: frozenset[int] | range
+
+    @classmethod
+    def generated(cls, first: int, last: int) -> Scope:
+        return cls("generated", range(first, last + 1))
+
+    @classmethod
+    def changed(cls, lines: frozenset[int]) -> Scope:
+        return cls("changed", lines)
+
+    def within(self, start: int, end: int) -> tuple[LineRange, ...]:
+        """The lines of ``start..end`` in scope, as ranges (none: out of scope)."""
+        if isinstance(self.lines, range):
+            first, last = max(start, self.lines.start), min(end, self.lines.stop - 1)
+            return ((first, last),) if first <= last else ()
+        return ranges(line for line in range(start, end + 1) if line in self.lines)
+
+    @property
+    def span(self) -> LineRange | None:
+        """First and last line of a contiguous scope (``"generated"``), else None."""
+        if isinstance(self.lines, range) and len(self.lines):
+            return self.lines.start, self.lines.stop - 1
+        return None
+
+
+def ranges(lines: Any) -> tuple[LineRange, ...]:
+    """Ascending line numbers as ranges of consecutive lines."""
+    out: list[LineRange] = []
+    for line in lines:
+        if out and line == out[-1][1] + 1:
+            out[-1] = (out[-1][0], line)
+        else:
+            out.append((line, line))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A match and what the policy says about it.
+
+    ``policy_verdict`` is what the best source's license gets under the policy;
+    ``verdict`` is the same, except that a source requiring a notice that the
+    project's notice files already give (``acknowledged``) passes. ``scoped`` holds the
+    match's lines inside the file's scope (empty when the file has none).
+    """
+
+    match: Match
+    license: LicenseInfo
+    verdict: Verdict
+    policy_verdict: Verdict
+    acknowledged: bool = False
+    scoped: tuple[LineRange, ...] = ()
+
+    @property
+    def best(self) -> SourceSpan:
+        return self.match.best
+
+    @property
+    def violation(self) -> bool:
+        """Whether the policy objects: a denied license, or a notice not given."""
+        return self.verdict != "pass"
+
+    @property
+    def needs_notice(self) -> bool:
+        """Whether the policy requires the project to credit this source (the one rule
+        for ``attrib notice`` and ``attrib generate --notice``)."""
+        return self.policy_verdict == "notice"
+
+    @property
+    def lines(self) -> LineRange:
+        """The lines that count: the part in scope, else the whole match."""
+        if self.scoped:
+            return self.scoped[0][0], self.scoped[-1][1]
+        return self.match.start_line, self.match.end_line
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """One attributed file: its findings, in line order, and its verdict (the worst of
+    theirs), or why it could not be attributed (``error``).
+
+    ``path`` is text; ``path_bytes`` is the exact name when it is not UTF-8 (a file
+    name git holds). ``text`` is the attributed text, for views that show the matched
+    lines; it is not part of the JSON report.
+    """
 
     path: str
-    matches: list[Match]
     lines: int
+    findings: tuple[Finding, ...] = ()
+    verdict: Verdict = "pass"
+    matched_lines: int = 0
     error: str | None = None
-    generated: tuple[int, int] | None = None  # lines written by a model (attrib generate)
+    lang: str | None = None
+    scope: Scope | None = None
+    path_bytes: bytes | None = None
+    text: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def matches(self) -> tuple[Match, ...]:
+        return tuple(f.match for f in self.findings)
 
 
-def source_json(span: SourceSpan) -> dict[str, Any]:
-    info = describe(span.licenses)
-    return {
-        "repo": span.repo,
-        "path": span.path,
-        "commit": span.commit,
-        "start_line": span.start_line,
-        "end_line": span.end_line,
-        "url": span.url,
-        "licenses": list(info.ids),
-        "license_category": info.category,
-        "stars": span.stars,
-        "obligation": info.obligation,
-        "similarity": round(span.similarity, 3),
-        "kind": span.kind,
-        "sha": span.sha,
-        "file_licenses": list(span.file_licenses),
-        "repo_licenses": list(span.repo_licenses),
-        "copyrights": list(span.copyrights),
-        "first_seen": span.first_seen,
-    }
+@dataclass(frozen=True)
+class IndexInfo:
+    """The index that was searched: its name, how many files it holds, its fingerprint
+    parameters."""
+
+    name: str
+    files: int
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, stats: _Stats) -> IndexInfo:
+        """The index a store's stats (:class:`attrib.store.StoreStats`) describe."""
+        return cls(stats.name, stats.files, dict(stats.params or {}))
 
 
-def _match(match: Match) -> dict[str, Any]:
-    best, *others = match.sources
-    return {
-        "query": {"start_line": match.start_line, "end_line": match.end_line},
-        "source": {**source_json(best), "origin": True, "origin_reason": match.origin_reason},
-        "similarity": round(best.similarity, 3),
-        "kind": best.kind,
-        "other_sources": len(others),
-        "copies": len(others),
-        "alternatives": [{**source_json(span), "origin": False} for span in others],
-    }
+class _Stats(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def files(self) -> int: ...
+    @property
+    def params(self) -> Mapping[str, Any] | None: ...
 
 
-def _matched_lines(matches: Iterable[Match], within: tuple[int, int] | None = None) -> int:
-    """Number of distinct query lines covered by ``matches`` (overlaps count once),
-    counting only lines ``within`` the given range when one is given."""
-    lines = {line for m in matches for line in range(m.start_line, m.end_line + 1)}
-    if within is not None:
-        lines = {line for line in lines if within[0] <= line <= within[1]}
-    return len(lines)
+@dataclass(frozen=True)
+class Summary:
+    files: int
+    matched_lines: int
+    verdict: Verdict
+    files_with_matches: int
+    errors: int
+    violations: int
 
 
-def _file(result: FileResult, policy: Policy) -> dict[str, Any]:
-    matches = [_match(m) for m in result.matches]
-    entry = {
-        "path": result.path,
-        "lines": result.lines,
-        "matches": matches,
-        "matched_lines": _matched_lines(result.matches, result.generated),
-        "verdict": worst_verdict(policy.verdict(m["source"]["license_category"], m["source"]["licenses"])
-                                 for m in matches),
-        "error": result.error,
-    }
-    if result.generated is not None:
-        first, last = result.generated
-        entry["generated"] = {"start_line": first, "end_line": last}
-        for match in matches:
-            query = match["query"]
-            match["generated"] = {"start_line": max(first, query["start_line"]),
-                                  "end_line": min(last, query["end_line"])}
-    return entry
+@dataclass(frozen=True)
+class CheckInfo:
+    """What ``attrib check`` looked at: the selection, the policy, the files it skipped."""
+
+    mode: str  # "base" | "staged" | "all"
+    base: str | None
+    selection: str
+    policy: str
+    files_selected: int
+    skipped: Mapping[str, int]
 
 
-def build_report(files: list[FileResult], index: dict[str, Any],
-                 policy: Policy = DEFAULT_POLICY) -> dict[str, Any]:
-    """Assemble the schema-v1 report.
+@dataclass(frozen=True)
+class Avoided:
+    """A denied copy that attribution-aware decoding steered away from: the document
+    lines it covered, its best source and verdict, and the text that was taken back."""
 
-    ``index`` describes the index that was searched: ``{"name": str, "files": int,
-    "params": {...}}`` (extra keys are kept). Each file's verdict is the worst of its
-    matches' verdicts under ``policy``; ``summary.matched_lines`` counts distinct
-    matched lines over all files.
-    """
-    entries = [_file(result, policy) for result in files]
-    return {
-        "version": SCHEMA_VERSION,
-        "index": dict(index),
-        "files": entries,
-        "summary": {
-            "files": len(entries),
-            "matched_lines": sum(entry["matched_lines"] for entry in entries),
-            "verdict": worst_verdict(entry["verdict"] for entry in entries),
-            "files_with_matches": sum(1 for entry in entries if entry["matches"]),
-            "errors": sum(1 for entry in entries if entry["error"] is not None),
-        },
-    }
+    start_line: int
+    end_line: int
+    source: SourceSpan
+    verdict: Verdict
+    text: str
+    attempt: int
 
 
-def report_to_json(report: dict[str, Any]) -> str:
-    """The report as JSON: indented by 2, keys in schema order, UTF-8 text kept as is."""
-    return json.dumps(report, indent=2, ensure_ascii=False)
+@dataclass(frozen=True)
+class GenerationInfo:
+    """How ``attrib generate`` produced the document."""
+
+    model: str
+    mode: str  # "completion" | "fill-in-the-middle"
+    generated_lines: LineRange | None
+    tokens: int
+    stop_reason: str
+    seconds: float
+    attribution_seconds: float
+    on_match: str
+    blocked: bool
+    avoided: tuple[Avoided, ...]
+    completion: str | None  # None when the output was withheld
+
+
+@dataclass(frozen=True)
+class Report:
+    """The answer of every front end (see the module docstring)."""
+
+    index: IndexInfo
+    files: tuple[FileReport, ...]
+    summary: Summary
+    skipped: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    policy: str = "the default policy"
+    check: CheckInfo | None = None
+    generation: GenerationInfo | None = None
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(f for file in self.files for f in file.findings)
+
+    @property
+    def violations(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.violation)
+
+    @property
+    def passed(self) -> bool:
+        return not self.violations

@@ -76,7 +76,7 @@ def main() -> int:
         raise SystemExit(f"no index at {args.store}: run `python bench/accuracy.py` first (it builds it)")
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATTRIB_")}
     env["ATTRIB_STORE"] = args.store
-    attrib = [sys.executable, "-m", "cli.main"]
+    attrib = [sys.executable, "-m", "attrib"]
     env["PYTHONPATH"] = str(ROOT)
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp) / "repo"
@@ -101,7 +101,8 @@ def main() -> int:
         total = sum(int(line.split()[0]) for line in added.splitlines())
         commands = {
             "check": attrib + ["check", "--base", "HEAD~1", "--format", "sarif", "-o", str(Path(tmp) / "out.sarif")],
-            "scan": attrib + ["scan", *[f"src/{f}" for f in files], "--format", "json", "-o", str(Path(tmp) / "o.json")],
+            "scan": attrib + ["scan", *[f"src/{f}" for f in files], "--format", "json",
+                              "-o", str(Path(tmp) / "o.json")],
         }
         times: dict[str, list[float]] = {name: [] for name in commands}
         for round_ in range(args.rounds + 1):  # round 0 warms the page cache and is not counted

@@ -34,8 +34,8 @@ sys.path.insert(0, str(HERE))
 
 from attrib.match import attribute  # noqa: E402
 from attrib.store import open_store  # noqa: E402
-from indexer import pipeline  # noqa: E402
-from indexer.sources.base import RawFile  # noqa: E402
+from attrib.indexer import pipeline  # noqa: E402
+from attrib.files import RawFile  # noqa: E402
 from speed import load, queries  # noqa: E402
 
 

@@ -87,7 +87,7 @@ def _attrib() -> Detector:
 
 
 def _regex() -> Detector:
-    from indexer.sources.licenses import identify_license_text
+    from attrib.indexer.sources.licenses import identify_license_text
 
     return lambda text, path: identify_license_text(text)
 

@@ -69,7 +69,7 @@ def tokenizer(corpus: Path | None) -> PreTrainedTokenizerFast:
         return PreTrainedTokenizerFast.from_pretrained(TOKENIZER)
     from tokenizers import ByteLevelBPETokenizer
 
-    from indexer.sources import open_source
+    from attrib.indexer.sources import open_source
 
     texts = [raw.data if isinstance(raw.data, str) else raw.data.decode("utf-8", "replace")
              for raw in open_source(str(corpus or SAMPLE))]
@@ -122,8 +122,8 @@ def main() -> int:
     device, dtype = pick_device(args.device, args.dtype)
     store_path = args.store or str(HERE / "data" / "generate-index.db")
     if not Path(store_path).exists():
-        from indexer import pipeline
-        from indexer.sources import open_source
+        from attrib.indexer import pipeline
+        from attrib.indexer.sources import open_source
 
         with open_store(store_path, mode="create") as s:
             pipeline.run(open_source(str(SAMPLE)), s)

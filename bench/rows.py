@@ -35,7 +35,7 @@ def main() -> int:
     ap.add_argument("--copies", type=int, default=20)
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
-    from indexer.sources import open_source
+    from attrib.indexer.sources import open_source
 
     rows = corpus(args.copies)
     megabytes = sum(len(r["content"].encode()) for r in rows) / 1e6

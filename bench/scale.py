@@ -66,7 +66,7 @@ def measured(*args: str, env: dict | None = None) -> tuple[subprocess.CompletedP
     with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
         start = time.perf_counter()
         done = subprocess.run(["/usr/bin/time", "-f", "%U %S %M", "-o", report.name, sys.executable, "-m",
-                               "cli.main", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+                               "attrib", *args], cwd=ROOT, env=env, capture_output=True, text=True)
         wall = time.perf_counter() - start
         user, system, rss_kb = report.read().split()[-3:]
     if done.returncode != 0:
@@ -125,7 +125,8 @@ def warm(url: str, queries: list[Query], env: dict) -> dict:
     store.close()
     times.sort()
     planted = sum(1 for q in queries if q.sha)
-    return {"warm_p50_ms": round(statistics.median(times), 1), "warm_p95_ms": round(times[int(0.95 * len(times)) - 1], 1),
+    return {"warm_p50_ms": round(statistics.median(times), 1),
+            "warm_p95_ms": round(times[int(0.95 * len(times)) - 1], 1),
             "recall": round(found["planted"] / planted, 3), "planted": planted,
             "false_attributions": found["negative"], "negatives": len(queries) - planted}
 
@@ -170,8 +171,8 @@ def where_time_goes(corpus: Path, mb: float, store_path: Path) -> dict:
     from attrib.lexer import lex
     from attrib.params import DEFAULT_PARAMS
     from attrib.store import IndexEntry, open_store
-    from indexer.filters import Skipped, decode
-    from indexer.sources import open_source
+    from attrib.files import Skipped, decode
+    from attrib.indexer.sources import open_source
 
     spent = dict.fromkeys(("read", "lex", "minhash", "store", "finish"), 0.0)
     size = 0

@@ -37,9 +37,9 @@ from attrib.lexer import lex  # noqa: E402
 from attrib.match import attribute  # noqa: E402
 from attrib.params import DEFAULT_PARAMS  # noqa: E402
 from attrib.store import open_store  # noqa: E402
-from indexer import pipeline  # noqa: E402
-from indexer.filters import Skipped, decode  # noqa: E402
-from indexer.sources import open_source  # noqa: E402
+from attrib.indexer import pipeline  # noqa: E402
+from attrib.files import Skipped, decode  # noqa: E402
+from attrib.indexer.sources import open_source  # noqa: E402
 
 WORD = re.compile(r"[A-Za-z_0-9]+")
 
@@ -83,7 +83,7 @@ def fingerprint_mb_s(files) -> float:
 
 
 def index_run(files, store_path: Path):
-    from indexer.sources.base import RawFile
+    from attrib.files import RawFile
     raws = [RawFile(f.content, f.repo, f.path, f.commit, f.licenses, f.lang, f.stars) for f in files]
     store = open_store(str(store_path), mode="create")
     index_postings(lex(files[0].content, files[0].lang), DEFAULT_PARAMS)  # warm-up
@@ -129,7 +129,7 @@ def many_files_scan(files, store_path: Path, count: int = 600, seed: int = 2):
             text = f.content.splitlines()
             a = rng.randrange(0, max(len(text) - 30, 1))
             Path(tmp, f"q{i:04d}.py").write_text("\n".join(text[a:a + 30]) + "\n")
-        cmd = [sys.executable, "-m", "cli.main", "--store", str(store_path), "scan", tmp, "--format", "json"]
+        cmd = [sys.executable, "-m", "attrib", "--store", str(store_path), "scan", tmp, "--format", "json"]
         t = time.perf_counter()
         out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
         seconds = time.perf_counter() - t
@@ -145,7 +145,7 @@ def memory_curve(corpus: Path) -> list[dict]:
         limit = max(1, int(n_rows * frac))
         with tempfile.TemporaryDirectory() as tmp:
             store = Path(tmp) / "m.db"
-            proc = subprocess.Popen([sys.executable, "-m", "cli.main", "--quiet", "--store", str(store), "index",
+            proc = subprocess.Popen([sys.executable, "-m", "attrib", "--quiet", "--store", str(store), "index",
                                      str(corpus), "--limit", str(limit)], cwd=ROOT)
             _, status, usage = os.wait4(proc.pid, 0)
             if status != 0:
@@ -170,7 +170,8 @@ def main() -> int:
         print(json.dumps(scan_latency(load(args.corpus), args.latency_of)))
         return 0
     if not args.corpus.exists():
-        subprocess.run([sys.executable, str(HERE / "corpus.py"), "--out", str(args.corpus)], check=True)
+        subprocess.run([sys.executable, str(HERE / "corpus.py"), "--out", str(args.corpus), "--lang", "Python",
+                        "--max-package-mb", "0"], check=True)
     results: dict = {"cores_used": 1}
     # First, while this process is small: Linux counts the parent's resident memory at
     # fork time into a child's peak, so a child started later would look bigger.

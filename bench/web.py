@@ -54,7 +54,7 @@ def serve(store: str, env: dict) -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "--store", store, "serve", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "attrib", "--store", store, "serve", "--port", str(port)],
                             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -107,11 +107,11 @@ def main() -> int:
     stores = {}
     with tempfile.TemporaryDirectory() as tmp:
         sqlite = str(Path(tmp) / "sample.db")
-        subprocess.run([sys.executable, "-m", "cli.main", "-q", "--store", sqlite, "index", str(SAMPLE)],
+        subprocess.run([sys.executable, "-m", "attrib", "-q", "--store", sqlite, "index", str(SAMPLE)],
                        env=env, cwd=ROOT, check=True)
         stores["sqlite"] = sqlite
         if args.elastic:
-            subprocess.run([sys.executable, "-m", "cli.main", "-q", "--store", args.elastic, "index", str(SAMPLE)],
+            subprocess.run([sys.executable, "-m", "attrib", "-q", "--store", args.elastic, "index", str(SAMPLE)],
                            env=env, cwd=ROOT, check=True)
             stores["elasticsearch"] = args.elastic
         results = {}

@@ -59,8 +59,8 @@ def run_one(corpus: Path, store: Path, workers: int, copies: int) -> dict:
     """The child: ``attrib index CORPUS --workers N``, through the library."""
     sys.path.insert(0, str(ROOT))
     from attrib.store import open_store
-    from indexer import pipeline
-    from indexer.sources import open_source
+    from attrib.indexer import pipeline
+    from attrib.indexer.sources import open_source
 
     with open_store(str(store), mode="create") as target:
         stats = pipeline.run(copied(open_source(str(corpus)), copies), target, workers=workers)

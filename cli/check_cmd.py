@@ -1,30 +1,24 @@
 """``attrib check``: the CI gate. Fails when changed code copies what the policy forbids."""
 from __future__ import annotations
 
-import io
 import sys
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
-from rich.console import Console
-from rich.text import Text
 
-from attrib.check.gate import MAX_BYTES, Outcome, check, check_report
-from attrib.check.git import ChangedFile, repo_root, select
-from attrib.check.ignore import Ignore
-from attrib.formats import render_json, render_markdown, render_sarif, render_text
-from attrib.formats.escape import printable
-from attrib.notices import read_notices
-from attrib.policy import policy_file
+from attrib.formats import FORMATS
 
-from .context import Context
-from .output import append_text, check_writable, write_text
+from .context import Context, Status, policy_option, store_options
+from .output import append_text, check_writable, emit_report, write_text
 
-FORMATS = ["text", "json", "sarif", "markdown"]
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from attrib.check import Request
+    from attrib.report import Report
 
 
-def selection_options(command):
+def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """--base / --staged / --all, -C and --policy: shared by ``check`` and ``notice``."""
     for option in reversed([
         click.option("--base", metavar="REV", help="Check lines added since REV (default: the merge base with "
@@ -33,42 +27,37 @@ def selection_options(command):
         click.option("--all", "all_files", is_flag=True, help="Check every tracked file, every line."),
         click.option("-C", "--repo", "repo", default=".", show_default=True, metavar="DIR",
                      help="The git repository to check."),
-        click.option("--policy", "policy_path", metavar="FILE",
-                     help="Policy file (default: .attrib.toml, else [tool.attrib] in pyproject.toml, at the "
-                          "repository root; else the default policy)."),
+        policy_option,
+        store_options,
     ]):
         command = option(command)
     return command
 
 
 def run_check(ctx: Context, repo: str, base: str | None, staged: bool, all_files: bool,
-              policy_path: str | None) -> tuple[Outcome, dict[str, Any], Path]:
-    """Select, attribute and judge; returns the outcome, its report and the repository root."""
-    root = repo_root(Path(repo))
-    policy = policy_file(root, policy_path)
-    selection = select(root, base=base, staged=staged, all_files=all_files, max_bytes=MAX_BYTES)
-    notices_text = read_notices(root, policy.notice_files)
-    names = [f.name for f in selection.files] + [p.decode("utf-8", "surrogateescape") for p, _ in selection.too_large]
-    ignore = Ignore.for_repo(root, names, policy.exclude)
+              policy_path: str | None) -> tuple[Request, Report]:
+    """Select, attribute and judge (:mod:`attrib.check`), with a status line; returns
+    what was checked and the report."""
+    from rich.text import Text
+
+    from attrib import check
+    from attrib.formats.escape import printable
+
+    request = check.prepare(repo, base=base, staged=staged, all_files=all_files, policy=policy_path)
     console = ctx.err_console()
-    total = len(selection.files)
-
-    def progress(file: ChangedFile, n: int) -> None:
-        status.update(Text(f"checking {printable(file.shown)} ({n}/{total})"))
-
-    with ctx.open_store() as store:
-        stats = store.stats()
-        with console.status("checking…") as status:
-            outcome = check(selection, store, policy, ignore, notices_text, progress=progress)
-    report = check_report(outcome, {"name": stats.name, "files": stats.files, "params": stats.params})
-    return outcome, report, root
+    total = len(request.selection.files)
+    with ctx.open_store() as store, Status(console, "checking…") as status:
+        report = check.run(request, store, progress=lambda file, n: status.update(
+            Text(f"checking {printable(file.shown)} ({n}/{total})")))
+    return request, report
 
 
 @click.command()
 @selection_options
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text for people, json (report schema v1 with a verdict per finding), sarif (SARIF 2.1.0 for "
-                   "code scanning), markdown (for a pull-request comment).")
+                   "code scanning), markdown (for a pull-request comment), spdx (SPDX 2.3 JSON) and cyclonedx "
+                   "(CycloneDX 1.6 JSON) for SBOM tools.")
 @click.option("-o", "--output", metavar="FILE", help="Write the report to FILE instead of standard output.")
 @click.option("--sarif", "sarif_path", metavar="FILE", help="Also write a SARIF 2.1.0 log to FILE.")
 @click.option("--summary", "summary_path", metavar="FILE",
@@ -114,40 +103,45 @@ def check_cmd(ctx: Context, base: str | None, staged: bool, all_files: bool, rep
     memory, ...; ATTRIB_DEBUG=1 adds the traceback of an unexpected one).
     """
     check_writable(output, sarif_path, summary_path)
-    outcome, report, root = run_check(ctx, repo, base, staged, all_files, policy_path)
+    from attrib.formats import render
+
+    _, report = run_check(ctx, repo, base, staged, all_files, policy_path)
     if sarif_path:
-        write_text(sarif_path, render_sarif(report) + "\n")
+        write_text(sarif_path, render(report, "sarif"))
     if summary_path:
-        append_text(summary_path, render_markdown(report) + "\n")
-    if fmt == "text":
+        append_text(summary_path, render(report, "markdown") + "\n")
+    if fmt == "text":  # the verdict line ends the text report, in a file too
+        import io
+
+        from rich.console import Console
+
+        from attrib.formats.text import render_text
+
         buffer = io.StringIO() if output else None
-        target = Console(file=buffer, width=200) if buffer else Console(highlight=False)
-        texts = {f.file.shown: f.file.data.decode("utf-8", "replace") for f in outcome.files}
-        render_text(report, target, query_texts=texts)
-        _verdict_line(outcome, target)
-        if buffer:
+        console = Console(file=buffer, width=200) if buffer else Console(highlight=False)
+        render_text(report, console)
+        _verdict_line(report, console)
+        if output and buffer:
             write_text(output, buffer.getvalue())
     else:
-        rendered = {"json": lambda r: render_json(r) + "\n", "sarif": lambda r: render_sarif(r) + "\n",
-                    "markdown": render_markdown}[fmt](report)
-        if output:
-            write_text(output, rendered)
-        else:
-            click.echo(rendered, nl=False)
+        emit_report(report, fmt, output, open_store=ctx.open_store)
     if fmt != "text" or output:
-        _verdict_line(outcome, ctx.err_console())
-    if outcome.violations:
+        _verdict_line(report, ctx.err_console())
+    if report.violations:
         sys.exit(1)
 
 
-def _verdict_line(outcome: Outcome, console: Console) -> None:
-    denied = sum(1 for f in outcome.violations if f.verdict == "fail")
-    missing = sum(1 for f in outcome.violations if f.verdict == "notice")
-    where = outcome.selection.description
-    if not outcome.violations:
-        credited = sum(1 for f in outcome.findings if f.acknowledged)
+def _verdict_line(report: Report, console: Console) -> None:
+    from rich.text import Text
+
+    violations = report.violations
+    denied = sum(1 for f in violations if f.verdict == "fail")
+    missing = sum(1 for f in violations if f.verdict == "notice")
+    where = report.check.selection if report.check else "the selection"
+    if not violations:
+        credited = sum(1 for f in report.findings if f.acknowledged)
         extra = f" ({credited} credited in the notice file)" if credited else ""
-        console.print(Text(f"attrib check passed: {len(outcome.findings)} copies in {where}{extra}, "
+        console.print(Text(f"attrib check passed: {len(report.findings)} copies in {where}{extra}, "
                            f"none against the policy.", style="green"), soft_wrap=True)
         return
     console.print(Text.assemble(("attrib check failed: ", "bold red"),

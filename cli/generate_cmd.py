@@ -1,31 +1,27 @@
 """``attrib generate``: run a code model and attribute what it writes, line by line."""
 from __future__ import annotations
 
-import io
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.text import Text
 
-from attrib.confine import read_regular
-from attrib.errors import InputError
-from attrib.formats import render_json, render_markdown, render_text
-from attrib.formats.escape import printable
-from attrib.generate import DEFAULT_MODEL, ON_MATCH, Prompt, Sampling, generate, generation_report, load
-from attrib.generate.generator import MAX_TRIES
-from attrib.generate.model import DTYPES, require_torch
-from attrib.languages import from_path
-from attrib.notices import merge, notices_from_report
-from attrib.policy import policy_file
+from attrib.generate.model import DEFAULT_MODEL, DTYPES
+from attrib.generate.modes import MAX_TRIES, ON_MATCH
 
-from .context import Context
-from .live import QuietView, StreamView
-from .output import check_writable, write_text
+from .context import Context, policy_option, store_options
+from .output import check_writable, emit_report, write_text
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from attrib.report import Report
 
 
 def _read(path: str | None, what: str) -> str | None:
+    from attrib.errors import InputError
+
     if path is None:
         return None
     try:
@@ -60,23 +56,25 @@ def _read(path: str | None, what: str) -> str | None:
 @click.option("--on-match", type=click.Choice(ON_MATCH), default="report", show_default=True,
               help="report every copy; block output that copies a denied license (exit 1); "
                    "avoid such copies by rolling back and resampling.")
-@click.option("--policy", "policy_path", metavar="FILE",
-              help="License policy (default: .attrib.toml or pyproject.toml's [tool.attrib] in the current "
-                   "directory, as for attrib check; else the default: copyleft is denied).")
+@policy_option
 @click.option("--max-tries", type=click.IntRange(1, 20), default=MAX_TRIES, show_default=True,
               help="With --on-match avoid: roll-backs before giving up and blocking.")
 @click.option("--lang", metavar="LANG", help="Language of the code (default: from the file names given).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
-              show_default=True, help="text streams the code with copies marked; json is report schema v1.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "spdx", "cyclonedx"]), default="text",
+              show_default=True, help="text streams the code with copies marked; json is report schema v1; spdx "
+                                      "(SPDX 2.3 JSON) and cyclonedx (CycloneDX 1.6 JSON) for SBOM tools.")
 @click.option("-o", "--output", metavar="FILE", help="Write the finished code (prompt and completion) to FILE.")
 @click.option("--report", "report_path", metavar="FILE", help="Write the report to FILE instead of the terminal.")
 @click.option("--notice", "notice_path", metavar="FILE",
-              help="Add the notices that matched permissive licenses ask for to FILE (created if missing).")
+              help="Credit the sources the policy requires a notice for (by default: permissive licenses) in FILE "
+                   "(created if missing), as `attrib notice` does.")
+@store_options
 @click.pass_obj
 def generate_cmd(ctx: Context, prompt: str | None, prompt_file: str | None, prefix: str | None, suffix: str | None,
                  prefix_file: str | None, suffix_file: str | None, model_name: str, device: str, dtype: str,
                  max_new_tokens: int, temperature: float, top_p: float, seed: int | None, on_match: str,
-                 policy_path: str | None, max_tries: int, lang: str | None, fmt: str, output: str | None, report_path: str | None,
+                 policy_path: str | None, max_tries: int, lang: str | None, fmt: str, output: str | None,
+                 report_path: str | None,
                  notice_path: str | None) -> None:
     """Generate code with a model and attribute every line it writes.
 
@@ -102,6 +100,19 @@ def generate_cmd(ctx: Context, prompt: str | None, prompt_file: str | None, pref
     Exit code 0 when the output was produced, 1 when --on-match block (or avoid, when
     avoiding failed) withheld it, 2 for bad input or an unusable model or index.
     """
+    from rich.console import Console
+    from rich.text import Text
+
+    from attrib.formats.escape import printable
+    from attrib.generate import Prompt, Sampling, generate, generation_report, load
+    from attrib.generate.model import require_torch
+    from attrib.languages import from_path
+    from attrib.project import find_project
+    from attrib.report import IndexInfo
+    from attrib.store import indexed_stats
+
+    from .live import QuietView, StreamView
+
     require_torch()
     fim = any(x is not None for x in (prefix, suffix, prefix_file, suffix_file))
     if fim and (prompt is not None or prompt_file is not None):
@@ -122,21 +133,20 @@ def generate_cmd(ctx: Context, prompt: str | None, prompt_file: str | None, pref
             text = _read("-", "prompt from")
         request = Prompt(text=text or "")
     check_writable(output, report_path, notice_path)
-    policy = policy_file(Path.cwd(), policy_path)
+    project = find_project(Path.cwd(), policy_path)
     named = output or prompt_file or prefix_file or suffix_file
     lang = lang or from_path(named if named != "-" else None)
     err = ctx.err_console()
     with ctx.open_store() as store:
-        stats = store.stats()
-        if not stats.files:
-            raise InputError(f"the index at {ctx.url} is empty: add code with `attrib index SOURCE` first")
+        stats = indexed_stats(store)
         with err.status(f"loading {model_name}…"):
             lm = load(model_name, device=device, dtype=dtype)
         err.print(Text(printable(f"{lm.describe()} · index {stats.name} ({stats.files} files)"), style="dim"))
         sampling = Sampling(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, seed=seed)
         out = Console(highlight=False, soft_wrap=True)
         streaming = on_match == "report" and fmt == "text" and not report_path
-        run = dict(sampling=sampling, on_match=on_match, policy=policy, max_tries=max_tries, lang=lang, path=named)
+        run = dict(sampling=sampling, on_match=on_match, policy=project.policy, notices=project.notices,
+                   max_tries=max_tries, lang=lang, path=named)
         if streaming:
             view = StreamView(out, err, before=request.before)
             gen = generate(lm, request, store, listener=view, **run)
@@ -144,16 +154,15 @@ def generate_cmd(ctx: Context, prompt: str | None, prompt_file: str | None, pref
         else:
             with QuietView(err) as quiet:
                 gen = generate(lm, request, store, listener=quiet, **run)
-    report = generation_report(gen, {"name": stats.name, "files": stats.files, "params": stats.params},
-                               path=output or "<generated>")
+    report = generation_report(gen, IndexInfo.of(stats), path=output or "<generated>")
     if not gen.blocked:
         if output:
             write_text(output, gen.document)
         if notice_path:
-            _write_notices(notice_path, report, err)
+            _write_notices(notice_path, report, project.root, err)
         if fmt == "text" and not streaming and not report_path:
             out.file.write(gen.completion + ("" if gen.completion.endswith("\n") else "\n"))
-    _emit_report(report, None if streaming else gen.document, fmt, report_path, out, err)
+    _emit_report(ctx, report, streaming, fmt, report_path, out, err)
     if gen.blocked:
         err.print(f"[bold red]blocked[/]: the output copies code whose license the policy denies "
                   f"({len(gen.denied)} match{'es' if len(gen.denied) != 1 else ''}); it was not written",
@@ -161,32 +170,29 @@ def generate_cmd(ctx: Context, prompt: str | None, prompt_file: str | None, pref
         sys.exit(1)
 
 
-def _emit_report(report: dict, document: str | None, fmt: str, path: str | None, out: Console, err: Console) -> None:
-    if fmt == "json":
-        rendered = render_json(report) + "\n"
-    elif fmt == "markdown":
-        rendered = render_markdown(report)
+def _emit_report(ctx: Context, report: Report, streaming: bool, fmt: str, path: str | None, out: Console,
+                 err: Console) -> None:
+    """The final report: to ``path``, else text on stderr (the code went to stdout)
+    without the code again when it was streamed, other formats on stdout."""
+    if fmt == "text" and not path:
+        err.print()
+        emit_report(report, fmt, None, err, show_code=not streaming)
     else:
-        buffer = io.StringIO() if path is not None else None
-        target = err if buffer is None else Console(file=buffer, width=200)
-        target.print()
-        render_text(report, target, query_texts=None if document is None else {report["files"][0]["path"]: document})
-        if buffer is not None:
-            write_text(path, buffer.getvalue())
-        return
-    if path:
-        write_text(path, rendered)
-    else:
-        out.file.write(rendered)
+        emit_report(report, fmt, path, open_store=ctx.open_store)
         out.file.flush()
 
 
-def _write_notices(path: str, report: dict, err: Console) -> None:
-    notices = notices_from_report(report)
+def _write_notices(path: str, report: Report, root: Path, err: Console) -> None:
+    from rich.text import Text
+
+    from attrib.formats.escape import printable
+    from attrib.notices import notices_from_report, update
+
+    notices = notices_from_report(report, root)
     if not notices:
-        err.print(Text(f"no matched license asks for a notice; {printable(path)} left as it was"))
+        err.print(Text(f"no copy needs a notice under the policy; {printable(path)} left as it was"))
         return
-    data = read_regular(Path(path), "the notice file")
-    existing = data.decode("utf-8", "replace") if data is not None else ""
-    write_text(path, merge(existing, notices))
+    updated = update(Path(path), notices)
+    if updated is not None:
+        write_text(path, updated)
     err.print(Text(f"notices for {len(notices)} source file(s) written to {printable(path)}"))

@@ -5,18 +5,14 @@ import os
 from typing import TYPE_CHECKING
 
 import click
-from rich.markup import escape
-from rich.text import Text
 
-from attrib.formats.escape import printable
-from attrib.errors import InputError
-from indexer.filters import Limits
-from indexer.sources import Shard, open_source
+from attrib.files import Limits
+from attrib.indexer.sources.shard import Shard
 
-from .context import Context
+from .context import Context, store_options
 
 if TYPE_CHECKING:  # imported when indexing starts: other commands do not pay for them
-    from indexer import pipeline
+    from attrib.indexer import pipeline
 
 CORES = os.cpu_count() or 1
 
@@ -54,6 +50,7 @@ class ShardType(click.ParamType):
 @click.option("--commit", help="Commit for a local directory; detected from git otherwise.")
 @click.option("--license", "licenses", multiple=True, metavar="SPDX",
               help="License of a local directory (SPDX id); detected from LICENSE files otherwise. Repeatable.")
+@store_options
 @click.pass_obj
 def index(ctx: Context, sources: tuple[str, ...], langs: tuple[str, ...], limit: int | None,
           workers: int, shard: Shard, max_file_size: int, max_line_length: int, repo: str | None,
@@ -93,7 +90,9 @@ def index(ctx: Context, sources: tuple[str, ...], langs: tuple[str, ...], limit:
       attrib index ~/src/myproject --license MIT
       attrib index data/python --workers 16 --shard 0/4    # machine 1 of 4
     """
-    from indexer import pipeline
+    from attrib.errors import InputError
+    from attrib.indexer import pipeline
+    from attrib.indexer.sources import open_source
 
     console = ctx.err_console()
     limits = Limits(max_file_bytes=max_file_size, max_line_chars=max_line_length)
@@ -118,10 +117,12 @@ def index(ctx: Context, sources: tuple[str, ...], langs: tuple[str, ...], limit:
 
 
 def _run_one(source, store, limits: Limits, workers: int, console, stats: pipeline.IndexStats) -> None:
+    from rich.markup import escape
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
                                TimeElapsedColumn, TimeRemainingColumn)
 
-    from indexer import pipeline
+    from attrib.formats.escape import printable
+    from attrib.indexer import pipeline
 
     total = source.estimated_total()
     columns = [SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
@@ -142,7 +143,7 @@ def _run_one(source, store, limits: Limits, workers: int, console, stats: pipeli
 
 def _total(runs: list[pipeline.IndexStats]) -> pipeline.IndexStats:
     """The counters of the sources' runs, added up (one example per skip reason)."""
-    from indexer import pipeline
+    from attrib.indexer import pipeline
 
     totals = pipeline.IndexStats()
     for s in runs:
@@ -161,6 +162,10 @@ def _skips(s: pipeline.IndexStats) -> str:
 
 
 def _summary(s: pipeline.IndexStats, ctx: Context, console) -> None:
+    from rich.text import Text
+
+    from attrib.formats.escape import printable
+
     console.print(f"[green]Indexed[/] {s.indexed:,} files ({s.bytes_indexed / 1e6:.1f} MB) in {s.seconds:.1f} s"
                   f" · {s.mb_per_s:.1f} MB/s · {s.postings:,} fingerprints")
     if s.already:

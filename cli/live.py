@@ -21,15 +21,14 @@ from rich.text import Text
 
 from attrib.formats.escape import printable
 from attrib.formats.text import CATEGORY_STYLES, VERDICT_STYLES
-from attrib.generate import Finding, RolledBack, TextAdded
-from attrib.licenses import describe
+from attrib.generate.generator import RolledBack, TextAdded
+from attrib.report import Finding
 
 
 def describe_finding(finding: Finding) -> Text:
     """``L4–12 repo › path L4–12 · Apache-2.0 · permissive · notice``."""
-    m, best = finding.match, finding.match.best
+    m, best, info = finding.match, finding.best, finding.license
     start, end = m.start_line, m.end_line
-    info = describe(best.licenses)
     return Text.assemble(
         (f"L{start}–{end}", "bold"), " ", (printable(best.repo), "bold"), " › ", printable(best.path),
         f" L{best.start_line}–{best.end_line} · ", printable(", ".join(info.ids)) or "no license recorded", " · ",

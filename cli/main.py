@@ -10,34 +10,44 @@ characters escaped: they may quote file names.
 """
 from __future__ import annotations
 
+import importlib
 import os
 import sys
-import traceback
 
 import click
 
 from attrib import __version__
 from attrib.errors import AttribError
 from attrib.formats.escape import printable
-from attrib.store import Credentials
 
-from .context import Context
-from .check_cmd import check_cmd
-from .generate_cmd import generate_cmd
-from .index_cmd import index
-from .notice_cmd import notice_cmd
-from .scan_cmd import scan
-from .serve_cmd import serve_cmd
-from .stats_cmd import stats
+from .context import Context, global_options
 
 EXIT_CODES = (0, 1, 2, 130)
-STORE_HELP = ("Index location: a file path or sqlite:///PATH (embedded store), or "
-              "http(s)://HOST:PORT[/INDEX] (Elasticsearch; ?shards=N&replicas=N apply when it is "
-              "created). Default: $ATTRIB_STORE, else ~/.local/share/attrib/index.db.")
+COMMANDS = {  # name -> module and function; a command's module is imported when it is used
+    "check": ("check_cmd", "check_cmd"),
+    "generate": ("generate_cmd", "generate_cmd"),
+    "index": ("index_cmd", "index"),
+    "notice": ("notice_cmd", "notice_cmd"),
+    "scan": ("scan_cmd", "scan"),
+    "serve": ("serve_cmd", "serve_cmd"),
+    "stats": ("stats_cmd", "stats"),
+}
 
 
 class AttribGroup(click.Group):
-    """A click group that turns every error into one clear line and exit code 2."""
+    """A click group that loads its commands when they are used and turns every error
+    into one clear line and exit code 2."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, name = COMMANDS[cmd_name]
+        command = getattr(importlib.import_module(f".{module}", __package__), name)
+        assert isinstance(command, click.Command)
+        return command
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
@@ -54,6 +64,8 @@ class AttribGroup(click.Group):
         except Exception as e:  # noqa: BLE001 - the last resort: fail closed, never a traceback
             _error(unexpected(e))
             if os.environ.get("ATTRIB_DEBUG"):
+                import traceback
+
                 traceback.print_exception(e)
             sys.exit(2)
 
@@ -82,19 +94,10 @@ def _error(message: str) -> None:
 
 
 @click.group(cls=AttribGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--store", "store_url", envvar="ATTRIB_STORE", metavar="URL", help=STORE_HELP)
-@click.option("--es-user", envvar="ATTRIB_ES_USER", metavar="USER", help="Elasticsearch user [$ATTRIB_ES_USER].")
-@click.option("--es-password", envvar="ATTRIB_ES_PASSWORD", metavar="PASSWORD",
-              help="Elasticsearch password [$ATTRIB_ES_PASSWORD; prefer the variable: flags show in `ps`].")
-@click.option("--es-api-key", envvar="ATTRIB_ES_API_KEY", metavar="KEY",
-              help="Elasticsearch API key, instead of user and password [$ATTRIB_ES_API_KEY].")
-@click.option("--es-ca-cert", envvar="ATTRIB_ES_CA_CERT", metavar="FILE",
-              help="CA certificate to verify an https Elasticsearch [$ATTRIB_ES_CA_CERT].")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bars or summaries, only results and errors.")
+@global_options
 @click.version_option(__version__, prog_name="attrib")
 @click.pass_context
-def cli(ctx: click.Context, store_url: str | None, es_user: str | None, es_password: str | None,
-        es_api_key: str | None, es_ca_cert: str | None, quiet: bool) -> None:
+def cli(ctx: click.Context) -> None:
     """Find where code came from, and under what license.
 
     \b
@@ -114,18 +117,12 @@ def cli(ctx: click.Context, store_url: str | None, es_user: str | None, es_passw
       attrib generate -m examples/tiny-starcoder -p 'import os'   # generate, attributed
       attrib check                            # CI gate on the lines a branch adds
       attrib serve                            # search page and HTTP API
+
+    \b
+    --store, the --es-* options and -q work before or after the command:
+      attrib --store demo.db scan f.py   ==   attrib scan f.py --store demo.db
     """
-    ctx.obj = Context(store_url=store_url, quiet=quiet,
-                      credentials=Credentials(es_user, es_password, es_api_key, es_ca_cert))
-
-
-cli.add_command(index)
-cli.add_command(scan)
-cli.add_command(stats)
-cli.add_command(generate_cmd, name="generate")
-cli.add_command(check_cmd, name="check")
-cli.add_command(notice_cmd, name="notice")
-cli.add_command(serve_cmd, name="serve")
+    ctx.ensure_object(Context)
 
 
 def main() -> None:

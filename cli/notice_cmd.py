@@ -5,12 +5,6 @@ import os
 from pathlib import Path
 
 import click
-from rich.text import Text
-
-from attrib.confine import inside, read_regular
-from attrib.errors import InputError
-from attrib.formats.escape import printable
-from attrib.notices import merge, notices_from_report
 
 from .check_cmd import run_check, selection_options
 from .context import Context
@@ -28,7 +22,8 @@ def notice_cmd(ctx: Context, base: str | None, staged: bool, all_files: bool, re
 
     \b
     Runs the same selection as `attrib check` and, for every copy whose license
-    requires a notice under the policy, adds a section naming the source repository,
+    requires a notice under the policy (the rule `attrib generate --notice` follows
+    too), adds a section naming the source repository,
     file, license and commit link. Existing sections and hand-written text are kept;
     a source already credited is not added twice. Commit the file: `attrib check`
     then passes for those copies.
@@ -43,21 +38,25 @@ def notice_cmd(ctx: Context, base: str | None, staged: bool, all_files: bool, re
       attrib notice                      # credit what this branch copies
       attrib notice --all --file NOTICE.md
     """
+    from rich.text import Text
+
+    from attrib.formats.escape import printable
+    from attrib.notices import notices_from_report, update
+
     check_writable(file_)
-    outcome, report, root = run_check(ctx, repo, base, staged, all_files, policy_path)
-    target = Path(file_) if file_ else _policy_target(root, outcome.policy.notice_files)
+    request, report = run_check(ctx, repo, base, staged, all_files, policy_path)
+    project = request.project
+    target = Path(file_) if file_ else _policy_target(project.root, project.policy.notice_files)
     check_writable(target)
     shown = printable(str(target))
-    wanted = notices_from_report(report, wanted=lambda m: m.get("policy_verdict") == "notice")
+    wanted = notices_from_report(report, project.root)
     console = ctx.err_console()
     if not wanted:
-        console.print(Text(f"No copy in {outcome.selection.description} needs a notice; {shown} left as it was."),
+        console.print(Text(f"No copy in {request.selection.description} needs a notice; {shown} left as it was."),
                       soft_wrap=True)
         return
-    data = read_regular(target, "the notice file")
-    existing = data.decode("utf-8", "replace") if data is not None else ""
-    updated = merge(existing, wanted)
-    if updated == existing:
+    updated = update(target, wanted)
+    if updated is None:
         console.print(Text(f"{shown} already credits all {len(wanted)} source(s)."), soft_wrap=True)
         return
     write_text(target, updated)
@@ -66,6 +65,9 @@ def notice_cmd(ctx: Context, base: str | None, staged: bool, all_files: bool, re
 
 def _policy_target(root: Path, notice_files: tuple[str, ...]) -> Path:
     """The policy's first notice file that exists, else its first: inside the tree."""
+    from attrib.confine import inside
+    from attrib.errors import InputError
+
     if not notice_files:
         raise InputError("the policy's notice_files is empty: name the notice file with --file")
     name = next((n for n in notice_files if os.path.lexists(root / n)), notice_files[0])

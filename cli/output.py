@@ -19,11 +19,20 @@ from __future__ import annotations
 
 import errno
 import os
-import secrets
 import stat
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
 
 from attrib.errors import InputError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from attrib.report import Report
+    from attrib.store import Store
 
 
 def check_writable(*paths: str | Path | None) -> None:
@@ -84,7 +93,7 @@ def _write(path: Path, data: bytes, append: bool) -> None:
 
 def _replace(real: Path, data: bytes, st: os.stat_result | None, append: bool) -> None:
     """Write a regular file by way of a temporary file in its folder and a rename."""
-    temporary = real.with_name(f".attrib-{secrets.token_hex(6)}.tmp")
+    temporary = real.with_name(f".attrib-{os.urandom(6).hex()}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -114,3 +123,31 @@ def _stream(path: Path, data: bytes, append: bool, fifo: bool) -> None:
         os.set_blocking(fd, True)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
+
+
+def emit_report(report: Report, fmt: str, path: str | Path | None, console: Console | None = None, *,
+                show_code: bool = True, open_store: Callable[[], Store] | None = None) -> None:
+    """Write ``report`` in format ``fmt`` to the file ``path``, else to ``console``
+    (text, with colours on a terminal) or standard output (other formats). The SBOM
+    formats read the indexed files' texts (checksums, byte ranges) from the store
+    ``open_store`` opens."""
+    from attrib.formats import SBOM_FORMATS, render
+
+    if fmt == "text" and not path:
+        from attrib.formats.text import render_text
+
+        if console is None:
+            from rich.console import Console
+
+            console = Console(highlight=False)
+        render_text(report, console, show_code=show_code)
+        return
+    if fmt in SBOM_FORMATS and open_store is not None:
+        with open_store() as store:
+            rendered = render(report, fmt, source_text=store.content)
+    else:
+        rendered = render(report, fmt)
+    if path:
+        write_text(path, rendered)
+    else:
+        click.echo(rendered, nl=False)

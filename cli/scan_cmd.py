@@ -1,41 +1,30 @@
 """``attrib scan``: attribute files, directories or standard input."""
 from __future__ import annotations
 
-import io
 import sys
 from pathlib import Path
-from typing import Iterator
 
 import click
-from rich.console import Console
-from rich.text import Text
 
-from attrib.errors import InputError
-from attrib.formats import render_json, render_markdown, render_text
-from attrib.bom import from_report
-from attrib.formats.cyclonedx import render_cyclonedx
-from attrib.formats.escape import printable
-from attrib.formats.spdx import render_spdx
-from attrib.languages import from_path
-from attrib.match import attribute
-from attrib.report import FileResult, build_report
-from indexer.filters import Limits, Skipped, decode
-from indexer.sources.base import RawFile
-from indexer.sources.local import Entry, read_confined, regular_file_problem, walk_directory
+from attrib.formats import FORMATS
 
-from .context import Context
-from .output import check_writable, write_text
+from .context import Context, Status, policy_option, store_options
+from .output import check_writable, emit_report
+
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...|-")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "spdx", "cyclonedx"]), default="text",
-              show_default=True,
-              help="text for people; json is report schema v1 for tools; markdown for a pull request; "
-                   "spdx (SPDX 2.3 JSON) and cyclonedx (CycloneDX 1.6 JSON) for SBOM tools.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
+              show_default=True, help="text for people; json is report schema v1 for tools; markdown for a pull "
+                                      "request; sarif (SARIF 2.1.0) lists what the policy objects to; spdx (SPDX "
+                                      "2.3 JSON) and cyclonedx (CycloneDX 1.6 JSON) for SBOM tools.")
 @click.option("--lang", metavar="LANG", help="Language of standard input or of files with no known extension.")
+@policy_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to this file.")
+@store_options
 @click.pass_obj
-def scan(ctx: Context, paths: tuple[str, ...], fmt: str, lang: str | None, output: str | None) -> None:
+def scan(ctx: Context, paths: tuple[str, ...], fmt: str, lang: str | None, policy_path: str | None,
+         output: str | None) -> None:
     """Find where code came from.
 
     \b
@@ -45,95 +34,41 @@ def scan(ctx: Context, paths: tuple[str, ...], fmt: str, lang: str | None, outpu
     what it asks.
 
     \b
+    Each copy gets the verdict `attrib check` would give it: the policy of the project
+    you are in (.attrib.toml, or [tool.attrib] in pyproject.toml, at the top of the git
+    repository holding the current directory, else in it; --policy names another),
+    and a source its notice files credit passes.
+
+    \b
     Examples:
       attrib scan examples/snippet.py
       attrib scan src/ tests/ --format json > report.json
-      attrib scan src/ --format spdx -o attrib.spdx.json    # or cyclonedx, for SBOM tools
+      attrib scan src/ --format spdx -o attrib.spdx.json   # an SBOM of the copies
       pbpaste | attrib scan - --lang Python
 
     Exit code 0 when the scan ran (whatever it found), 2 when an input could not be
     read or the index could not be used.
     """
+    from rich.text import Text
+
+    from attrib.formats.escape import printable
+    from attrib.project import find_project
+    from attrib.scan import scan as scan_paths
+
     console = ctx.err_console()
     check_writable(output)
-    inputs = list(_inputs(paths, lang))
-    errors = 0
-    results: list[FileResult] = []
-    texts: dict[str, str] = {}
-    skipped: dict[str, int] = {}
-    with ctx.open_store() as store:
-        stats = store.stats()
-        with console.status("attributing…") as status:
-            for n, (name, raw, explicit) in enumerate(inputs, 1):
-                status.update(f"attributing {name} ({n}/{len(inputs)})")
-                item = raw if isinstance(raw, Skipped) else decode(raw, Limits())
-                if isinstance(item, Skipped):
-                    if explicit:
-                        errors += 1
-                        results.append(FileResult(name, [], 0, error=f"{item.reason}: {item.detail}"))
-                        console.print(Text.assemble(("error", "red"), printable(
-                            f": {name}: cannot scan, {item.reason} ({item.detail})")), soft_wrap=True)
-                    else:
-                        skipped[item.reason] = skipped.get(item.reason, 0) + 1
-                    continue
-                matches = attribute(item.content, store, lang=item.lang, path=name)
-                results.append(FileResult(name, matches, item.content.count("\n") + 1))
-                texts[name] = item.content
-        report = build_report(results, {"name": stats.name, "files": stats.files, "params": stats.params})
-        if fmt in ("spdx", "cyclonedx"):
-            sbom = from_report(report, file_text=texts.get, source_text=store.content)
-    if fmt in ("json", "markdown", "spdx", "cyclonedx"):
-        rendered = {"json": lambda: render_json(report), "markdown": lambda: render_markdown(report),
-                    "spdx": lambda: render_spdx(sbom), "cyclonedx": lambda: render_cyclonedx(sbom)}[fmt]()
-        rendered = rendered if rendered.endswith("\n") else rendered + "\n"
-        if output:
-            write_text(output, rendered)
-        else:
-            click.echo(rendered, nl=False)
-    else:
-        if output:
-            buffer = io.StringIO()
-            render_text(report, Console(file=buffer, force_terminal=False, width=200), query_texts=texts)
-            write_text(output, buffer.getvalue())
-        else:
-            render_text(report, Console(highlight=False), query_texts=texts)
-    if skipped:
-        console.print("skipped: " + ", ".join(f"{n} {why}" for why, n in skipped.items()))
-    if not inputs:
-        raise InputError("no source files found in " + ", ".join(paths))
-    if errors:
+    project = find_project(Path.cwd(), policy_path)
+    with ctx.open_store() as store, Status(console, "attributing…") as status:
+        def progress(name: str, n: int, total: int) -> None:
+            status.update(Text(printable(f"attributing {name} ({n}/{total})")))
+
+        report = scan_paths(paths, store, project.policy, notices=project.notices, lang=lang, progress=progress)
+    for entry in report.files:
+        if entry.error:
+            console.print(Text.assemble(("error", "red"), printable(f": {entry.path}: cannot scan, {entry.error}")),
+                          soft_wrap=True)
+    emit_report(report, fmt, output, open_store=ctx.open_store)
+    if report.skipped:
+        console.print(Text("skipped: " + ", ".join(f"{n} {why}" for why, n in report.skipped.items())))
+    if report.summary.errors:
         sys.exit(2)
-
-
-def _inputs(paths: tuple[str, ...], lang: str | None) -> Iterator[tuple[str, RawFile | Skipped, bool]]:
-    """(display name, raw file or why it is skipped, named explicitly?) for every input.
-
-    A directory is read like ``attrib index`` reads one: links are not followed and
-    only regular files are opened (:func:`read_confined`); a path named explicitly may
-    be a link, but must be a regular file or a directory."""
-    limit = Limits().max_file_bytes
-    for p in paths:
-        if p == "-":
-            data = sys.stdin.buffer.read(limit + 1)
-            yield "<stdin>", RawFile(data, repo="", path="<stdin>", lang=lang), True
-            continue
-        path = Path(p)
-        if not path.exists():
-            raise InputError(f"no such file or directory: {p}")
-        problem = regular_file_problem(path)
-        if problem:
-            raise InputError(f"cannot scan {p}: {problem}")
-        if path.is_dir():
-            for entry in walk_directory(path):
-                guessed = from_path(entry.path)
-                if guessed is None and lang is None:
-                    continue  # not source code
-                name = str(entry.disk)
-                data = read_confined(entry, path, limit)
-                yield name, (data if isinstance(data, Skipped) else
-                             RawFile(data, repo="", path=name, lang=guessed or lang)), False
-        else:
-            real = path.resolve()
-            data = read_confined(Entry(str(path), real), real.parent, limit)
-            yield str(path), (data if isinstance(data, Skipped) else
-                              RawFile(data, repo="", path=str(path), lang=from_path(path.name) or lang)), True

@@ -1,19 +1,17 @@
 """``attrib serve``: the search web page and HTTP API over an index."""
 from __future__ import annotations
 
-import errno
-import socket
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.markup import escape
 
-from attrib.formats.escape import printable
-from attrib.errors import AttribError, ReadOnlyStore
+from attrib.errors import AttribError, MissingExtra, ReadOnlyStore
 
-from .context import Context
+from .context import Context, Status, policy_option, store_options
 
-WEB_HINT = ("attrib serve needs FastAPI and uvicorn, which are not installed. Install the web extra: "
-            "pip install 'attrib[web]' (from a checkout: pip install -e '.[web]')")
+if TYPE_CHECKING:
+    import socket
 
 
 @click.command()
@@ -28,9 +26,11 @@ WEB_HINT = ("attrib serve needs FastAPI and uvicorn, which are not installed. In
               help="Largest request body; larger ones get 413.")
 @click.option("--timeout", type=click.FloatRange(0.1), default=10.0, show_default=True,
               help="Seconds a query may take before it gets 503.")
+@policy_option
+@store_options
 @click.pass_obj
 def serve_cmd(ctx: Context, host: str, port: int, api_key: str | None, cors_origins: tuple[str, ...],
-              max_bytes: int, timeout: float) -> None:
+              max_bytes: int, timeout: float, policy_path: str | None) -> None:
     """Serve the search page and the HTTP API.
 
     \b
@@ -40,6 +40,8 @@ def serve_cmd(ctx: Context, host: str, port: int, api_key: str | None, cors_orig
     searches the indexed code (full text, language and license filters), a third
     shows what the index holds. The API it uses is documented at /docs:
     POST /api/attribute, GET /api/search, /api/source, /api/stats, /healthz.
+    Verdicts are those `attrib scan` gives in the directory the server starts in
+    (the project's policy and notice files; --policy names another policy).
 
     \b
     Examples:
@@ -51,22 +53,27 @@ def serve_cmd(ctx: Context, host: str, port: int, api_key: str | None, cors_orig
 
         from attrib.web.app import Settings, create_app
     except ImportError:
-        raise AttribError(WEB_HINT) from None
+        raise MissingExtra("web", "attrib serve (FastAPI and uvicorn)") from None
+    from attrib.project import find_project
+    from attrib.store import indexed_stats
+
+    project = find_project(Path.cwd(), policy_path)
     console = ctx.err_console()
     sock = listen(host, port)  # a busy port fails before the index is touched
     try:  # the embedded store keeps its word index current, where it may write
         store, mode = ctx.open_store(mode="write"), "write"
     except ReadOnlyStore:
         store, mode = ctx.open_store(mode="read"), "read"
-    with store, console.status("preparing full-text search…"):
-        stats = store.stats()
-        if not stats.files:
-            raise AttribError(f"the index at {ctx.url} is empty: add code with `attrib --store {ctx.url} index "
-                              "SOURCE` first")
+    with store, Status(console, "preparing full-text search…"):
+        stats = indexed_stats(store)
         if mode == "write":
             store.full_text(["attrib"], limit=1)  # builds the embedded store's word index once
     settings = Settings(api_key=api_key, cors_origins=list(cors_origins), max_bytes=max_bytes, timeout=timeout)
-    app = create_app(lambda: ctx.open_store(mode=mode), settings)
+    app = create_app(lambda: ctx.open_store(mode=mode), settings, project.judge)
+    from rich.markup import escape
+
+    from attrib.formats.escape import printable
+
     console.print(f"attrib serving {escape(printable(stats.name))} ({stats.files:,} files) at "
                   f"http://{escape(printable(host))}:{sock.getsockname()[1]}/"
                   + (" (API key required)" if api_key else "")
@@ -78,6 +85,9 @@ def serve_cmd(ctx: Context, host: str, port: int, api_key: str | None, cors_orig
 
 def listen(host: str, port: int) -> socket.socket:
     """A socket bound to ``host:port``, or one clear error (a busy port, an unknown host)."""
+    import errno
+    import socket
+
     where = f"{host}:{port}"
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,

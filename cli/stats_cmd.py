@@ -5,18 +5,13 @@ import json
 from dataclasses import asdict
 
 import click
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
-from attrib.formats.escape import printable
-from attrib.licenses import category
-
-from .context import Context
+from .context import Context, store_options
 
 
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@store_options
 @click.pass_obj
 def stats(ctx: Context, fmt: str) -> None:
     """Show what the index holds: files, repositories, languages, licenses, parameters.
@@ -26,6 +21,13 @@ def stats(ctx: Context, fmt: str) -> None:
       attrib stats
       attrib --store stack.db stats --format json | jq .files
     """
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from attrib.formats.escape import printable
+    from attrib.licenses import category
+
     with ctx.open_store() as store:
         s = store.stats()
     if fmt == "json":

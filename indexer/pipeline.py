@@ -43,8 +43,7 @@ from attrib.evidence import file_evidence
 from attrib.records import Provenance, SourceFile
 from attrib.store import IndexEntry, Store
 
-from .filters import Limits, Skipped, decode
-from .sources.base import RawFile
+from attrib.files import Limits, RawFile, Skipped, decode
 
 Postings = tuple[np.ndarray, np.ndarray]
 """One file's band keys and the start line of the window each key came from."""

@@ -44,10 +44,9 @@ LICENSE_FILE = re.compile(r"^(LICEN[CS]E|COPYING|NOTICE)(\.\w+)?$", re.I)
 def license_texts(pkg: corpus.Package) -> list[tuple[str, str]]:
     """(path, text) of the license and notice files at the top of the package's sdist."""
     out = []
-    for path, data in corpus._members(corpus.download(pkg)):
-        parts = path.split("/")
-        if len(parts) == 2 and LICENSE_FILE.match(parts[1]):
-            out.append((parts[1], data.decode("utf-8", errors="replace").strip()))
+    for path, data in corpus.members(pkg):
+        if "/" not in path and LICENSE_FILE.match(path):
+            out.append((path, data.decode("utf-8", errors="replace").strip()))
     return sorted(out)
 
 

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
 from attrib.store import open_store
-from indexer import pipeline
+from attrib.indexer import pipeline
 from realcode import click_files, raw
 
 
@@ -37,18 +38,17 @@ def es_store_url(es_node):
 
 
 @pytest.fixture(scope="session")
-def sample_index(tmp_path_factory) -> "Path":
+def sample_index(tmp_path_factory) -> Path:
     """The bundled Stack sample indexed by the real ``attrib index`` (SQLite), once per
     session. Tests only read it."""
     import subprocess
     import sys
-    from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
     path = tmp_path_factory.mktemp("sample-index") / "sample.db"
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATTRIB_")}
     env["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("xdg"))
-    done = subprocess.run([sys.executable, "-m", "cli.main", "--store", str(path), "index",
+    done = subprocess.run([sys.executable, "-m", "attrib", "--store", str(path), "index",
                            str(root / "examples" / "stack-sample")], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     return path

@@ -177,7 +177,7 @@ def invoke(args: list, *, input: bytes | str | None = None, seconds: int = 60, c
     """``attrib ARGS`` in this process (click's runner), failing after ``seconds``."""
     from click.testing import CliRunner
 
-    from cli.main import cli
+    from attrib.cli.main import cli
 
     def alarm(signum, frame):
         raise Timeout(f"attrib {' '.join(map(str, args))} ran over {seconds} s")
@@ -202,7 +202,7 @@ def invoke(args: list, *, input: bytes | str | None = None, seconds: int = 60, c
 def run_cli(args: list, *, env: dict, timeout: float = 60, input: str | None = None,
             cwd: Path | None = None) -> subprocess.CompletedProcess:
     """The real ``attrib`` in a subprocess (for hangs, signals, native crashes)."""
-    return subprocess.run([sys.executable, "-m", "cli.main", *map(str, args)], env=env, input=input,
+    return subprocess.run([sys.executable, "-m", "attrib", *map(str, args)], env=env, input=input,
                           capture_output=True, text=True, timeout=timeout, cwd=cwd or ROOT)
 
 

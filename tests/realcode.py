@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from indexer.sources.base import RawFile
+from attrib.files import RawFile
 
 CLICK_DIR = Path(click.__file__).parent
 

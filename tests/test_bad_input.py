@@ -56,7 +56,7 @@ BAD_OPTIONS = {
 def attrib(*args, env: dict, store: Path | str | None = None, input: str | None = None,
            timeout: float = 300) -> subprocess.CompletedProcess:
     """Run the real ``attrib`` CLI in a subprocess."""
-    cmd = [sys.executable, "-m", "cli.main"]
+    cmd = [sys.executable, "-m", "attrib"]
     if store is not None:
         cmd += ["--store", str(store)]
     return subprocess.run(cmd + [str(a) for a in args], env=env, input=input,

@@ -64,8 +64,8 @@ class World:
 def build_world(root: Path) -> World:
     """Stores, inputs, a git repository and secrets outside everything, made once."""
     from attrib.store import open_store
-    from indexer import pipeline
-    from indexer.sources import open_source
+    from attrib.indexer import pipeline
+    from attrib.indexer.sources import open_source
 
     (root / "stores").mkdir(parents=True)
     good = root / "stores" / "good.db"

@@ -22,11 +22,11 @@ from hypothesis import strategies as st
 
 from attrib.errors import InputError
 from edges import ROOT, SAMPLE, SNIPPET, assert_clean, invoke, run_cli, store_files
-from indexer.filters import git_blob_sha
-from indexer.sources import open_source
-from indexer.sources import stack as stack_source
-from indexer.sources.base import Skipped
-from indexer.sources.jsonrows import MAX_DEPTH, row_depth
+from attrib.files import git_blob_sha
+from attrib.indexer.sources import open_source
+from attrib.indexer.sources import stack as stack_source
+from attrib.files import Skipped
+from attrib.indexer.sources.jsonrows import MAX_DEPTH, row_depth
 
 GOOD = {"content": "def double(x):\n    y = x * 2\n    return y\n", "max_stars_repo_name": "me/good",
         "max_stars_repo_path": "good.py", "lang": "Python"}
@@ -110,7 +110,7 @@ def test_a_huge_compressed_line_is_read_as_a_stream(tmp_path, env):
     measure = ("import json, resource, subprocess, sys; done = subprocess.run(sys.argv[1:], capture_output=True, "
                "text=True); print(json.dumps([done.returncode, done.stderr, "
                "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))")
-    out = subprocess.run([sys.executable, "-c", measure, sys.executable, "-m", "cli.main", "--store",
+    out = subprocess.run([sys.executable, "-c", measure, sys.executable, "-m", "attrib", "--store",
                           str(tmp_path / "i.db"), "index", str(file)], env=env, cwd=ROOT, capture_output=True,
                          text=True, timeout=300)
     code, stderr, peak_kb = json.loads(out.stdout)

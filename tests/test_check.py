@@ -187,7 +187,7 @@ def test_staged_sees_only_staged_changes(repo, store, env):
     git(repo, "add", "src/detect.py")
     assert check(repo, store, env, "--staged").returncode == 1
     # The pre-commit hook's entry point runs the same check.
-    hook = subprocess.run([sys.executable, "-c", "from cli.main import precommit; precommit()",
+    hook = subprocess.run([sys.executable, "-c", "from attrib.cli.main import precommit; precommit()",
                            "--store", str(store)], cwd=repo, env=env, capture_output=True, text=True)
     assert hook.returncode == 1 and "1 denied" in said(hook)
 
@@ -273,6 +273,18 @@ def test_not_a_repository_and_unreachable_store_exit_2(tmp_path, repo, env):
     assert done.returncode == 2 and "no index" in done.stderr
 
 
+def test_an_empty_index_fails_closed(tmp_path, repo, env):
+    """An index with nothing in it would pass every change: the check cannot run."""
+    from attrib.store import open_store
+
+    open_store(str(tmp_path / "empty.db"), mode="create").close()
+    write_module(repo, "copied", copy_of(LGPL)[0])
+    commit(repo, "copy")
+    for args in (("--all",), ("--base", "HEAD~1"), ("--staged",)):
+        done = attrib("check", "-C", repo, *args, store=tmp_path / "empty.db", env=env)
+        assert done.returncode == 2 and "is empty" in done.stderr and "passed" not in done.stderr, args
+
+
 # --------------------------------------------------------------------------- the GitHub Action
 
 
@@ -295,6 +307,26 @@ def _evaluate(condition: str, values: dict[str, str]) -> bool:
 # The fake `attrib` ends the way a real process can: an exit code, or killed by a signal.
 ENDINGS = {"0": "exit 0", "1": "exit 1", "2": "exit 2", "3": "exit 3", "124": "exit 124",
            "137": "kill -KILL $$", "139": "kill -SEGV $$", "143": "kill -TERM $$"}
+
+
+@pytest.mark.parametrize("version, installed", [("", "/actions/attrib[elastic]"),
+                                                ("attrib==0.1.0", "attrib==0.1.0")])
+def test_the_action_installs_what_check_needs(version, installed, tmp_path):
+    """By default the action installs its own source with the elastic extra (the core
+    checks against SQLite; an index in Elasticsearch needs the client); `version`
+    replaces that requirement."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "python"
+    fake.write_text(f"#!/bin/bash\necho \"$@\" > {tmp_path}/args\n")
+    fake.chmod(0o755)
+    step = _action_step("name", "Install attrib")
+    script = tmp_path / "step.sh"
+    script.write_text(step["run"])
+    env = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "INPUT_VERSION": version, "ACTION_SOURCE": "/actions/attrib"}
+    assert set(step["env"]) == {"INPUT_VERSION", "ACTION_SOURCE"}
+    subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], env=env, check=True)
+    assert (tmp_path / "args").read_text().split()[-1] == installed
 
 
 @pytest.mark.parametrize("code", list(ENDINGS))

@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 
 from attrib.check.git import select
 from attrib.formats.escape import printable
-from cli.main import cli
+from attrib.cli.main import cli
 from test_check import LGPL, copy_of
 from test_cli import attrib, git, unrelated
 
@@ -139,7 +139,7 @@ def test_an_odd_name_is_checked_in_every_mode(case, content, tmp_path, store):
 
 
 def test_every_odd_name_through_the_real_console_script(tmp_path, store, env):
-    """All the names in one repository, checked by ``python -m cli.main`` in text and
+    """All the names in one repository, checked by ``python -m attrib`` in text and
     JSON: every copy is reported, under its exact name, and the terminal output holds
     no raw control character."""
     repo = make_repo(tmp_path / "repo", b"first.py", copied())

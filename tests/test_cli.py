@@ -1,6 +1,6 @@
 """End-to-end tests of the ``attrib`` command line.
 
-Every test runs the real console script (``python -m cli.main``) in a subprocess, on
+Every test runs the real console script (``python -m attrib``) in a subprocess, on
 real code: the bundled Stack sample (six, idna, itsdangerous, requests, chardet),
 click's installed source, and git repositories made in a temporary directory. The
 user's own store is never touched: ``ATTRIB_STORE`` is removed from the environment and
@@ -68,7 +68,7 @@ DIR_COPIES = [
 def attrib(*args, env: dict, store: Path | None = None, input: str | None = None,
            cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     """Run the real ``attrib`` CLI in a subprocess."""
-    cmd = [sys.executable, "-m", "cli.main"]
+    cmd = [sys.executable, "-m", "attrib"]
     if store is not None:
         cmd += ["--store", str(store)]
     return subprocess.run(cmd + [str(a) for a in args], env=env, input=input, cwd=cwd,
@@ -76,7 +76,7 @@ def attrib(*args, env: dict, store: Path | None = None, input: str | None = None
 
 
 def attrib_popen(*args, env: dict, store: Path) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "cli.main", "--store", str(store), *map(str, args)]
+    cmd = [sys.executable, "-m", "attrib", "--store", str(store), *map(str, args)]
     return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -149,7 +149,8 @@ def unrelated(tag: str, n: int = 10) -> list[str]:
            f'    """Count {tag} widgets against sprockets."""',
            "    ledger = {}"]
     for i in range(n - 4):
-        out.append(f"    ledger['{tag}_{i}'] = widgets.get('{tag}{i * 7 % 11}', {i * 13 + 5}) - len(sprockets) // {i + 2}")
+        out.append(f"    ledger['{tag}_{i}'] = widgets.get('{tag}{i * 7 % 11}', {i * 13 + 5})"
+                   f" - len(sprockets) // {i + 2}")
     out.append(f"    return sorted(ledger.items(), key=lambda kv: (kv[1], '{tag}'))")
     return out
 
@@ -536,7 +537,7 @@ def test_interrupted_index_resumes_to_the_same_index(sample_store, click_repo, e
 
 
 def _commands() -> list[str]:
-    from cli.main import cli
+    from attrib.cli.main import cli
     return sorted(cli.commands)
 
 

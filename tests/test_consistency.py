@@ -14,10 +14,10 @@ import sqlite3
 import httpx
 import pytest
 
-from attrib.match import attribute
-from attrib.report import FileResult, build_report
+from attrib.formats.json import report_dict
+from attrib.indexer import pipeline
+from attrib.scan import scan_text
 from attrib.store import Credentials, open_store
-from indexer import pipeline
 from realcode import click_files, raw
 from test_web import Server
 
@@ -26,9 +26,7 @@ ROUNDS = 9  # two merges of four segments, and one segment left over
 
 def matches_json(text: str, store) -> list[dict]:
     """The report's matches for ``text`` (schema v1), as the API and scan give them."""
-    found = attribute(text, store, lang="Python", path="q.py")
-    return build_report([FileResult("q.py", found, text.count("\n") + 1)], {"name": "x", "files": 0,
-                                                                            "params": {}})["files"][0]["matches"]
+    return report_dict(scan_text(text, store, lang="Python", path="q.py"))["files"][0]["matches"]
 
 
 def query(path) -> str:

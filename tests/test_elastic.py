@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def attrib(*args, env: dict, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cli.main", *map(str, args)], env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "attrib", *map(str, args)], env=env, capture_output=True,
                           text=True, timeout=timeout, cwd=ROOT)
 
 
@@ -59,7 +59,7 @@ def stores(es_node, env, tmp_path_factory):
     """The sample indexed by the CLI into both stores: (sqlite path, Elasticsearch URL)."""
     sqlite = tmp_path_factory.mktemp("parity") / "sample.db"
     elastic = es_node.store_url()
-    runs = [subprocess.Popen([sys.executable, "-m", "cli.main", "--store", str(s), "index", SAMPLE], env=env,
+    runs = [subprocess.Popen([sys.executable, "-m", "attrib", "--store", str(s), "index", SAMPLE], env=env,
                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for s in (sqlite, elastic)]
     for run in runs:
@@ -73,7 +73,7 @@ def stores(es_node, env, tmp_path_factory):
 def queries(tmp_path_factory) -> Path:
     """Query files: 40-line spans of every 4th sample file, and the README's snippet."""
     folder = tmp_path_factory.mktemp("queries")
-    for n, ((repo, path), row) in enumerate(sorted(sample_rows().items())[::4]):
+    for n, ((_repo, path), row) in enumerate(sorted(sample_rows().items())[::4]):
         lines = row["content"].splitlines()
         start = len(lines) // 3
         (folder / f"q{n:02d}_{Path(path).name}").write_text("\n".join(lines[start:start + 40]) + "\n")
@@ -118,7 +118,7 @@ def test_two_sharded_indexers_at_once_fill_one_index(stores, es_node, env):
     create it): together they give exactly the single run's index and scans."""
     url = es_node.store_url()
     try:
-        runs = [subprocess.Popen([sys.executable, "-m", "cli.main", "--store", url, "index", SAMPLE, "--shard", shard],
+        runs = [subprocess.Popen([sys.executable, "-m", "attrib", "--store", url, "index", SAMPLE, "--shard", shard],
                                  env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                 for shard in ("0/2", "1/2")]
         indexed = []

@@ -39,7 +39,7 @@ def reference(env, tmp_path_factory) -> tuple[dict, int]:
 
 
 def run(env: dict, *args, check: bool = True) -> subprocess.CompletedProcess:
-    done = subprocess.run([sys.executable, "-m", "cli.main", *map(str, args)], env=env, cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "attrib", *map(str, args)], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
     assert "Traceback" not in done.stderr, done.stderr
     if check:
@@ -81,7 +81,7 @@ def test_429_storm_backs_off_and_loses_nothing(node, env, reference):
 def test_node_killed_mid_index_then_rerun_gives_the_exact_index(node, env, reference):
     login = {**env, **node.node.env(), "ATTRIB_ES_RETRY_SECONDS": "3"}
     url = node.node.store_url("killed")
-    indexer = subprocess.Popen([sys.executable, "-m", "cli.main", "--store", url, "index", SAMPLE], env=login,
+    indexer = subprocess.Popen([sys.executable, "-m", "attrib", "--store", url, "index", SAMPLE], env=login,
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while True:  # kill the node once the first postings are being written

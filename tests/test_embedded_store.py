@@ -146,7 +146,7 @@ def test_an_index_in_the_old_format_is_refused_with_one_clear_line(tmp_path):
     before = old.read_bytes()
     with pytest.raises(StoreError, match="older format"):
         open_store(str(old))
-    done = subprocess.run([sys.executable, "-m", "cli.main", "--store", str(old), "scan",
+    done = subprocess.run([sys.executable, "-m", "attrib", "--store", str(old), "scan",
                            str(ROOT / "examples" / "snippet.py")], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     (line,) = done.stderr.strip().splitlines()
@@ -176,7 +176,7 @@ def test_two_writers_at_once_store_everything_once(tmp_path):
     sources = [[str(sample)], [str(click_dir), "--repo", "pallets/click", "--license", "BSD-3-Clause"]]
 
     def index(store: Path, args: list[str]) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "cli.main", "--store", str(store), "index", *args,
+        return subprocess.Popen([sys.executable, "-m", "attrib", "--store", str(store), "index", *args,
                                  "--workers", "1"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True)
 

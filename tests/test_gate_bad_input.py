@@ -38,7 +38,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli.main import cli
+from attrib.cli.main import cli
 from test_check import APACHE, LGPL, copy_of
 from test_cli import attrib, git, ok, unrelated
 
@@ -696,7 +696,7 @@ def run_process(lay: Layout, args: list[str], store: str, env: dict, limits) -> 
             resource.setrlimit(which, (value, value))
 
     try:
-        done = subprocess.run([sys.executable, "-m", "cli.main", "--store", store, *args], env=env,
+        done = subprocess.run([sys.executable, "-m", "attrib", "--store", store, *args], env=env,
                               capture_output=True, text=True, timeout=TIMEOUT, preexec_fn=child, cwd=lay.case)
     except subprocess.TimeoutExpired:
         pytest.fail(f"hang: no exit within {TIMEOUT} s")
@@ -759,7 +759,7 @@ def _repo_copy(templates: dict[str, Path], where: Path, name: str = "lgpl") -> P
 
 
 def _console(*args: str, index: Path, env: dict, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cli.main", "--store", str(index), *args],
+    return subprocess.run([sys.executable, "-m", "attrib", "--store", str(index), *args],
                           env={**env, "PYTHONPATH": str(ROOT)}, timeout=TIMEOUT, **kw)
 
 

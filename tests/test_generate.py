@@ -24,7 +24,8 @@ pytest.importorskip("torch", reason="the model extra is not installed: pip insta
 from attrib.generate import Prompt, Sampling, generate, generation_report, load  # noqa: E402
 from attrib.generate.decode import Bans, TokenText  # noqa: E402
 from attrib.generate.model import ModelError  # noqa: E402
-from attrib.generate.watch import Finding  # noqa: E402
+from attrib.formats.json import report_dict  # noqa: E402
+from attrib.report import Finding, IndexInfo  # noqa: E402
 from attrib.licenses import describe  # noqa: E402
 from attrib.match import attribute  # noqa: E402
 from attrib.store import open_store  # noqa: E402
@@ -113,7 +114,7 @@ def test_completion_reports_the_memorised_file_for_its_generated_lines(lm, store
     # Streaming: the copy was announced while the model was still writing (the watcher
     # first warms up while the tiny model races ahead, so "early" is loose on a busy CI).
     assert seen_at and seen_at[0] < len(tokens) / 2
-    report = generation_report(gen, {"name": "sample", "files": 113, "params": {}}, path="structures.py")
+    report = report_dict(generation_report(gen, IndexInfo("sample", 113), path="structures.py"))
     validate(report)
     entry = report["files"][0]
     assert entry["generated"] == {"start_line": 4, "end_line": n}
@@ -293,7 +294,7 @@ def test_cli_empty_store_exits_2(work, env):
 
 def test_cli_without_torch_explains_the_install(env, store_path):
     # torch is installed here; hide it the way a missing package fails (ImportError).
-    code = "import sys; sys.modules['torch'] = None; from cli.main import main; sys.argv[0] = 'attrib'; main()"
+    code = "import sys; sys.modules['torch'] = None; from attrib.cli.main import main; sys.argv[0] = 'attrib'; main()"
     done = subprocess.run([sys.executable, "-c", code, "--store", str(store_path), "generate", "-p", "x"],
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
@@ -311,7 +312,7 @@ def test_cli_on_elasticsearch_gives_the_same_report(es_node, work, env, lm, stor
         es_node.delete_index(url)
     elastic = json.loads(done.stdout)
     gen = generate(lm, Prompt(text=head(CHARDET)), store, sampling=Sampling(max_new_tokens=ALL), lang="Python")
-    local = generation_report(gen, {"name": "sample", "files": 113, "params": {}})
+    local = report_dict(generation_report(gen, IndexInfo("sample", 113)))
     assert elastic["files"][0]["matches"] == local["files"][0]["matches"]
     assert elastic["files"][0]["verdict"] == "fail"
     assert elastic["generation"]["completion"] == gen.completion

@@ -115,3 +115,22 @@ class TestDescribe:
     def test_frozen(self):
         with pytest.raises(AttributeError):
             describe(["MIT"]).category = "copyleft"  # type: ignore[misc]
+
+
+def test_single_ids_are_read_as_the_expression_parser_reads_them():
+    """normalize() and category() look single ids up in the index instead of building
+    license-expression's parser: for every id and alias, in any case, the answer is the
+    parser's."""
+    from license_expression import get_license_index
+
+    from attrib import licenses
+
+    parser = licenses._licensing()
+    for entry in get_license_index():
+        for key in [entry.get("spdx_license_key"), *(entry.get("other_spdx_license_keys") or ())]:
+            if not key:
+                continue
+            for spelling in (key, key.lower(), key.upper()):
+                parsed = parser.parse(spelling, validate=False)
+                assert licenses._normalize_one(spelling) == str(parsed), spelling
+                assert licenses.category(spelling) == licenses._category_of(parsed), spelling

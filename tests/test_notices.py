@@ -1,9 +1,13 @@
 """Notice files: what permissive licenses ask for, written and merged without duplicates."""
 from __future__ import annotations
 
+from dataclasses import replace
+
+from attrib.judge import Judge
 from attrib.notices import credited, merge, notices_from_report, render
+from attrib.policy import Policy
 from attrib.records import Match, SourceSpan
-from attrib.report import FileResult, build_report
+from attrib.report import IndexInfo, Report
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
@@ -13,11 +17,11 @@ def span(repo: str, path: str, licenses: tuple[str, ...]) -> SourceSpan:
                       stars=1, lang="Python", sha="a" * 40, similarity=1.0, kind="exact")
 
 
-def report(*matches: Match) -> dict:
-    return build_report([FileResult("app.py", list(matches), 50)], {"name": "t", "files": 3, "params": {}})
+def report(*matches: Match, judge: Judge = Judge()) -> Report:
+    return judge.report([judge.file("app.py", "x\n" * 49, matches)], IndexInfo("t", 3))
 
 
-def test_only_licenses_that_ask_for_a_notice_are_listed():
+def test_only_sources_the_policy_requires_a_notice_for_are_listed():
     r = report(Match(1, 16, (span("psf/requests", "a.py", ("Apache-2.0",)),)),
                Match(20, 30, (span("gnu/x", "b.c", ("GPL-3.0-or-later",)),)),
                Match(31, 40, (span("pd/y", "c.py", ("CC0-1.0",)),)),
@@ -48,10 +52,9 @@ def test_merge_keeps_what_is_there_and_adds_only_the_missing():
 
 
 def test_a_notice_for_an_mit_source_carries_its_copyright_line_and_the_mit_license_text():
-    source = span("kennethreitz/records", "records.py", ("MIT",))
-    r = report(Match(1, 16, (source,)))
-    r["files"][0]["matches"][0]["source"]["copyrights"] = ["Copyright (c) 2016 Kenneth Reitz"]
-    [n] = notices_from_report(r)
+    source = replace(span("kennethreitz/records", "records.py", ("MIT",)),
+                     copyrights=("Copyright (c) 2016 Kenneth Reitz",))
+    [n] = notices_from_report(report(Match(1, 16, (source,))))
     text = render([n])
     assert "- Copyright: Copyright (c) 2016 Kenneth Reitz" in text
     assert f"- Commit: https://github.com/kennethreitz/records/commit/{COMMIT}" in text
@@ -70,3 +73,17 @@ def test_used_in_never_shows_an_absolute_path(tmp_path):
     assert use_path(str(tmp_path / "src" / "app.py"), tmp_path) == "src/app.py"
     assert use_path("/elsewhere/app.py", tmp_path) == "app.py"
     assert use_path("src/app.py", tmp_path) == "src/app.py"
+
+
+def test_the_policy_decides_what_needs_a_notice():
+    # One rule for `attrib notice` and `attrib generate --notice`: the policy's
+    # require-notice, not the license's own obligation.
+    matches = (Match(1, 16, (span("psf/requests", "a.py", ("Apache-2.0",)),)),
+               Match(20, 30, (span("gnu/x", "b.c", ("GPL-3.0-or-later",)),)))
+    lenient = Policy(verdicts={"permissive": "pass", "copyleft": "notice"})
+    [n] = notices_from_report(report(*matches, judge=Judge(lenient)))
+    assert n.repo == "gnu/x"
+    # a source already credited still needs its notice (it stays in the file)
+    credited_text = "## psf/requests — a.py\n".lower()
+    [n] = notices_from_report(report(*matches, judge=Judge(notices=credited_text)))
+    assert n.repo == "psf/requests"

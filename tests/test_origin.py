@@ -22,7 +22,7 @@ def _repo(root: Path, name: str, path: str) -> Path:
 
 
 def _attrib(*args: str, store: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cli.main", "--store", str(store), "--quiet", *args],
+    return subprocess.run([sys.executable, "-m", "attrib", "--store", str(store), "--quiet", *args],
                           capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1], check=False)
 
 

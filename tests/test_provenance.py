@@ -19,7 +19,7 @@ VENDORED = "# SPDX-License-Identifier: GPL-2.0-only\n# Copyright (C) 2019 Jane H
 
 
 def attrib(*args: str, store: Path, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cli.main", "--store", str(store), "--quiet", *args],
+    return subprocess.run([sys.executable, "-m", "attrib", "--store", str(store), "--quiet", *args],
                           capture_output=True, text=True, cwd=cwd, check=False,
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(cwd)})
 

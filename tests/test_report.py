@@ -1,4 +1,8 @@
-"""Schema-v1 reports: their exact shape, JSON rendering and the text view for people."""
+"""Reports: their exact schema-v1 shape, JSON rendering and the text view for people.
+
+Reports are built the way every front end builds them: by the judge
+(:class:`attrib.judge.Judge`) from matches, then rendered.
+"""
 from __future__ import annotations
 
 import io
@@ -10,11 +14,25 @@ from jsonschema import Draft202012Validator
 from rich.console import Console
 
 from attrib.formats import render_json, render_text
+from attrib.formats.json import report_dict
+from attrib.judge import Judge, unreadable
 from attrib.records import Match, SourceSpan
-from attrib.report import FileResult, build_report, report_to_json
+from attrib.report import IndexInfo, Report, Scope
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "report-v1.schema.json").read_text())
 INDEX = {"name": "the-stack-smol", "files": 797, "params": {"num_perm": 128, "k": 5}}
+JUDGE = Judge()
+
+
+def text(lines: int) -> str:
+    """A file of ``lines`` lines."""
+    return "\n".join(f"x{n} = [{n}]" for n in range(1, lines + 1))
+
+
+def build(*files, judge: Judge = JUDGE) -> Report:
+    """The report of ``(path, lines, matches)`` files, as a front end builds it."""
+    return judge.report([judge.file(path, text(lines), matches) for path, lines, matches in files],
+                        IndexInfo(**INDEX))
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 URL = f"https://github.com/owner/name/blob/{COMMIT}/pkg/x.py#L120-L131"
 
@@ -28,24 +46,26 @@ def span(repo: str = "owner/name", licenses: tuple[str, ...] = ("mit",),
 
 
 @pytest.fixture
-def report() -> dict:
+def typed() -> Report:
     copied = Match(3, 14, (span(),
                            span("fork/name", ("GPL-3.0",), 0.9, stars=3),
                            span("other/repo", (), 0.8, stars=None)))
     overlapping = Match(10, 20, (span("pd/code", ("CC0-1.0",), 1.0, "exact"),))
     gpl = Match(1, 2, (span("gnu/thing", ("GPL-3.0-or-later",), 0.75),))
-    return build_report([
-        FileResult("a.py", [copied, overlapping], 40),
-        FileResult("b.py", [], 5),
-        FileResult("c.py", [gpl], 2),
-        FileResult("d.bin", [], 0, error="binary file skipped"),
-    ], INDEX)
+    files = [JUDGE.file("a.py", text(40), [copied, overlapping]), JUDGE.file("b.py", text(5), []),
+             JUDGE.file("c.py", text(2), [gpl]), unreadable("d.bin", "binary file skipped")]
+    return JUDGE.report(files, IndexInfo(**INDEX))
 
 
-def test_validates_against_schema_v1(report):
+@pytest.fixture
+def report(typed) -> dict:
+    return report_dict(typed)
+
+
+def test_validates_against_schema_v1(typed, report):
     Draft202012Validator.check_schema(SCHEMA)
     Draft202012Validator(SCHEMA).validate(report)
-    Draft202012Validator(SCHEMA).validate(json.loads(render_json(report)))
+    Draft202012Validator(SCHEMA).validate(json.loads(render_json(typed)))
 
 
 def test_schema_rejects_a_renamed_field(report):
@@ -59,7 +79,8 @@ def test_top_level_shape(report):
     assert report["version"] == 1
     assert report["index"] == INDEX
     assert report["summary"] == {"files": 4, "matched_lines": 20, "verdict": "fail",
-                                 "files_with_matches": 2, "errors": 1}
+                                 "files_with_matches": 2, "errors": 1, "violations": 2, "skipped": {},
+                                 "policy": "the default policy"}
 
 
 def test_match_shape(report):
@@ -92,6 +113,9 @@ def test_match_shape(report):
              "obligation": "unknown", "similarity": 0.8, "kind": "near", "sha": "f" * 40,
              "file_licenses": [], "repo_licenses": [], "copyrights": [], "first_seen": None, "origin": False},
         ],
+        "verdict": "notice",
+        "policy_verdict": "notice",
+        "acknowledged": False,
     }
 
 
@@ -110,20 +134,20 @@ def test_the_best_source_decides_the_verdict(report):
 
 
 def test_nothing_scanned():
-    report = build_report([], INDEX)
+    report = report_dict(build())
     Draft202012Validator(SCHEMA).validate(report)
     assert report["summary"]["verdict"] == "pass"
     assert report["summary"]["matched_lines"] == 0
 
 
-def test_json_is_stable_and_round_trips(report):
-    text = render_json(report)
-    assert text == report_to_json(report) == render_json(json.loads(text))
-    assert text.startswith('{\n  "version": 1,')
-    assert json.loads(text) == report
+def test_json_is_stable_and_round_trips(typed, report):
+    rendered = render_json(typed)
+    assert rendered == json.dumps(report, indent=2, ensure_ascii=False)
+    assert rendered.startswith('{\n  "version": 1,')
+    assert json.loads(rendered) == report
 
 
-def render(report: dict, *, terminal: bool = False, **kwargs) -> str:
+def render(report: Report, *, terminal: bool = False, **kwargs) -> str:
     out = io.StringIO()
     console = Console(file=out, force_terminal=terminal, width=40,
                       color_system="standard" if terminal else None)
@@ -131,47 +155,45 @@ def render(report: dict, *, terminal: bool = False, **kwargs) -> str:
     return out.getvalue()
 
 
-def test_text_shows_source_license_and_permalink(report):
-    text = render(report)
+def test_text_shows_source_license_and_permalink(typed):
+    text = render(typed, show_code=False)
     assert "\x1b" not in text
     assert f"    {URL}" in text.splitlines()  # whole, on one line, though wider than 40
     lines = text.splitlines()
     assert lines[0] == "a.py  notice"
     assert "  L3–14  owner/name › pkg/x.py L120–131" in lines
-    assert "    MIT · permissive · 93% near · +2 other sources" in lines
-    assert "    CC0-1.0 · public-domain · 100% exact" in lines
+    assert "    MIT · permissive · 93% near · +2 other sources · NOTICE MISSING" in lines
+    assert "    CC0-1.0 · public-domain · 100% exact · allowed" in lines
     assert "c.py  fail" in lines
-    assert "    GPL-3.0-or-later · copyleft · 75% near" in lines
+    assert "    GPL-3.0-or-later · copyleft · 75% near · LICENSE DENIED" in lines
     assert "d.bin  error: binary file skipped" in lines
     assert "b.py" not in text  # files without matches are only counted
     assert lines[-1] == ("Scanned 4 files (1 could not be read) · 2 with matches · "
                          "20 matched lines · verdict fail")
 
 
-def test_text_shows_query_lines(report):
-    source = "\n".join(f"x{n} = [{n}]" for n in range(1, 41))
-    text = render(report, query_texts={"a.py": source})
+def test_text_shows_query_lines(typed):
+    text = render(typed)
     assert "       3 │ x3 = [3]" in text.splitlines()
     assert "      20 │ x20 = [20]" in text.splitlines()  # markup-like code stays literal
     assert "x21 = [21]" not in text
 
 
-def test_text_colours_on_a_terminal(report):
-    text = render(report, terminal=True)
+def test_text_colours_on_a_terminal(typed):
+    text = render(typed, terminal=True)
     assert "\x1b[" in text
     assert "\x1b[1;31mfail" in text  # verdicts coloured: fail is bold red
 
 
 def test_text_when_nothing_matched():
-    report = build_report([FileResult("a.py", [], 3), FileResult("b.py", [], 4)], INDEX)
-    assert render(report).strip() == "No indexed code found in 2 files."
-    one = build_report([FileResult("a.py", [], 3)], INDEX)
-    assert render(one).strip() == "No indexed code found in 1 file."
+    assert render(build(("a.py", 3, []), ("b.py", 4, []))).strip() == "No indexed code found in 2 files."
+    assert render(build(("a.py", 3, []))).strip() == "No indexed code found in 1 file."
 
 
 def test_generated_lines_limit_what_is_counted():
     copied = Match(1, 10, (span(),))
-    r = build_report([FileResult("gen.py", [copied], 12, generated=(4, 12))], INDEX)
+    r = report_dict(JUDGE.report([JUDGE.file("gen.py", text(12), [copied], scope=Scope.generated(4, 12))],
+                                 IndexInfo(**INDEX)))
     Draft202012Validator(SCHEMA).validate(r)
     entry = r["files"][0]
     assert entry["generated"] == {"start_line": 4, "end_line": 12}
@@ -180,13 +202,13 @@ def test_generated_lines_limit_what_is_counted():
     assert entry["matched_lines"] == 7
 
 
-def test_markdown_escapes_indexed_text(report):
+def test_markdown_escapes_indexed_text(typed):
     from attrib.formats import render_markdown
 
     evil = Match(1, 5, (span(repo="x/<script>alert(1)</script>", path="a|b_[c](javascript:x).py"),))
-    md = render_markdown(build_report([FileResult("q.py", [evil], 5)], INDEX))
+    md = render_markdown(build(("q.py", 5, [evil])))
     assert "<script>" not in md and "&#60;script&#62;" in md
     assert "](javascript" not in md and "a&#124;b" in md
     assert md.count("\n| L") == 1, "one table row per match: the | in the path did not split the row"
-    md = render_markdown(report)
+    md = render_markdown(typed)
     assert "### attrib: ❌ fail" in md and "| L3–14 | [owner/name › pkg/x\\.py L120–131](" in md

@@ -7,54 +7,63 @@ from datetime import datetime, timezone
 
 import pytest
 
-from attrib.bom import checksum, from_report
+from attrib.bom import checksum
 from attrib.formats.cyclonedx import render_cyclonedx
+from attrib.formats.json import report_dict
 from attrib.formats.spdx import render_spdx
+from attrib.judge import Judge
 from attrib.records import Match, SourceSpan
-from attrib.report import FileResult, build_report
+from attrib.report import IndexInfo, Report
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 WHEN = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+SOURCE_TEXT = "".join(f"line {n}\n" for n in range(1, 60))
 
 
-def span(repo, path, licenses, start=5, end=20, similarity=1.0, stars=1):
+def span(repo, path, licenses, start=5, end=20, similarity=1.0, stars=1, **provenance):
     return SourceSpan(repo=repo, path=path, commit=COMMIT, start_line=start, end_line=end, licenses=licenses,
-                      stars=stars, lang="Python", sha=checksum(repo + path), similarity=similarity, kind="exact")
+                      stars=stars, lang="Python", sha=checksum(repo + path), similarity=similarity, kind="exact",
+                      **provenance)
 
 
 @pytest.fixture(scope="module")
-def report() -> dict:
-    report = build_report([
-        FileResult("/abs/where/ever/src/app.py", [
-            Match(1, 16, (span("psf/requests", "requests/structures.py", ("Apache-2.0",)),
-                          span("x/app", "vendor/requests/structures.py", ("MIT",), stars=9))),
+def report() -> Report:
+    judge = Judge()
+    requests = span("psf/requests", "requests/structures.py", ("Apache-2.0",),
+                    copyrights=("Copyright 2019 Kenneth Reitz",), file_licenses=("Apache-2.0",),
+                    repo_licenses=("Apache-2.0",))
+    return judge.report([
+        judge.file("/abs/where/ever/src/app.py", "x = 1\n" * 50, [
+            Match(1, 16, (span("x/app", "vendor/requests/structures.py", ("MIT",), stars=9), requests)),
             Match(20, 30, (span("torvalds/linux", "lib/x.c", ("GPL-2.0-only WITH Linux-syscall-note",), 3, 13),)),
-            Match(40, 45, (span("odd/one", "a.py", ("LicenseRef-scancode-odd", "weird license")),))], 50),
-        FileResult("README.py", [], 3)], {"name": "test-index", "files": 4, "params": {}})
-    source = report["files"][0]["matches"][0]["source"]
-    source.update(copyrights=["Copyright 2019 Kenneth Reitz"], file_licenses=["Apache-2.0"],
-                  repo_licenses=["Apache-2.0"],
-                  origin=True, origin_reason="the other sources are under vendored folders (vendor)")
-    return report
+            Match(40, 45, (span("odd/one", "a.py", ("LicenseRef-scancode-odd", "weird license")),))]),
+        judge.file("README.py", "a\nb\nc", [])], IndexInfo("test-index", 4))
 
 
-def bom(report):
-    source = "".join(f"line {n}\n" for n in range(1, 60))
-    return from_report(report, file_text=lambda path: "x = 1\n" * 50, source_text=lambda sha: source,
-                       created=WHEN)
+def spdx(report):
+    return render_spdx(report, lambda sha: SOURCE_TEXT, created=WHEN)
 
 
 def spans_and_licenses(report):
+    """What the JSON report says: (query lines, source repo, path, lines, licenses)."""
+    data = report_dict(report)
     return sorted((m["query"]["start_line"], m["query"]["end_line"], s["repo"], s["path"], s["start_line"],
                    s["end_line"], tuple(s["licenses"]))
-                  for f in report["files"] for m in f["matches"] for s in (m["source"], *m["alternatives"]))
+                  for f in data["files"] for m in f["matches"] for s in (m["source"], *m["alternatives"]))
+
+
+def test_the_json_report_names_the_original_before_its_vendored_copy(report):
+    [match, *_] = report_dict(report)["files"][0]["matches"]
+    assert (match["source"]["repo"], match["source"]["origin"], match["copies"]) == ("psf/requests", True, 1)
+    assert match["source"]["origin_reason"] == "the other sources are under vendored folders (vendor)"
+    assert [a["origin"] for a in match["alternatives"]] == [False]
 
 
 def test_spdx_validates_and_carries_the_reports_spans_and_licenses(report):
     from spdx_tools.spdx.parser.jsonlikedict.json_like_dict_parser import JsonLikeDictParser
     from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
 
-    data = json.loads(render_spdx(bom(report)))
+    data = json.loads(spdx(report))
     document = JsonLikeDictParser().parse(data)
     assert validate_full_spdx_document(document) == []
     files = {f["SPDXID"]: f for f in data["files"]}
@@ -83,7 +92,7 @@ def test_cyclonedx_validates_and_carries_the_reports_spans_and_licenses(report):
     from cyclonedx.schema import SchemaVersion
     from cyclonedx.validation.json import JsonStrictValidator
 
-    text = render_cyclonedx(bom(report))
+    text = render_cyclonedx(report, lambda sha: SOURCE_TEXT, created=WHEN)
     assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
     data = json.loads(text)
     seen = []
@@ -96,7 +105,7 @@ def test_cyclonedx_validates_and_carries_the_reports_spans_and_licenses(report):
             licenses += entry["expression"].split(" AND ") if "expression" in entry else \
                 [entry["license"].get("id") or entry["license"]["name"]]
         assert component["evidence"]["occurrences"][0]["location"] == "app.py"
-        for at, (where, source_lines) in enumerate(zip(spans, lines)):
+        for where, source_lines in zip(spans, lines, strict=True):
             first, last = where.rsplit(":", 1)[1].split("-")
             start, end = source_lines.split("-")
             seen.append((int(first), int(last), component["group"], component["name"], int(start), int(end),
@@ -107,3 +116,16 @@ def test_cyclonedx_validates_and_carries_the_reports_spans_and_licenses(report):
     assert requests["purl"] == f"pkg:github/psf/requests@{COMMIT}#requests/structures.py"
     assert requests["copyright"] == "Copyright 2019 Kenneth Reitz"
     assert ("attrib:origin", "true") in [(p["name"], p["value"]) for p in requests["properties"]]
+
+
+def test_byte_ranges_and_checksums_come_from_the_texts(report):
+    data = json.loads(spdx(report))
+    files = {f["SPDXID"]: f for f in data["files"]}
+    app = next(f for f in files.values() if f["fileName"] == "./app.py")
+    assert app["checksums"] == [{"algorithm": "SHA1", "checksumValue": checksum("x = 1\n" * 50)}]
+    snippet = next(s for s in data["snippets"] if files[s["snippetFromFile"]]["fileName"].endswith("lib/x.c"))
+    [by_bytes, _] = snippet["ranges"]
+    first, last = by_bytes["startPointer"]["offset"], by_bytes["endPointer"]["offset"]
+    assert SOURCE_TEXT.encode()[first - 1:last].decode() == "line 3\n" + "".join(f"line {n}\n" for n in range(4, 13)) \
+        + "line 13"
+    assert files[snippet["snippetFromFile"]]["checksums"][0]["checksumValue"] == checksum(SOURCE_TEXT)

@@ -4,7 +4,7 @@ Everything runs on real code and the real SQLite store: click's files, the bundl
 sample, and a corpus of about 18 MB made from the Python sources of attrib's own
 dependencies (always installed), written in The Stack's parquet schema as 8 data files
 — big enough that ``attrib index`` with default batches fills several of them, so the
-worker pool really runs. CLI tests run the real ``python -m cli.main`` in a subprocess.
+worker pool really runs. CLI tests run the real ``python -m attrib`` in a subprocess.
 
 The claims: a pool of workers builds exactly the index one process builds; shards run
 one after another build exactly the unsharded index, each file in exactly one shard,
@@ -36,10 +36,10 @@ from attrib.match import attribute
 from attrib.store import open_store
 from test_cli import _files_committed as committed
 from test_cli import env, work  # noqa: F401 - fixtures shared with the CLI tests
-from indexer import pipeline
-from indexer.filters import git_blob_sha
-from indexer.sources import Shard, open_source
-from indexer.sources.stack import hub_data_files
+from attrib.indexer import pipeline
+from attrib.files import git_blob_sha
+from attrib.indexer.sources import Shard, open_source
+from attrib.indexer.sources.stack import hub_data_files
 from realcode import click_files, raw
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,7 +59,7 @@ CORPUS_FILES = 8
 
 def attrib(*args, env: dict, timeout: float = 300) -> subprocess.CompletedProcess:
     """Run the real ``attrib`` CLI in a subprocess."""
-    return subprocess.run([sys.executable, "-m", "cli.main", *map(str, args)], env=env,
+    return subprocess.run([sys.executable, "-m", "attrib", *map(str, args)], env=env,
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -447,7 +447,7 @@ def test_interrupted_multi_worker_index_resumes_to_the_same_index(reference, cor
     """SIGINT (what Ctrl-C sends) once the first batch is stored: the run stops at once,
     its workers with it, and running the same command again gives the reference index."""
     store = work / "interrupted.db"
-    cmd = [sys.executable, "-m", "cli.main", "--store", str(store), "index", str(corpus), "--workers", "2"]
+    cmd = [sys.executable, "-m", "attrib", "--store", str(store), "index", str(corpus), "--workers", "2"]
     run = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while run.poll() is None and time.monotonic() < deadline and committed(store) == 0:
@@ -476,7 +476,7 @@ def test_interrupted_multi_worker_index_resumes_to_the_same_index(reference, cor
 def test_killed_indexer_leaves_no_workers_behind(corpus, env, work):
     """SIGKILL cannot be caught: the workers notice their parent is gone and exit."""
     store = work / "killed.db"
-    cmd = [sys.executable, "-m", "cli.main", "--store", str(store), "index", str(corpus), "--workers", "2"]
+    cmd = [sys.executable, "-m", "attrib", "--store", str(store), "index", str(corpus), "--workers", "2"]
     run = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     workers: list[int] = []

@@ -22,19 +22,18 @@ import pytest
 
 from attrib.errors import InputError
 from attrib.languages import from_path, lang_key
-from indexer.sources import Source, open_source
 from attrib.evidence import file_evidence
-from indexer.filters import decode
-from indexer.pipeline import with_evidence
-from indexer.sources.base import RawFile, Skipped
-from indexer.sources.licenses import (
+from attrib.files import RawFile, Skipped, decode
+from attrib.indexer.sources import Source, open_source
+from attrib.indexer.pipeline import with_evidence
+from attrib.indexer.sources.licenses import (
     declared_ids,
     detect_repo_licenses,
     identify_license_text,
     is_license_file,
     spdx_header,
 )
-from indexer.sources.local import repo_name_from_remote
+from attrib.indexer.sources.local import repo_name_from_remote
 from realcode import MIT_TEXT
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -243,7 +242,7 @@ def run_hub_open(env_overrides: dict[str, str], spec: str = "hf:bigcode/the-stac
     script = (
         "import sys\n"
         "from attrib.errors import InputError\n"
-        "from indexer.sources import open_source\n"
+        "from attrib.indexer.sources import open_source\n"
         "try:\n"
         f"    open_source({spec!r}, langs=['python'])\n"
         "except InputError as exc:\n"

@@ -12,7 +12,7 @@ from attrib.errors import ParamsMismatch, StoreError
 from attrib.params import DEFAULT_PARAMS, FingerprintParams
 from attrib.store import Credentials, IndexEntry, open_store
 from attrib.store.sqlite import SQLiteStore
-from indexer import pipeline
+from attrib.indexer import pipeline
 from realcode import click_files, raw
 
 
@@ -95,6 +95,21 @@ def test_lookup_can_ask_for_windows_sharing_several_keys(new_store):
     assert windows(3) == [("a.py", 5, 1), ("a.py", 5, 2), ("a.py", 5, 3)]
 
 
+def test_key_counts_are_document_frequencies(new_store):
+    def entry(name, keys, lines):
+        return IndexEntry(raw_file(name), np.array(keys, dtype=np.int64), np.array(lines, dtype=np.int64))
+
+    assert new_store.key_counts(np.array([5], dtype=np.int64)).counts.tolist() == [0]  # an empty store
+    new_store.add([entry("a", [1, 2, 3, 1], [5, 5, 5, 40]), entry("b", [1, 2], [3, 3]), entry("c", [1], [1])])
+    new_store.add([entry("d", [1, 4], [7, 7])])
+    got = new_store.key_counts(np.array([2, 1, 99, 4, 2], dtype=np.int64))
+    # key 1 is held by four files, twice by file a (a store may count that once)
+    assert got.counts[[0, 2, 3, 4]].tolist() == [2, 0, 1, 2]
+    assert 4 <= got.counts[1] <= 5  # files holding it <= count <= postings holding it
+    assert got.postings == 9
+    assert got.counts.dtype == np.int64
+
+
 def test_many_batches_are_all_found(new_store):
     for i in range(20):
         new_store.add([IndexEntry(raw_file(str(i)), np.arange(10, dtype=np.int64) + i, np.ones(10, dtype=np.int64))])
@@ -160,7 +175,7 @@ def raw_file(name: str):
 
 def test_a_blobs_own_licenses_copyrights_and_its_repositorys_dates_are_kept(new_store):
     from attrib.match import attribute
-    from indexer.sources.base import RawFile
+    from attrib.files import RawFile
 
     code = click_files()[0].read_text()
     vendored = "# SPDX-License-Identifier: GPL-2.0-only\n# Copyright (C) 2019 Jane Hacker\n" + code

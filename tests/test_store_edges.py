@@ -33,8 +33,8 @@ from attrib.match import attribute
 from attrib.store import open_store, redact
 from edges import (DAMAGE, SAMPLE, SNIPPET, as_other_user, assert_clean, copy_store, invoke, remount,
                    run_cli, store_files, tmpfs)
-from indexer import pipeline
-from indexer.sources import open_source
+from attrib.indexer import pipeline
+from attrib.indexer.sources import open_source
 from realcode import click_files
 
 
@@ -153,7 +153,7 @@ def test_another_users_index_is_read_and_never_written(fresh, reference, shared,
     store.chmod(0o644)  # theirs: we may read it, not write it or its folder
     before = store_files(store)
     other_env = {**env, "HOME": str(shared), "HF_HOME": str(shared / "hf"), "XDG_DATA_HOME": str(shared / "xdg")}
-    python = [os.environ.get("PYTHON", __import__("sys").executable), "-m", "cli.main", "--store", str(store)]
+    python = [os.environ.get("PYTHON", __import__("sys").executable), "-m", "attrib", "--store", str(store)]
     stats = as_other_user([*python, "stats", "--format", "json"], env=other_env, cwd=Path(__file__).parents[1])
     assert_clean(stats.returncode, stats.stderr, allowed=(0,))
     assert json.loads(stats.stdout)["files"] == reference["stats"]["files"]

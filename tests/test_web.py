@@ -47,11 +47,11 @@ def free_port() -> int:
 class Server:
     """``attrib serve`` in a subprocess, stopped at the end."""
 
-    def __init__(self, store: str, env: dict, *args: str) -> None:
+    def __init__(self, store: str, env: dict, *args: str, cwd: Path = ROOT) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen([sys.executable, "-m", "cli.main", "--store", store, "serve", "--port",
-                                      str(self.port), *args], env=env, cwd=ROOT,
+        self.proc = subprocess.Popen([sys.executable, "-m", "attrib", "--store", store, "serve", "--port",
+                                      str(self.port), *args], env=env, cwd=cwd,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -188,8 +188,10 @@ def test_api_key_cors_and_time_limit(sqlite_store, env):
         assert good.status_code == 200 and good.headers["access-control-allow-origin"] == "https://ok.example"
         assert httpx.get(srv.url + "/api/stats", headers={"Authorization": "Bearer s3cret"}).status_code == 200
         assert httpx.get(srv.url + "/healthz").status_code == 200, "health needs no key"
+        # 800 copies of the snippet (0.9 MB, under the body limit) take over a second to
+        # attribute since the compact store (150 copies could finish within 0.2 s)
         slow = httpx.post(srv.url + "/api/attribute", headers={"X-API-Key": "s3cret"}, timeout=60,
-                          json={"code": (SNIPPET.read_text() + "\n") * 150, "lang": "Python"})
+                          json={"code": (SNIPPET.read_text() + "\n") * 800, "lang": "Python"})
         assert slow.status_code == 503 and "longer than 0.2 s" in slow.json()["detail"]
     finally:
         srv.stop()

@@ -1,18 +1,18 @@
-"""The CI gate's decision: which copies in the changed lines break the policy.
+"""The CI gate: which copies in the changed lines break the policy.
 
-:func:`check` attributes every selected file with :func:`attrib.match.attribute` (the
-call ``attrib scan`` makes), keeps the matches that touch an added or changed line (a
-match may extend into unchanged context), applies the policy's filters (minimum lines
-and similarity, ignored sources), and gives each remaining match -- a *finding* -- a
-verdict:
+:func:`prepare` reads what a check looks at -- the repository's selection (git), its
+policy and notice files (:mod:`attrib.project`) and its ignore rules -- without
+touching the index; :func:`run` attributes every selected file with
+:func:`attrib.scan.attribute_file` (the step ``attrib scan`` takes) and has the judge
+(:mod:`attrib.judge`) keep the matches that touch an added or changed line (a match may
+extend into unchanged context) and give each a verdict:
 
 * ``pass``: the license is allowed, or it requires a notice and the project's notice
   file credits the source's repository (``acknowledged``);
 * ``notice``: the license requires a notice that is missing (a violation);
 * ``fail``: the license is denied (a violation).
 
-:func:`check_report` is the schema-v1 report of the outcome, with per match its
-``verdict``, ``acknowledged`` and the ``changed`` line ranges, and a ``check`` section.
+The result is a :class:`~attrib.report.Report` with a ``check`` section.
 
 Source code cannot be hidden from the gate by what its bytes look like: a file in a
 programming language (known from its name) is attributed even with NUL bytes (read as
@@ -23,25 +23,20 @@ skipped as the indexer would skip them, and counted.
 """
 from __future__ import annotations
 
-import base64
-import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 from attrib.errors import InputError
-from attrib.formats.escape import printable
+from attrib.files import Limits, RawFile, Skipped, decode
 from attrib.languages import from_path
-from attrib.licenses import describe, worst_verdict
-from attrib.match import attribute
-from attrib.policy import Policy
-from attrib.records import Match, SourceFile
-from attrib.report import FileResult, build_report
-from attrib.store import Store
-from indexer.filters import Limits, Skipped, decode
-from indexer.sources.base import RawFile
+from attrib.project import Project, open_project
+from attrib.records import SourceFile
+from attrib.report import CheckInfo, FileReport, IndexInfo, Report, Scope
+from attrib.scan import attribute_file
+from attrib.store import Store, indexed_stats
 
-from .git import ChangedFile, Selection, shown_path
+from .git import ChangedFile, Selection, repo_root, select, shown_path
 from .ignore import Ignore
 
 MAX_BYTES = 5_000_000
@@ -50,78 +45,35 @@ _SOURCE_LIMITS = Limits(max_file_bytes=MAX_BYTES, max_line_chars=MAX_BYTES, max_
 
 
 @dataclass(frozen=True)
-class Finding:
-    """A copy in changed code, and what the policy says about it."""
+class Request:
+    """What a check looks at: the project, the selected files and the ignore rules."""
 
-    path: str  # as reports show it (see :func:`attrib.check.git.shown_path`)
-    match: Match
-    changed: tuple[tuple[int, int], ...]  # added lines inside the match, as ranges
-    verdict: str  # pass | notice | fail, after acknowledgement
-    policy_verdict: str  # what the license alone gets
-    acknowledged: bool
-
-    @property
-    def violation(self) -> bool:
-        return self.verdict != "pass"
-
-
-@dataclass(frozen=True)
-class CheckedFile:
-    """A selected file that was attributed: its result, and one finding per match of
-    the result, in the same order."""
-
-    file: ChangedFile
-    result: FileResult
-    findings: tuple[Finding, ...]
-
-
-@dataclass
-class Outcome:
-    """Everything a check found: the files attributed, their findings, the skips."""
-
+    project: Project
     selection: Selection
-    files: list[CheckedFile]
-    skipped: dict[str, int]
-    policy: Policy
-
-    @property
-    def results(self) -> list[FileResult]:
-        return [f.result for f in self.files]
-
-    @property
-    def findings(self) -> list[Finding]:
-        return [finding for f in self.files for finding in f.findings]
-
-    @property
-    def violations(self) -> list[Finding]:
-        return [f for f in self.findings if f.violation]
+    ignore: Ignore
 
 
-def credits(notices_text: str, repo: str) -> bool:
-    """Whether the notice text names ``repo`` (not merely a longer name containing it),
-    as notice files spell names (control characters escaped)."""
-    name = printable(repo).lower()
-    return re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w.-])", notices_text) is not None
+def prepare(repo: str | Path = ".", *, base: str | None = None, staged: bool = False, all_files: bool = False,
+            policy: str | Path | None = None) -> Request:
+    """Read the repository holding ``repo``: its selection (see :func:`attrib.check.git.select`),
+    its policy (``policy``, else the project's) and notice files, its ignore rules."""
+    root = repo_root(Path(repo))
+    project = open_project(root, policy)
+    selection = select(root, base=base, staged=staged, all_files=all_files, max_bytes=MAX_BYTES)
+    names = [f.name for f in selection.files] + [p.decode("utf-8", "surrogateescape") for p, _ in selection.too_large]
+    return Request(project, selection, Ignore.for_repo(root, names, project.policy.exclude))
 
 
-def check(selection: Selection, store: Store, policy: Policy, ignore: Ignore, notices_text: str,
-          progress: Callable[[ChangedFile, int], None] | None = None) -> Outcome:
+def run(request: Request, store: Store, progress: Callable[[ChangedFile, int], None] | None = None) -> Report:
     """Attribute the selected files and judge the matches in their changed lines.
 
-    ``notices_text`` is the lower-cased text of the project's notice files
-    (:func:`attrib.notices.read_notices`); ``progress(file, n)`` is called before the
-    n-th file (from 1) is attributed.
+    ``progress(file, n)`` is called before the n-th file (from 1) is attributed.
     """
-    files, skipped = [], dict(selection.passed_over)
-    for path, size in selection.too_large:
-        name = path.decode("utf-8", "surrogateescape")
-        if ignore.skips(name):
-            skipped["ignored"] = skipped.get("ignored", 0) + 1
-        elif from_path(name):
-            raise InputError(f"cannot check {shown_path(path)}: {size:,} bytes of code, more than the {MAX_BYTES:,} "
-                             f"a check reads; list it in .attribignore to leave it out")
-        else:
-            skipped["too-large"] = skipped.get("too-large", 0) + 1
+    selection, ignore, judge = request.selection, request.ignore, request.project.judge
+    stats = indexed_stats(store)  # an empty index would pass every change
+    skipped = dict(selection.passed_over)
+    _refuse_large_code(selection, ignore, skipped)
+    files: list[FileReport] = []
     for n, changed in enumerate(selection.files, 1):
         if progress:
             progress(changed, n)
@@ -132,17 +84,25 @@ def check(selection: Selection, store: Store, policy: Policy, ignore: Ignore, no
         if isinstance(item, Skipped):
             skipped[item.reason] = skipped.get(item.reason, 0) + 1
             continue
-        matches, findings = [], []
-        for match in attribute(item.content, store, lang=item.lang, path=changed.name):
-            kept = _apply(match, policy)
-            lines = _changed_in(kept, changed) if kept else ()
-            if kept is None or not lines:
-                continue
-            matches.append(kept)
-            findings.append(_judge(changed.shown, kept, lines, policy, notices_text))
-        files.append(CheckedFile(changed, FileResult(changed.shown, matches, item.content.count("\n") + 1),
-                                 tuple(findings)))
-    return Outcome(selection, files, skipped, policy)
+        files.append(attribute_file(item.content, store, judge, name=changed.shown, path=changed.name,
+                                    lang=item.lang, scope=Scope.changed(changed.added),
+                                    path_bytes=None if _is_utf8(changed.path) else changed.path))
+    info = CheckInfo(mode=selection.mode, base=selection.base, selection=selection.description,
+                     policy=request.project.policy.origin, files_selected=len(selection.files), skipped=skipped)
+    return judge.report(files, IndexInfo.of(stats), check=info)
+
+
+def _refuse_large_code(selection: Selection, ignore: Ignore, skipped: dict[str, int]) -> None:
+    """Files too large to read: an error when they are code, else counted."""
+    for path, size in selection.too_large:
+        name = path.decode("utf-8", "surrogateescape")
+        if ignore.skips(name):
+            skipped["ignored"] = skipped.get("ignored", 0) + 1
+        elif from_path(name):
+            raise InputError(f"cannot check {shown_path(path)}: {size:,} bytes of code, more than the {MAX_BYTES:,} "
+                             f"a check reads; list it in .attribignore to leave it out")
+        else:
+            skipped["too-large"] = skipped.get("too-large", 0) + 1
 
 
 def _decode(changed: ChangedFile) -> SourceFile | Skipped:
@@ -153,72 +113,6 @@ def _decode(changed: ChangedFile) -> SourceFile | Skipped:
     if lang is None:
         return decode(RawFile(changed.data, repo="", path=changed.name), Limits())
     return decode(RawFile(changed.data.replace(b"\0", b" "), repo="", path=changed.name, lang=lang), _SOURCE_LIMITS)
-
-
-def _apply(match: Match, policy: Policy) -> Match | None:
-    """The match without ignored sources, or None when the policy drops it."""
-    sources = tuple(s for s in match.sources if not policy.ignores(s.repo))
-    if not sources or match.lines < policy.min_lines or sources[0].similarity < policy.min_similarity:
-        return None
-    return replace(match, sources=sources)
-
-
-def _changed_in(match: Match, changed: ChangedFile) -> tuple[tuple[int, int], ...]:
-    lines = sorted(line for line in changed.added if match.start_line <= line <= match.end_line)
-    return tuple(_ranges(lines))
-
-
-def _ranges(lines: Iterable[int]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for line in lines:
-        if out and line == out[-1][1] + 1:
-            out[-1] = (out[-1][0], line)
-        else:
-            out.append((line, line))
-    return out
-
-
-def _judge(path: str, match: Match, changed: tuple[tuple[int, int], ...], policy: Policy,
-           notices_text: str) -> Finding:
-    info = describe(match.best.licenses)
-    verdict = policy.verdict(info.category, info.ids)
-    acknowledged = verdict == "notice" and credits(notices_text, match.best.repo)
-    return Finding(path, match, changed, "pass" if acknowledged else verdict, verdict, acknowledged)
-
-
-def check_report(outcome: Outcome, index: dict[str, Any]) -> dict[str, Any]:
-    """The schema-v1 report of a check, with a verdict per finding.
-
-    A file's ``path`` is text: its name decoded as UTF-8, each byte that is not UTF-8
-    written ``\\xNN``. Such a file's entry adds ``path_bytes``, the exact name in base64.
-    """
-    report = build_report(outcome.results, index, outcome.policy)
-    for checked, entry in zip(outcome.files, report["files"]):
-        if not _is_utf8(checked.file.path):
-            entry["path_bytes"] = base64.b64encode(checked.file.path).decode("ascii")
-        for m, f in zip(entry["matches"], checked.findings):
-            m["verdict"] = f.verdict
-            m["policy_verdict"] = f.policy_verdict
-            m["acknowledged"] = f.acknowledged
-            m["changed"] = [{"start_line": a, "end_line": b} for a, b in f.changed]
-        entry["verdict"] = worst_verdict(m["verdict"] for m in entry["matches"])
-        entry["matched_lines"] = len({line for m in entry["matches"] for r in m["changed"]
-                                      for line in range(r["start_line"], r["end_line"] + 1)})
-    summary = report["summary"]
-    summary["verdict"] = worst_verdict(e["verdict"] for e in report["files"])
-    summary["matched_lines"] = sum(e["matched_lines"] for e in report["files"])
-    summary["violations"] = len(outcome.violations)
-    report["check"] = {
-        "mode": outcome.selection.mode,
-        "base": outcome.selection.base,
-        "selection": outcome.selection.description,
-        "policy": outcome.policy.origin,
-        "files_selected": len(outcome.selection.files),
-        "skipped": dict(outcome.skipped),
-        "violations": len(outcome.violations),
-        "passed": not outcome.violations,
-    }
-    return report
 
 
 def _is_utf8(data: bytes) -> bool:

@@ -295,7 +295,7 @@ def _select(root: Path, mode: str, base: str | None, description: str, entries: 
         if entry.old_sha is None:
             wanted.append((entry, None))
             continue
-        lines = added.get((entry.old_sha, entry.sha))
+        lines: set[int] | None = added.get((entry.old_sha, entry.sha))
         if lines is None and set(entry.old_sha) != {"0"}:
             # A type change (e.g. a symlink that became a file) is a deletion and an
             # addition in a patch: the new file's lines are all added.
@@ -303,15 +303,15 @@ def _select(root: Path, mode: str, base: str | None, description: str, entries: 
         if lines:
             wanted.append((entry, frozenset(lines)))
     sizes = _sizes(root, [entry for entry, _ in wanted])
-    too_large = tuple((entry.path, sizes[entry.sha]) for entry, _ in wanted
-                      if max_bytes is not None and sizes[entry.sha] > max_bytes)
+    limit = max_bytes if max_bytes is not None else float("inf")
+    too_large = tuple((entry.path, sizes[entry.sha]) for entry, _ in wanted if sizes[entry.sha] > limit)
     if too_large:
-        wanted = [(entry, lines) for entry, lines in wanted if sizes[entry.sha] <= max_bytes]
+        wanted = [(entry, added_lines) for entry, added_lines in wanted if sizes[entry.sha] <= limit]
     blobs = _blobs(root, [entry for entry, _ in wanted])
     files = []
-    for entry, lines in wanted:
+    for entry, added_lines in wanted:
         data = blobs[entry.sha]
-        files.append(ChangedFile(entry.path, data, lines if lines is not None else
+        files.append(ChangedFile(entry.path, data, added_lines if added_lines is not None else
                                  frozenset(range(1, data.count(b"\n") + 2))))
     files.sort(key=lambda f: f.path)
     return Selection(mode, base, description, files, passed_over, too_large)

@@ -18,16 +18,22 @@ For SBOM pipelines (cdxgen, Dependency-Track, SCANOSS-style snippet results). On
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import datetime
 import uuid
 from urllib.parse import quote
 
-from attrib.bom import Bom, BomSource
+from attrib.bom import Bom, BomSource, from_report
 from attrib.formats.spdx import license_expression
 from attrib.licenses import normalize
+from attrib.report import Report
 
 
-def render_cyclonedx(bom: Bom) -> str:
-    """The CycloneDX 1.6 JSON BOM of ``bom``."""
+def render_cyclonedx(report: Report, source_text: Callable[[str], str | None] = lambda sha: None, *,
+                     created: datetime | None = None) -> str:
+    """The CycloneDX 1.6 JSON BOM of ``report``; ``source_text(blob sha)`` gives an
+    indexed file's text (``Store.content``) for its SHA-1."""
+    bom = from_report(report, source_text, created)
     uses: dict[tuple[str, str, str], list[tuple[str, int, int, BomSource, str]]] = {}
     for scanned in bom.files:
         for span in scanned.spans:

@@ -17,15 +17,16 @@ copy keeps its identity when code above it moves.
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from typing import Any
 from urllib.parse import quote
 
 from attrib import __version__
+from attrib.formats.json import check_dict
+from attrib.report import FileReport, Finding, Report
 
-RULES = [
+RULES: list[dict[str, Any]] = [
     {
         "id": "attrib/denied-license",
         "name": "DeniedLicense",
@@ -55,15 +56,10 @@ RULES = [
 _RULE_OF = {"fail": 0, "notice": 1}
 
 
-def render_sarif(report: dict[str, Any]) -> str:
-    """The check report (``attrib check``'s JSON) as a SARIF 2.1.0 log."""
-    results = []
-    for entry in report["files"]:
-        for m in entry["matches"]:
-            verdict = m.get("verdict", "pass")
-            if verdict not in _RULE_OF:
-                continue
-            results.append(_result(entry, m, _RULE_OF[verdict]))
+def render_sarif(report: Report) -> str:
+    """The report's violations as a SARIF 2.1.0 log."""
+    results = [_result(entry, f, _RULE_OF[f.verdict]) for entry in report.files for f in entry.findings
+               if f.verdict in _RULE_OF]
     log = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -72,24 +68,21 @@ def render_sarif(report: dict[str, Any]) -> str:
                                 "rules": RULES}},
             "results": results,
             "columnKind": "unicodeCodePoints",
-            "properties": {"index": report.get("index", {}).get("name"), "check": report.get("check")},
+            "properties": {"index": report.index.name, "check": check_dict(report)},
         }],
     }
     return json.dumps(log, indent=2, ensure_ascii=False)
 
 
-def _result(entry: dict[str, Any], m: dict[str, Any], rule: int) -> dict[str, Any]:
-    path = entry["path"]
-    source, query = m["source"], m["query"]
-    changed = m.get("changed") or [query]
-    first, last = changed[0]["start_line"], changed[-1]["end_line"]
-    licenses = ", ".join(source["licenses"]) or "no license recorded"
+def _result(entry: FileReport, finding: Finding, rule: int) -> dict[str, Any]:
+    source, info, match = finding.best, finding.license, finding.match
+    first, last = finding.lines
+    licenses = ", ".join(info.ids) or "no license recorded"
     what = "is denied by the policy" if rule == 0 else "requires a notice, and the notice file does not credit it"
-    text = (f"Lines {first}–{last} copy {source['repo']} {source['path']} lines "
-            f"{source['start_line']}–{source['end_line']} ({licenses}, {source['license_category']}; "
-            f"{round(m['similarity'] * 100)}% {m['kind']}): the license {what}. Source: {source['url']}")
-    identity = "\0".join([source["repo"], source["path"], str(source["start_line"]), str(source["end_line"]),
-                          path])
+    text = (f"Lines {first}–{last} copy {source.repo} {source.path} lines "
+            f"{source.start_line}–{source.end_line} ({licenses}, {info.category}; "
+            f"{round(source.similarity * 100)}% {source.kind}): the license {what}. Source: {source.url}")
+    identity = "\0".join([source.repo, source.path, str(source.start_line), str(source.end_line), entry.path])
     return {
         "ruleId": RULES[rule]["id"],
         "ruleIndex": rule,
@@ -103,21 +96,20 @@ def _result(entry: dict[str, Any], m: dict[str, Any], rule: int) -> dict[str, An
         }],
         "partialFingerprints": {"attribCopy/v1": hashlib.sha256(identity.encode()).hexdigest()},
         "properties": {
-            "copy": {"startLine": query["start_line"], "endLine": query["end_line"]},
-            "source": {k: source[k] for k in ("repo", "path", "commit", "start_line", "end_line", "url",
-                                              "licenses", "license_category")},
-            "similarity": m["similarity"],
-            "kind": m["kind"],
+            "copy": {"startLine": match.start_line, "endLine": match.end_line},
+            "source": {"repo": source.repo, "path": source.path, "commit": source.commit,
+                       "start_line": source.start_line, "end_line": source.end_line, "url": source.url,
+                       "licenses": list(info.ids), "license_category": info.category},
+            "similarity": round(source.similarity, 3),
+            "kind": source.kind,
         },
     }
 
 
-def _raw_path(entry: dict[str, Any]) -> bytes:
-    """A report entry's exact file name: ``path_bytes`` (base64, present when the name is
-    not UTF-8: see :func:`attrib.check.gate.check_report`), else ``path``."""
-    if "path_bytes" in entry:
-        return base64.b64decode(entry["path_bytes"])
-    return entry["path"].encode("utf-8")
+def _raw_path(entry: FileReport) -> bytes:
+    """A file's exact name: ``path_bytes`` (present when the name is not UTF-8), else
+    ``path``."""
+    return entry.path_bytes if entry.path_bytes is not None else entry.path.encode("utf-8")
 
 
 def _uri(path: bytes) -> str:

@@ -20,11 +20,14 @@ validates the output in the tests.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import datetime
 import re
 import uuid
 
-from attrib.bom import Bom, BomSource
+from attrib.bom import Bom, BomSource, from_report
 from attrib.licenses import normalize
+from attrib.report import Report
 
 _NOT_REF = re.compile(r"[^A-Za-z0-9.-]+")
 NOASSERTION = "NOASSERTION"
@@ -55,8 +58,11 @@ def _part(license_id: str, refs: dict[str, str]) -> str:
     return ref
 
 
-def render_spdx(bom: Bom, name: str = "attrib scan") -> str:
-    """The SPDX 2.3 JSON document of ``bom``."""
+def render_spdx(report: Report, source_text: Callable[[str], str | None] = lambda sha: None, *,
+                name: str = "attrib scan", created: datetime | None = None) -> str:
+    """The SPDX 2.3 JSON document of ``report``; ``source_text(blob sha)`` gives an
+    indexed file's text (``Store.content``) for its SHA-1 and the snippets' byte ranges."""
+    bom = from_report(report, source_text, created)
     refs: dict[str, str] = {}
     files, snippets, relationships = [], [], []
     source_ids: dict[tuple[str, str, str], str] = {}

@@ -21,13 +21,13 @@ so no name can restyle the output, move the cursor or forge a line.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from rich.console import Console
 from rich.style import Style
 from rich.text import Text
 
 from attrib.formats.escape import printable
+from attrib.report import FileReport, Finding, Report
 
 VERDICT_STYLES: Mapping[str, str] = {
     "pass": "bold green",
@@ -66,12 +66,12 @@ def _print(console: Console, text: Text) -> None:
     console.print(text, soft_wrap=True)
 
 
-def _header(console: Console, entry: dict[str, Any]) -> None:
-    header = Text.assemble((printable(entry["path"]), "bold"), "  ")
-    if entry.get("error"):
-        header.append(f"error: {printable(entry['error'])}", style="red")
+def _header(console: Console, entry: FileReport) -> None:
+    header = Text.assemble((printable(entry.path), "bold"), "  ")
+    if entry.error:
+        header.append(f"error: {printable(entry.error)}", style="red")
     else:
-        header.append(entry["verdict"], style=VERDICT_STYLES.get(entry["verdict"], ""))
+        header.append(entry.verdict, style=VERDICT_STYLES.get(entry.verdict, ""))
     _print(console, header)
 
 
@@ -82,69 +82,63 @@ def _query_lines(console: Console, text: str, start: int, end: int) -> None:
         _print(console, Text.assemble("      ", (f"{number:>{width}} │ ", "dim"), printable(line.expandtabs())))
 
 
-def _match(console: Console, match: dict[str, Any], query_text: str | None) -> None:
-    query, source = match["query"], match["source"]
-    changed = match.get("changed")
-    shown = ", ".join(_lines(r["start_line"], r["end_line"]) for r in changed) if changed else \
-        _lines(query["start_line"], query["end_line"])
+def _finding(console: Console, finding: Finding, scope: str | None, query_text: str | None) -> None:
+    match, source, info = finding.match, finding.best, finding.license
+    shown = ", ".join(_lines(a, b) for a, b in finding.scoped) if scope == "changed" else \
+        _lines(match.start_line, match.end_line)
     header = Text.assemble(
         "  ", (shown, "bold"), "  ",
-        (printable(source["repo"]), "bold"), " › ", printable(source["path"]), " ",
-        _lines(source["start_line"], source["end_line"]),
+        (printable(source.repo), "bold"), " › ", printable(source.path), " ",
+        _lines(source.start_line, source.end_line),
     )
-    generated = match.get("generated")
-    if generated and (generated["start_line"], generated["end_line"]) != (query["start_line"], query["end_line"]):
-        header.append(f"  (generated {_lines(generated['start_line'], generated['end_line'])})", style="dim")
+    if scope == "generated" and finding.lines != (match.start_line, match.end_line):
+        header.append(f"  (generated {_lines(*finding.lines)})", style="dim")
     _print(console, header)
     facts = Text("    ")
-    facts.append(printable(", ".join(source["licenses"])) or "no license recorded")
+    facts.append(printable(", ".join(info.ids)) or "no license recorded")
     facts.append(" · ")
-    facts.append(source["license_category"],
-                 style=CATEGORY_STYLES.get(source["license_category"], ""))
-    facts.append(f" · {match['similarity']:.0%} {match['kind']}")
-    if match["other_sources"]:
-        facts.append(f" · +{_plural(match['other_sources'], 'other source')}", style="dim")
-    if "verdict" in match:  # attrib check: the policy's verdict on this finding
-        facts.append(" · ")
-        facts.append(*_VERDICT_WORDS.get("acknowledged" if match.get("acknowledged") else match["verdict"], ("", "")))
+    facts.append(info.category, style=CATEGORY_STYLES.get(info.category, ""))
+    facts.append(f" · {source.similarity:.0%} {source.kind}")
+    others = len(match.sources) - 1
+    if others:
+        facts.append(f" · +{_plural(others, 'other source')}", style="dim")
+    facts.append(" · ")
+    facts.append(*_VERDICT_WORDS["acknowledged" if finding.acknowledged else finding.verdict])
     _print(console, facts)
-    url = printable(source["url"])
+    url = printable(source.url)
     _print(console, Text.assemble("    ", (url, Style(color="blue", link=url))))
     if query_text is not None:
-        _query_lines(console, query_text, query["start_line"], query["end_line"])
+        _query_lines(console, query_text, match.start_line, match.end_line)
 
 
-def _summary(console: Console, report: dict[str, Any]) -> None:
-    """Closing line, from the schema-v1 fields only (works for any producer's report)."""
-    entries, summary = report["files"], report["summary"]
-    matched = sum(1 for entry in entries if entry["matches"])
-    errors = sum(1 for entry in entries if entry.get("error"))
-    unread = f" ({errors} could not be read)" if errors else ""
-    if not matched:
-        _print(console, Text(f"No indexed code found in {_plural(summary['files'], 'file')}."
+def _summary(console: Console, report: Report) -> None:
+    """The closing line."""
+    summary = report.summary
+    unread = f" ({summary.errors} could not be read)" if summary.errors else ""
+    if not summary.files_with_matches:
+        _print(console, Text(f"No indexed code found in {_plural(summary.files, 'file')}."
                              f"{unread}", style="green"))
         return
     _print(console, Text.assemble(
-        f"Scanned {_plural(summary['files'], 'file')}{unread} · {matched} with matches · "
-        f"{_plural(summary['matched_lines'], 'matched line')} · verdict ",
-        (summary["verdict"], VERDICT_STYLES.get(summary["verdict"], "")),
+        f"Scanned {_plural(summary.files, 'file')}{unread} · {summary.files_with_matches} with matches · "
+        f"{_plural(summary.matched_lines, 'matched line')} · verdict ",
+        (summary.verdict, VERDICT_STYLES.get(summary.verdict, "")),
     ))
 
 
-def render_text(report: dict[str, Any], console: Console, *,
-                query_texts: Mapping[str, str] | None = None) -> None:
+def render_text(report: Report, console: Console, *, show_code: bool = True) -> None:
     """Print ``report`` to ``console`` for a person to read.
 
-    ``query_texts`` maps a scanned file's path to its text; when given, each match also
-    shows the query lines it covers. Files without matches are only counted in the
-    summary.
+    With ``show_code``, each match also shows the query lines it covers (from each
+    file's ``text``, when the report keeps it). Files without matches are only counted
+    in the summary.
     """
-    for entry in report["files"]:
-        if not entry["matches"] and not entry.get("error"):
+    for entry in report.files:
+        if not entry.findings and not entry.error:
             continue
         _header(console, entry)
-        text = (query_texts or {}).get(entry["path"])
-        for match in entry["matches"]:
-            _match(console, match, text)
+        scope = entry.scope.kind if entry.scope is not None else None
+        for finding in entry.findings:
+            _finding(console, finding, scope, entry.text if show_code else None)
         console.print()
     _summary(console, report)

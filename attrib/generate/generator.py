@@ -21,34 +21,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-from attrib.policy import DEFAULT_POLICY, Policy
+from attrib.judge import Judge
 from attrib.match import attribute
-from attrib.records import Match, SourceSpan
-from attrib.report import FileResult, build_report
+from attrib.policy import DEFAULT_POLICY, Policy
+from attrib.records import Match
+from attrib.report import Avoided, Finding, GenerationInfo, IndexInfo, Report, Scope
 from attrib.store import Store
 
 from .decode import Bans, Sampling, TokenText, decode
 from .model import LoadedModel, ModelError
+from .modes import MAX_TRIES, ON_MATCH
 from .prompt import Prompt, context_ids
-from .watch import Finding, Watcher, in_scope, verdict_of
-
-ON_MATCH = ("report", "block", "avoid")
-MAX_TRIES = 3
-
-
-@dataclass(frozen=True)
-class Avoided:
-    """A denied copy that attribution-aware decoding steered away from: the document
-    lines it covered, its best source and verdict, and the text that was taken back."""
-
-    start_line: int
-    end_line: int
-    source: SourceSpan
-    verdict: str
-    text: str
-    attempt: int
+from .watch import Watcher, in_scope
 
 
 @dataclass(frozen=True)
@@ -82,7 +67,7 @@ class Generation:
     matches: list[Match]
     avoided: list[Avoided] = field(default_factory=list)
     blocked: bool = False
-    policy: Policy = DEFAULT_POLICY
+    judge: Judge = Judge()
     attribution_seconds: float = 0.0  # matching time, streaming (on its thread) and final
 
     @property
@@ -94,19 +79,27 @@ class Generation:
         return self.prompt.generated_lines(self.completion)
 
     @property
+    def findings(self) -> tuple[Finding, ...]:
+        """The matches as the judge sees them: the policy's filters applied, verdicts given."""
+        return self.judge.findings(self.matches)
+
+    @property
     def denied(self) -> list[Match]:
-        return [m for m in self.matches if verdict_of(m, self.policy) == "fail"]
+        """The matches whose license the policy denies."""
+        return [f.match for f in self.findings if f.verdict == "fail"]
 
 
 def generate(lm: LoadedModel, prompt: Prompt, store: Store | None, *, sampling: Sampling = Sampling(),
-             on_match: str = "report", policy: Policy = DEFAULT_POLICY, max_tries: int = MAX_TRIES,
-             lang: str | None = None, path: str | None = None,
+             on_match: str = "report", policy: Policy = DEFAULT_POLICY, notices: str = "",
+             max_tries: int = MAX_TRIES, lang: str | None = None, path: str | None = None,
              listener: Callable[[Event], None] | None = None) -> Generation:
     """Generate for ``prompt`` and attribute the output against ``store``.
 
-    ``store=None`` generates without attribution (the benchmark's baseline). ``lang``
-    or ``path`` tell the matcher the language, as for ``attrib scan``. ``listener``
-    receives :data:`Event` objects as they happen, for a live view.
+    ``store=None`` generates without attribution (the benchmark's baseline). Copies are
+    judged under ``policy`` and ``notices`` (the lower-cased text of the project's
+    notice files: see :mod:`attrib.judge`). ``lang`` or ``path`` tell the matcher the
+    language, as for ``attrib scan``. ``listener`` receives :data:`Event` objects as
+    they happen, for a live view.
     """
     if on_match not in ON_MATCH:
         raise ModelError(f"--on-match {on_match}: choose one of {', '.join(ON_MATCH)}")
@@ -114,70 +107,97 @@ def generate(lm: LoadedModel, prompt: Prompt, store: Store | None, *, sampling: 
         import torch
 
         torch.manual_seed(sampling.seed)
-    emit = listener or (lambda event: None)
-    context = context_ids(lm, prompt)
-    out = TokenText(lm.tokenizer)
-    before = prompt.before
-    first_line = before.count("\n") + 1
-    bans = Bans() if on_match == "avoid" else None
+    run = _Run(lm, prompt, store, sampling, on_match, Judge(policy, notices), lang, path,
+               listener or (lambda event: None), context_ids(lm, prompt), TokenText(lm.tokenizer),
+               Bans() if on_match == "avoid" else None)
     avoided: list[Avoided] = []
     started = time.perf_counter()
     matching = 0.0
-    attempt = 0
-    while True:
-        attempt += 1
+    for attempt in range(1, max_tries + 2):
+        reason, seconds = run.decode()
+        final_started = time.perf_counter()
+        matches = _final_matches(prompt, run.out.text, store, lang, path, policy)
+        matching += seconds + time.perf_counter() - final_started
+        denied = [f for f in run.judge.findings(matches) if f.verdict == "fail"]
+        if on_match != "avoid" or attempt > max_tries or not (denied or reason == "stopped"):
+            break
+        if denied:
+            assert run.bans is not None
+            avoided.append(_roll_back(denied[0], run.out, prompt, run.context, run.bans, attempt))
+            run.emit(RolledBack(avoided[-1]))
+    return Generation(model=lm.name, prompt=prompt, completion=run.out.text, on_match=on_match,
+                      tokens=len(run.out.ids), stop_reason=reason, seconds=time.perf_counter() - started,
+                      matches=matches, avoided=avoided, blocked=on_match != "report" and bool(denied),
+                      judge=run.judge, attribution_seconds=matching)
+
+
+@dataclass
+class _Run:
+    """One generation's settings and state: the output so far, the bans."""
+
+    lm: LoadedModel
+    prompt: Prompt
+    store: Store | None
+    sampling: Sampling
+    on_match: str
+    judge: Judge
+    lang: str | None
+    path: str | None
+    emit: Callable[[Event], None]
+    context: list[int]
+    out: TokenText
+    bans: Bans | None
+
+    def decode(self) -> tuple[str, float]:
+        """Generate (on from what is kept of the output) with a fresh watcher; the stop
+        reason, and the seconds the watcher spent matching."""
         watcher = None
-        if store is not None:
-            watcher = Watcher(store, policy, first_line=first_line, lang=lang, path=path, on_finding=emit)
-
-        def on_token(token: int) -> bool:
-            piece = out.append(token)
-            if piece:
-                emit(TextAdded(piece))
-            if watcher is None:
-                return False
-            if "\n" in piece:
-                document = before + out.text
-                watcher.line_done(document, document.count("\n"))
-            return on_match != "report" and bool(watcher.denied())
-
+        if self.store is not None:
+            watcher = Watcher(self.store, self.judge, first_line=self.prompt.before.count("\n") + 1,
+                              lang=self.lang, path=self.path, on_finding=self.emit)
         try:
-            reason = decode(lm, context + out.ids, sampling, on_token=on_token, bans=bans,
-                            max_new_tokens=sampling.max_new_tokens - len(out.ids))
+            reason = decode(self.lm, self.context + self.out.ids, self.sampling, on_token=self._hook(watcher),
+                            bans=self.bans, max_new_tokens=self.sampling.max_new_tokens - len(self.out.ids))
             if watcher is not None:
                 watcher.drain()
         finally:
             if watcher is not None:
                 watcher.close()
-                matching += watcher.seconds
-        final_started = time.perf_counter()
-        matches = _final_matches(prompt, out.text, store, lang, path)
-        matching += time.perf_counter() - final_started
-        denied = [m for m in matches if verdict_of(m, policy) == "fail"]
-        if on_match == "avoid" and attempt <= max_tries and (denied or reason == "stopped"):
-            if denied:
-                avoided.append(_roll_back(denied[0], out, prompt, context, bans, attempt, policy))  # type: ignore[arg-type]
-                emit(RolledBack(avoided[-1]))
-            continue
-        break
-    return Generation(model=lm.name, prompt=prompt, completion=out.text, on_match=on_match, tokens=len(out.ids),
-                      stop_reason=reason, seconds=time.perf_counter() - started, matches=matches,
-                      avoided=avoided, blocked=on_match != "report" and bool(denied), policy=policy,
-                      attribution_seconds=matching)
+        return reason, watcher.seconds if watcher is not None else 0.0
+
+    def _hook(self, watcher: Watcher | None) -> Callable[[int], bool]:
+        """What runs after every token: show it, hand completed lines to the watcher,
+        and say whether to stop (a denied copy, unless reporting)."""
+        before = self.prompt.before
+
+        def on_token(token: int) -> bool:
+            piece = self.out.append(token)
+            if piece:
+                self.emit(TextAdded(piece))
+            if watcher is None:
+                return False
+            if "\n" in piece:
+                document = before + self.out.text
+                watcher.line_done(document, document.count("\n"))
+            return self.on_match != "report" and bool(watcher.denied())
+
+        return on_token
 
 
 def _final_matches(prompt: Prompt, completion: str, store: Store | None, lang: str | None,
-                   path: str | None) -> list[Match]:
+                   path: str | None, policy: Policy) -> list[Match]:
     lines = prompt.generated_lines(completion)
     if store is None or lines is None:
         return []
-    return in_scope(attribute(prompt.document(completion), store, lang=lang, path=path), *lines)
+    return in_scope(attribute(prompt.document(completion), store, lang=lang, path=path,
+                              options=policy.match_options()), *lines)
 
 
-def _roll_back(match: Match, out: TokenText, prompt: Prompt, context: list[int], bans: Bans,
-               attempt: int, policy: Policy) -> Avoided:
-    """Take back the output from the line where ``match`` begins, and ban the copied
-    token sequence (with the tokens before it) so that it cannot be written again."""
+def _roll_back(finding: Finding, out: TokenText, prompt: Prompt, context: list[int], bans: Bans,
+               attempt: int) -> Avoided:
+    """Take back the output from the line where ``finding``'s match begins, and ban the
+    copied token sequence (with the tokens before it) so that it cannot be written again."""
+    match = finding.match
     document = prompt.document(out.text)
     starts = _line_starts(document)
     before = len(prompt.before)
@@ -188,7 +208,7 @@ def _roll_back(match: Match, out: TokenText, prompt: Prompt, context: list[int],
     everything = context + out.ids
     bans.add(everything[max(0, len(context) + keep - bans.k): len(context) + upto])
     avoided = Avoided(start_line=match.start_line, end_line=match.end_line, source=match.best,
-                      verdict=verdict_of(match, policy), text=out.text[out.ends[keep - 1] if keep else 0:end],
+                      verdict=finding.verdict, text=out.text[out.ends[keep - 1] if keep else 0:end],
                       attempt=attempt)
     out.truncate(keep)
     return avoided
@@ -202,32 +222,16 @@ def _line_starts(text: str) -> list[int]:
     return starts
 
 
-def generation_report(gen: Generation, index: dict[str, Any], path: str = "<generated>") -> dict[str, Any]:
-    """The schema-v1 report of a generation: one file (the document), its matches
-    limited to generated lines, and a ``generation`` section (model, mode, tokens,
-    what was avoided, whether the output was blocked)."""
-    document = gen.document
+def generation_report(gen: Generation, index: IndexInfo, path: str = "<generated>") -> Report:
+    """The report of a generation: one file (the document), its matches limited to the
+    generated lines and judged as ``attrib scan`` judges them, and a ``generation``
+    section (model, mode, tokens, what was avoided, whether the output was blocked)."""
     lines = gen.generated_lines
-    report = build_report([FileResult(path, gen.matches, document.count("\n") + 1, generated=lines)],
-                          index, gen.policy)
-    report["generation"] = {
-        "model": gen.model,
-        "mode": "fill-in-the-middle" if gen.prompt.fim else "completion",
-        "generated_lines": None if lines is None else {"start_line": lines[0], "end_line": lines[1]},
-        "tokens": gen.tokens,
-        "stop_reason": gen.stop_reason,
-        "seconds": round(gen.seconds, 3),
-        "attribution_seconds": round(gen.attribution_seconds, 3),
-        "on_match": gen.on_match,
-        "blocked": gen.blocked,
-        "avoided": [_avoided_json(a) for a in gen.avoided],
-        "completion": None if gen.blocked else gen.completion,
-    }
-    return report
-
-
-def _avoided_json(a: Avoided) -> dict[str, Any]:
-    from attrib.report import source_json
-
-    return {"query": {"start_line": a.start_line, "end_line": a.end_line}, "source": source_json(a.source),
-            "verdict": a.verdict, "attempt": a.attempt}
+    scope = Scope.generated(*lines) if lines is not None else None
+    entry = gen.judge.file(path, gen.document, gen.matches, scope=scope)
+    info = GenerationInfo(
+        model=gen.model, mode="fill-in-the-middle" if gen.prompt.fim else "completion", generated_lines=lines,
+        tokens=gen.tokens, stop_reason=gen.stop_reason, seconds=gen.seconds,
+        attribution_seconds=gen.attribution_seconds, on_match=gen.on_match, blocked=gen.blocked,
+        avoided=tuple(gen.avoided), completion=None if gen.blocked else gen.completion)
+    return gen.judge.report([entry], index, generation=info)

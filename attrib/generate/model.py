@@ -6,7 +6,8 @@ id, or a local directory saved with ``save_pretrained`` (such as
 ``examples/tiny-starcoder``) all go through the same path. Everything that can go wrong
 becomes a :class:`ModelError` that says what to do, never a traceback:
 
-* torch or transformers missing -> how to install the ``model`` extra;
+* torch or transformers missing -> how to install the ``model`` extra
+  (:class:`~attrib.errors.MissingExtra`);
 * the hub cannot be reached, the licence is not accepted, or no token is set -> the
   three ways to fix it;
 * a directory that holds no model, or a model that is not a causal LM.
@@ -21,16 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from attrib.errors import AttribError
+from attrib.errors import AttribError, MissingExtra
 
 DEFAULT_MODEL = "bigcode/starcoderbase-1b"
 FIM_TOKENS = ("<fim_prefix>", "<fim_suffix>", "<fim_middle>")
 DTYPES = ("auto", "float32", "bfloat16", "float16")
-
-INSTALL_HINT = ("attrib generate needs torch and transformers, which are not installed. "
-                "Install the model extra: pip install 'attrib[model]' "
-                "(from a checkout: pip install -e '.[model]')")
-
 
 class ModelError(AttribError):
     """The model could not be loaded or used; the message names the fix."""
@@ -56,12 +52,12 @@ class LoadedModel:
 
 
 def require_torch() -> None:
-    """Raise :class:`ModelError` with the install command when the model extra is missing."""
+    """Raise :class:`MissingExtra` (the install command) when the model extra is missing."""
     try:
         import torch  # noqa: F401
         import transformers  # noqa: F401
     except ImportError:
-        raise ModelError(INSTALL_HINT) from None
+        raise MissingExtra("model", "attrib generate (torch and transformers)") from None
 
 
 def pick_device(device: str = "auto", dtype: str = "auto") -> tuple[str, str]:
@@ -114,7 +110,7 @@ def load(name: str = DEFAULT_MODEL, *, device: str = "auto", dtype: str = "auto"
         model = AutoModelForCausalLM.from_pretrained(source, dtype=getattr(torch, dtype))
     except (OSError, ValueError, KeyError) as e:
         raise ModelError(_explain(name, is_local, e)) from None
-    model.to(device)
+    model.to(device)  # type: ignore[arg-type]  # transformers types to() for a model; a device name is fine
     model.eval()
     vocab = tokenizer.get_vocab()
     fim = tuple(vocab.get(t) for t in FIM_TOKENS)

@@ -4,7 +4,8 @@ A :class:`Watcher` runs on a thread of its own. Each time a line of output compl
 the generator calls :meth:`Watcher.line_done` with the document so far; the watcher
 attributes the last ``TAIL`` lines (a copy is found once its windows are complete, and
 ``TAIL`` lines are enough to see it start) and reports each new copy once, through
-``on_finding``, with the verdict the policy gives its license. Requests coalesce: if
+``on_finding``, as the judge (:mod:`attrib.judge`) finds it: the policy's filters
+applied, with its verdict. Requests coalesce: if
 matching falls behind, it skips to the newest line, and the tail reaches back over the
 skipped ones, so attribution keeps pace with generation whatever the speed of either.
 
@@ -18,43 +19,25 @@ skips the wait.
 
 What the watcher finds steers generation (``--on-match block|avoid``) and the live
 view; the final report is always a fresh :func:`attrib.match.attribute` of the whole
-document, the same call ``attrib scan`` makes.
+document, the same call ``attrib scan`` makes, judged by the same judge.
 """
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from attrib.judge import Judge
 from attrib.licenses import describe
-from attrib.policy import Policy
 from attrib.match import REACH, attribute
 from attrib.records import Match
+from attrib.report import Finding
 from attrib.store import Store
 
 WARM_UP = "def warm_up(first, second):\n    total = first + second\n    return total * 2\n" * 3
 TAIL = 24  # lines attributed per completed line (more when lines were coalesced)
 SHARE = 0.03  # share of the wall time the watcher's matching may take in the long run
 BURST = 0.1  # seconds of matching allowed at once (the first findings come at once)
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A copy seen in the output: its document lines, the source, and the policy's
-    verdict on that source's license (``pass``, ``notice`` or ``fail``)."""
-
-    match: Match
-    verdict: str
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return self.match.best.repo, self.match.best.path
-
-
-def verdict_of(match: Match, policy: Policy) -> str:
-    info = describe(match.best.licenses)
-    return policy.verdict(info.category, info.ids)
 
 
 def in_scope(matches: list[Match], first: int, last: int) -> list[Match]:
@@ -65,10 +48,10 @@ def in_scope(matches: list[Match], first: int, last: int) -> list[Match]:
 class Watcher:
     """Attributes completed lines of a growing document on a background thread."""
 
-    def __init__(self, store: Store, policy: Policy, *, first_line: int, lang: str | None = None,
+    def __init__(self, store: Store, judge: Judge, *, first_line: int, lang: str | None = None,
                  path: str | None = None, on_finding: Callable[[Finding], None] | None = None,
                  tail: int = TAIL, share: float = SHARE) -> None:
-        self._store, self._policy, self._lang, self._path = store, policy, lang, path
+        self._store, self._judge, self._lang, self._path = store, judge, lang, path
         self._first_line, self._tail, self._on_finding = first_line, tail, on_finding
         self._share = share
         self._wake = threading.Condition()
@@ -131,7 +114,7 @@ class Watcher:
                     if self._pending is not None and (wait <= 0 or self._draining):
                         break
                     self._wake.wait(wait if self._pending is not None else None)
-                if self._closed:
+                if self._closed or self._pending is None:
                     return
                 (document, line), self._pending = self._pending, None
                 self._busy = True
@@ -146,11 +129,11 @@ class Watcher:
                 return
             new = []
             with self._wake:
-                for match in found:
-                    finding = Finding(match, verdict_of(match, self._policy))
-                    if finding.key not in self.findings:
+                for finding in self._judge.findings(found):
+                    key = (finding.best.repo, finding.best.path)
+                    if key not in self.findings:
                         new.append(finding)
-                    self.findings[finding.key] = finding
+                    self.findings[key] = finding
                 self._busy = False
                 self._wake.notify_all()
             for finding in new:
@@ -166,7 +149,8 @@ class Watcher:
         lines = document.split("\n")[:line]
         start = max(1, min(line - self._tail + 1, self._done_line - REACH))
         self._done_line = line
-        found = attribute("\n".join(lines[start - 1:]), self._store, lang=self._lang, path=self._path)
+        found = attribute("\n".join(lines[start - 1:]), self._store, lang=self._lang, path=self._path,
+                          options=self._judge.policy.match_options())
         shift = start - 1
         shifted = [Match(m.start_line + shift, m.end_line + shift, m.sources) for m in found]
         return in_scope(shifted, self._first_line, line)

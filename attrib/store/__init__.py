@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import StoreError
-from .base import IndexEntry, OpenMode, Postings, Store, StoredFile, StoreStats
+from .base import IndexEntry, KeyCounts, OpenMode, Postings, Store, StoredFile, StoreStats
 
-__all__ = ["open_store", "store_exists", "remove_store", "default_location", "resolve_url", "redact", "Store",
-           "Credentials", "IndexEntry", "OpenMode", "Postings", "StoredFile", "StoreStats"]
+__all__ = ["open_store", "indexed_stats", "store_exists", "remove_store", "default_location", "resolve_url", "redact",
+           "Store",
+           "Credentials", "IndexEntry", "KeyCounts", "OpenMode", "Postings", "StoredFile", "StoreStats"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,16 @@ def open_store(url: str | None = None, *, mode: OpenMode = "read",
     from .sqlite import SQLiteStore
 
     return SQLiteStore(_sqlite_path(url), mode=mode)
+
+
+def indexed_stats(store: Store) -> StoreStats:
+    """The store's counts, refusing an empty index: a check, a generation or a server
+    against it would find nothing and so pass everything."""
+    stats = store.stats()
+    if not stats.files:
+        raise StoreError(f"the index at {store.location} is empty: add code with "
+                         f"`attrib index SOURCE --store {store.location}` first")
+    return stats
 
 
 def store_exists(url: str | None = None, *, credentials: Credentials = Credentials()) -> bool:

@@ -69,6 +69,14 @@ class Postings:
         return len(self.keys)
 
 
+@dataclass(frozen=True)
+class KeyCounts:
+    """How common band keys are in a store (see :meth:`Store.key_counts`)."""
+
+    counts: np.ndarray  # int64, one per key asked for, in the order asked
+    postings: int  # postings (key, window) the store holds in all
+
+
 def keep_shared(postings: Postings, min_shared: int) -> Postings:
     """Only the postings of windows (file, line) holding ``min_shared`` distinct keys."""
     if min_shared <= 1 or len(postings) == 0:
@@ -155,6 +163,22 @@ class Store(ABC):
         compared by a 36-bit hash (:mod:`.postings`), so a posting of another key with
         the same hash may come back too (per key asked for, one per 69 billion stored
         postings).
+        """
+
+    @abstractmethod
+    def key_counts(self, keys: np.ndarray) -> KeyCounts:
+        """How many stored postings hold each of ``keys`` (int64 band keys, in the order
+        given; 0 for a key no window holds), and how many postings the store holds.
+
+        A key's count is its document frequency: how many stored windows (of all files)
+        share that band. The matcher weighs evidence with it -- code that thousands of
+        windows share says little about any one of them -- so a store must answer from
+        its index statistics, without reading the postings themselves (the embedded
+        store: the lengths of the keys' posting runs). A store that keeps several windows
+        of one file together may count a key once per such unit: Elasticsearch counts
+        the postings documents holding it (one per up to ``CHUNK`` postings of a file).
+        So every count lies between the number of files holding the key and the number
+        of postings holding it, and the two are equal for a key held once per file.
         """
 
     @abstractmethod

@@ -55,12 +55,13 @@ from ..errors import ParamsMismatch, StoreError
 from ..params import FingerprintParams, check_compatible, from_record
 from ..records import Provenance
 from . import postings as pst
-from .base import IndexEntry, Postings, Store, StoredFile, StoreStats, check_entries, keep_shared
+from .base import IndexEntry, KeyCounts, Postings, Store, StoredFile, StoreStats, check_entries, keep_shared
 from .es_client import Connection, call, explain
 
 SCHEMA_VERSION = 3
 CHUNK = 256  # postings per postings document (about 32 windows: 64 lines of a file)
 QUERY_TERMS = 1024  # term clauses per search (well under the cluster's clause limit)
+COUNTS_PER_MSEARCH = 500  # key counts asked in one multi-search
 HITS_PER_SEARCH = 1000  # best-ranked postings documents kept per search
 META_ID = "index"
 BULK_DOCS = 1000
@@ -160,6 +161,7 @@ class ElasticStore(Store):
         self._loading = False
         self._searchable: bool | None = None  # whether the files index has full-text content
         self._dirty = False
+        self._postings_total: int | None = None  # cached sum of postings (key_counts), reset by writes
         self._writer: ThreadPoolExecutor | None = None
         self._pending: Future | None = None
         meta = self._read_meta(retry_seconds=2.0)
@@ -281,6 +283,7 @@ class ElasticStore(Store):
         complete = [e for e in entries if e.file.sha not in failed.shas]
         failed.merge(self._bulk("storing files", self._file_docs(complete)))
         self._dirty = True
+        self._postings_total = None
         if failed.count:
             raise StoreError(f"{failed.count} documents were not stored at {self.location} ({failed.reason}); "
                              f"{len(failed.shas)} files were left unindexed: re-run the same command to retry them")
@@ -392,6 +395,29 @@ class ElasticStore(Store):
         hashes, files, lines = hashes[mask], files[mask], lines[mask]
         keys, which = pst.expand_to_keys(query, hashes)
         return keep_shared(Postings(keys, files[which], lines[which]), min_shared)
+
+    def key_counts(self, keys: np.ndarray) -> KeyCounts:
+        """Per key, the postings documents holding it (a ``term`` count each, from the
+        index's statistics); the total is the sum of ``n`` over postings documents,
+        kept until this store writes again."""
+        self._wait()
+        self._refresh()
+        unique, inverse = np.unique(pst.key_hash(np.asarray(keys, dtype=np.int64)), return_inverse=True)
+        terms = key_terms(unique)
+        found = np.zeros(len(unique), dtype=np.int64)
+        for i in range(0, len(terms), COUNTS_PER_MSEARCH):
+            searches: list[dict] = []
+            for t in terms[i:i + COUNTS_PER_MSEARCH]:
+                searches += [{"index": self._ix["postings"]},
+                             {"query": {"term": {"k": t}}, "size": 0, "track_total_hits": True}]
+            responses = self._msearch("counting fingerprints", searches)
+            found[i:i + len(responses)] = [r["hits"]["total"]["value"] for r in responses]
+        if self._postings_total is None:
+            [resp] = self._msearch("counting postings", [
+                {"index": self._ix["postings"]},
+                {"size": 0, "track_total_hits": False, "aggs": {"n": {"sum": {"field": "n"}}}}])
+            self._postings_total = int(resp["aggregations"]["n"]["value"])
+        return KeyCounts(found[inverse], self._postings_total)
 
     def _msearch(self, what: str, searches: list[dict]) -> list[dict]:
         resp = self._call(what, lambda: self._es.msearch(searches=searches))

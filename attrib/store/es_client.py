@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping, TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ..errors import StoreError
+from ..errors import MissingExtra, StoreError
 
 T = TypeVar("T")
 
@@ -90,8 +90,8 @@ class Connection:
         """A client for this connection (retries are :func:`call`'s job, not the client's)."""
         try:
             from elasticsearch import Elasticsearch
-        except ImportError:  # pragma: no cover - a dependency of attrib
-            raise StoreError("the Elasticsearch store needs the `elasticsearch` package (>=8,<9)") from None
+        except ImportError:
+            raise MissingExtra("elastic", "the Elasticsearch store") from None
         if self.ca_cert and not os.path.isfile(self.ca_cert):
             raise StoreError(f"CA certificate {self.ca_cert} not found (--es-ca-cert / ATTRIB_ES_CA_CERT)")
         auth: dict = {}
@@ -104,8 +104,9 @@ class Connection:
             auth["serializer"] = OrjsonSerializer()
         except ImportError:  # pragma: no cover
             pass
-        return Elasticsearch(self.url, ca_certs=self.ca_cert, max_retries=0, request_timeout=120,
-                             http_compress=False, **auth)
+        if self.ca_cert:
+            auth["ca_certs"] = self.ca_cert
+        return Elasticsearch(self.url, max_retries=0, request_timeout=120, http_compress=False, **auth)
 
 
 def _port(parts) -> int | None:
@@ -155,7 +156,8 @@ def explain(conn: Connection, what: str, e: Exception) -> StoreError:
     if isinstance(e, ApiError):
         status = e.meta.status
         if status == 401:
-            how = "--es-api-key / ATTRIB_ES_API_KEY" if conn.api_key else "--es-user and --es-password / ATTRIB_ES_USER and ATTRIB_ES_PASSWORD"
+            how = "--es-api-key / ATTRIB_ES_API_KEY" if conn.api_key else \
+                "--es-user and --es-password / ATTRIB_ES_USER and ATTRIB_ES_PASSWORD"
             return StoreError(f"Elasticsearch at {where} refused the credentials (401 Unauthorized) while {what}: "
                               f"check {how}" + ("" if conn.user or conn.api_key else " (none were given)"))
         if status == 403:

@@ -52,7 +52,7 @@ from ..errors import ReadOnlyStore, StoreError
 from ..params import FingerprintParams, check_compatible, from_record
 from ..records import Provenance
 from . import postings as pst
-from .base import IndexEntry, OpenMode, Postings, Store, StoredFile, StoreStats, check_entries, keep_shared
+from .base import IndexEntry, KeyCounts, OpenMode, Postings, Store, StoredFile, StoreStats, check_entries, keep_shared
 SCHEMA_VERSION = 3
 FANOUT = 16  # runs of one size tier merged at once
 TIER_BASE = 1 << 18  # postings in a tier-0 run (about 2.5 MB of code)
@@ -418,7 +418,8 @@ class SQLiteStore(Store):
         gone = [r.id for r in runs]
         marks = ",".join("?" * len(gone))
         for r in runs:
-            self._db.execute("DELETE FROM rows WHERE id >= ? AND id < ?", (r.id << _RUN_SHIFT, (r.id + 1) << _RUN_SHIFT))
+            self._db.execute("DELETE FROM rows WHERE id >= ? AND id < ?",
+                             (r.id << _RUN_SHIFT, (r.id + 1) << _RUN_SHIFT))
         self._db.execute(f"DELETE FROM runs WHERE id IN ({marks})", gone)
 
     def _read_rows(self, run: Run, part: int = 0, part_bits: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -430,30 +431,50 @@ class SQLiteStore(Store):
         return pst.decode([i - base for i, _ in rows], [d for _, d in rows], run.layout)
 
     # -- reading ---------------------------------------------------------------
+    def _postings_of(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every stored (key hash, window) posting of the sorted key hashes ``wanted``: one
+        small row per key and run. Call inside a snapshot."""
+        found_h, found_w = [], []
+        for run in self._runs():
+            ids = _row_ids(run, np.unique(run.layout.buckets(wanted)))
+            rows: list[tuple[int, bytes]] = []
+            for i in range(0, len(ids), _PARAMS_PER_QUERY):
+                part = ids[i:i + _PARAMS_PER_QUERY]
+                rows += self._db.execute(f"SELECT id, data FROM rows WHERE id IN ({','.join('?' * len(part))})",
+                                         part).fetchall()
+            base = run.id << _RUN_SHIFT
+            h, w = pst.decode([i - base for i, _ in rows], [d for _, d in rows], run.layout)
+            hit = np.isin(h, wanted)
+            found_h.append(h[hit])
+            found_w.append(w[hit])
+        if not found_h:
+            return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+        return np.concatenate(found_h), np.concatenate(found_w)
+
     @_guarded
     def lookup(self, keys: np.ndarray, min_shared: int = 1) -> Postings:
         query = np.unique(np.asarray(keys, dtype=np.int64))
         wanted = np.unique(pst.key_hash(query))
         with self._snapshot():
-            found_h, found_w = [], []
-            for run in self._runs():
-                ids = _row_ids(run, np.unique(run.layout.buckets(wanted)))
-                rows: list[tuple[int, bytes]] = []
-                for i in range(0, len(ids), _PARAMS_PER_QUERY):
-                    part = ids[i:i + _PARAMS_PER_QUERY]
-                    rows += self._db.execute(f"SELECT id, data FROM rows WHERE id IN ({','.join('?' * len(part))})",
-                                             part).fetchall()
-                base = run.id << _RUN_SHIFT
-                h, w = pst.decode([i - base for i, _ in rows], [d for _, d in rows], run.layout)
-                hit = np.isin(h, wanted)
-                found_h.append(h[hit])
-                found_w.append(w[hit])
-            hashes, windows = pst.first_per_key(np.concatenate(found_h), np.concatenate(found_w),
-                                                MAX_HITS_PER_KEY)
+            hashes, windows = pst.first_per_key(*self._postings_of(wanted), MAX_HITS_PER_KEY)
             keys, which = pst.expand_to_keys(query, hashes)
             shared = keep_shared(Postings(keys, windows[which], np.zeros(len(keys), np.int64)), min_shared)
             files, lines = self._window_places(shared.file_ids)
         return Postings(shared.keys, files, lines)
+
+    @_guarded
+    def key_counts(self, keys: np.ndarray) -> KeyCounts:
+        """The number of each key's postings, read with the rows a lookup reads (no
+        cap: how common common code is, is the point)."""
+        hashes = pst.key_hash(np.asarray(keys, dtype=np.int64))
+        wanted = np.unique(hashes)
+        with self._snapshot():
+            found, _ = self._postings_of(wanted)
+            total = self._db.execute("SELECT COALESCE(SUM(postings), 0) FROM runs").fetchone()[0]
+        counts = np.zeros(len(wanted), dtype=np.int64)
+        present, n = np.unique(found, return_counts=True)
+        counts[np.searchsorted(wanted, present)] = n
+        return KeyCounts(counts[np.searchsorted(wanted, hashes)], int(total))
 
     def _window_places(self, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(file id, start line) of each window id."""

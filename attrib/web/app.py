@@ -3,8 +3,8 @@
 :func:`create_app` builds the application over any store. Routes:
 
 * ``GET /`` -- the page (``static/``: plain HTML, CSS and JavaScript, no build step);
-* ``POST /api/attribute`` -- code in, report schema v1 out (the call ``attrib scan``
-  makes, :func:`attrib.match.attribute`);
+* ``POST /api/attribute`` -- code in, report schema v1 out (:func:`attrib.scan.scan_text`,
+  judged as ``attrib scan`` judges);
 * ``GET /api/search`` -- full-text search over the indexed code, with language and
   license filters and highlighted snippets;
 * ``GET /api/source`` -- lines of an indexed file (the page's side-by-side view);
@@ -35,10 +35,11 @@ from pydantic import BaseModel, Field
 
 from attrib import __version__
 from attrib.errors import AttribError, StoreError
+from attrib.formats.json import report_dict
+from attrib.judge import Judge
 from attrib.languages import from_path, from_text
 from attrib.licenses import describe
-from attrib.match import attribute
-from attrib.report import FileResult, build_report
+from attrib.scan import scan_text
 from attrib.store import Store
 
 STATIC = Path(__file__).parent / "static"
@@ -107,8 +108,10 @@ class Settings(BaseModel):
     max_search_results: int = 50
 
 
-def create_app(open_store: Callable[[], Store], settings: Settings = Settings()) -> FastAPI:
-    """The application. ``open_store`` opens the index; each worker thread keeps its own."""
+def create_app(open_store: Callable[[], Store], settings: Settings = Settings(), judge: Judge = Judge()) -> FastAPI:
+    """The application. ``open_store`` opens the index; each worker thread keeps its own.
+    ``judge`` gives the verdicts (the project's policy and notice files, as ``attrib
+    scan`` in the same directory would)."""
     app = FastAPI(title="attrib", version=__version__,
                   description="Find where code came from, and under what license. The page at / uses this API.")
     local = threading.local()
@@ -182,18 +185,11 @@ def create_app(open_store: Callable[[], Store], settings: Settings = Settings())
         """Every span of ``code`` found in the index, as a report (schema version 1)."""
         if "\0" in body.code:
             raise HTTPException(422, "the code contains NUL bytes: binary data cannot be attributed")
-        path = body.path or "<pasted>"
-
         lang = body.lang or from_path(body.path) or from_text(body.code)
 
         def work() -> dict[str, Any]:
-            s = store()
-            stats = s.stats()
-            matches = attribute(body.code, s, lang=lang, path=body.path)
-            report = build_report([FileResult(path, matches, body.code.count("\n") + 1)],
-                                  {"name": stats.name, "files": stats.files, "params": stats.params})
-            report["files"][0]["lang"] = lang  # as given, or detected
-            return report
+            return report_dict(scan_text(body.code, store(), judge.policy, notices=judge.notices, path=body.path,
+                                         lang=lang))
 
         return await run(work)
 
@@ -288,4 +284,8 @@ class BodyLimit:
 
     async def _refuse(self, send: Any) -> None:
         response = JSONResponse({"detail": f"request body over {self.max_bytes:,} bytes"}, status_code=413)
-        await response({"type": "http"}, None, send)
+        await response({"type": "http"}, _nothing_to_receive, send)
+
+
+async def _nothing_to_receive() -> dict[str, Any]:
+    return {"type": "http.disconnect"}

@@ -1,9 +1,9 @@
 """Where code comes from: The Stack on the hub, local Stack-schema files, local repos.
 
-Every source yields :class:`indexer.sources.base.RawFile` items, and a
-:class:`~indexer.sources.base.Skipped` for each file or row it would not read (a
-symlink, a FIFO, a row too large or too deeply nested); decoding, filtering and
-fingerprinting happen once, in :mod:`indexer.pipeline`, which counts the skipped ones.
+Every source yields :class:`attrib.files.RawFile` items, and a
+:class:`~attrib.files.Skipped` for each file or row it would not read (a symlink, a
+FIFO, a row too large or too deeply nested); decoding, filtering and fingerprinting
+happen once, in :mod:`attrib.indexer.pipeline`, which counts the skipped ones.
 
 The spec forms :func:`open_source` accepts:
 
@@ -28,11 +28,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Protocol, runtime_checkable
 
-from attrib.errors import InputError
-from indexer.sources.base import DEFAULT_MAX_FILE_BYTES, RawFile, Skipped
-from indexer.sources.shard import WHOLE, Shard
+from attrib.errors import InputError, MissingExtra
+from attrib.files import DEFAULT_MAX_FILE_BYTES, RawFile, Skipped, regular_file_problem
+from attrib.indexer.sources.shard import WHOLE, Shard
 from attrib.languages import lang_key
 
 HUB_PREFIX = "hf:"
@@ -64,14 +65,14 @@ def open_source(spec: str, *, langs: list[str] | None = None, limit: int | None 
     """
     if limit is not None and limit < 0:
         raise InputError(f"the limit must be 0 or more, not {limit}")
-    # Imported here: `datasets` takes seconds to import, and most commands never need it.
-    from indexer.sources.local import open_local, regular_file_problem
-    from indexer.sources.stack import Defaults, open_hub, open_local_stack, stack_data_files
+    from attrib.indexer.sources.datafiles import stack_data_files
+    from attrib.indexer.sources.local import open_local
 
     keys = frozenset(lang_key(lang) for lang in langs or () if lang.strip())
     if spec.startswith(HUB_PREFIX):
-        return open_hub(spec[len(HUB_PREFIX):], langs=keys, limit=limit,
-                        defaults=Defaults(repo, commit, licenses), shard=shard)
+        stack = _stack(f"indexing {spec}")
+        return stack.open_hub(spec[len(HUB_PREFIX):], langs=keys, limit=limit,
+                              defaults=stack.Defaults(repo, commit, licenses), shard=shard)
     path = Path(spec).expanduser()
     if not path.exists():
         raise InputError(f"no such file or directory: {spec}")
@@ -80,11 +81,28 @@ def open_source(spec: str, *, langs: list[str] | None = None, limit: int | None 
         raise InputError(f"cannot index {spec}: {problem}; give a file or a directory")
     data_files = stack_data_files(path)
     if data_files is not None:
-        return open_local_stack(path, data_files, langs=keys, limit=limit,
-                                defaults=Defaults(repo, commit, licenses), shard=shard,
-                                max_file_bytes=max_file_bytes)
+        stack = _stack(f"indexing {spec} (data files in The Stack's schema)")
+        return stack.open_local_stack(path, data_files, langs=keys, limit=limit,
+                                      defaults=stack.Defaults(repo, commit, licenses), shard=shard,
+                                      max_file_bytes=max_file_bytes)
     return open_local(path, repo=repo, commit=commit, licenses=licenses, langs=keys, limit=limit,
                       shard=shard, max_file_bytes=max_file_bytes)
+
+
+_STACK_PACKAGES = frozenset({"datasets", "pyarrow", "huggingface_hub", "pandas", "fsspec"})
+
+
+def _stack(what: str) -> ModuleType:
+    """:mod:`.stack`, imported now (``datasets`` takes seconds to import, and most
+    commands never need it); a :class:`MissingExtra` naming the ``stack`` extra when its
+    packages are not installed."""
+    try:
+        from attrib.indexer.sources import stack
+    except ModuleNotFoundError as e:
+        if (e.name or "").split(".")[0] in _STACK_PACKAGES:
+            raise MissingExtra("stack", what) from None
+        raise
+    return stack
 
 
 __all__ = ["RawFile", "Shard", "Skipped", "Source", "open_source"]

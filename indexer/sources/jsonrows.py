@@ -29,8 +29,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from attrib.errors import InputError
-
-from .base import Skipped
+from attrib.files import Skipped
 
 CHUNK = 1 << 20
 MAX_DEPTH = 64

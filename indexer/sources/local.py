@@ -7,11 +7,11 @@ folder; the commit is ``HEAD`` ("" before the first commit). Untracked and ignor
 files are left out.
 
 A plain directory is walked in sorted order, skipping dependency, build and hidden
-folders (``SKIPPED_DIRS``, ``.*``) and hidden files (``.env`` and the like are not code
-to attribute, and may hold secrets).
+folders (:data:`attrib.files.SKIPPED_DIRS`, ``.*``) and hidden files (``.env`` and the
+like are not code to attribute, and may hold secrets).
 
 Files are read one at a time, as bytes, when the iterator reaches them, and only
-inside the tree (:func:`read_confined`): a symlink is never followed (a tracked file
+inside the tree (:func:`attrib.files.read_confined`): a symlink is never followed (a tracked file
 replaced by a link to ``~/.ssh/id_rsa`` is skipped, not stored), nor a folder that
 leads out of the tree, and only regular files are opened -- FIFOs, sockets and devices
 are skipped without being opened, so nothing blocks. Each of these is a
@@ -22,11 +22,9 @@ file, and the pipeline weighs them against the file's own header
 """
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import re
-import stat
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -35,26 +33,15 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from indexer.sources.base import DEFAULT_MAX_FILE_BYTES, RawFile, Skipped
+from attrib.files import DEFAULT_MAX_FILE_BYTES, Entry, RawFile, Skipped, read_confined, walk_directory
+from attrib.indexer.sources.licenses import detect_repo_licenses
+from attrib.indexer.sources.shard import WHOLE, Shard
 from attrib.languages import from_path, lang_key
-from indexer.sources.licenses import detect_repo_licenses
-from indexer.sources.shard import WHOLE, Shard
 
 log = logging.getLogger(__name__)
 
-SKIPPED_DIRS = frozenset({".git", "node_modules", "__pycache__", ".venv", "venv", "dist", "build"})
-
 _GIT_SYMLINK, _GIT_SUBMODULE = "120000", "160000"
 _SCP_REMOTE = re.compile(r"^(?:[\w.-]+@)?[\w.-]+:(?!//)(?P<path>.+)$")  # git@host:owner/name.git
-
-
-@dataclass(frozen=True)
-class Entry:
-    """A file to read: its path as recorded (relative to the repository) and where it
-    is on disk."""
-
-    path: str
-    disk: Path
 
 
 @dataclass(frozen=True)
@@ -111,78 +98,6 @@ class LocalSource:
             emitted += 1
             if emitted == self.limit:
                 return
-
-
-def read_confined(entry: Entry, root: Path, max_bytes: int) -> bytes | Skipped:
-    """The bytes of a regular file inside ``root`` (at most ``max_bytes`` + 1 of them:
-    one more says it is too large), or why it is skipped.
-
-    ``entry.disk`` must lie under ``root``: its folder is resolved and must stay inside
-    ``root`` (a folder replaced by a link to elsewhere leads out); the file itself is
-    looked at without following a link, and only a regular file is opened (a FIFO
-    would block the open, a device could do anything), with ``O_NOFOLLOW`` and checked
-    again once open, so a file swapped meanwhile is not read either.
-    """
-    def skip(reason: str, detail: str) -> Skipped:
-        return Skipped(entry.path, reason, detail)
-
-    folder = Path(os.path.realpath(entry.disk.parent))
-    if not folder.is_relative_to(Path(os.path.realpath(root))):
-        return skip("outside-tree", f"its folder leads out of {root} (to {folder})")
-    try:
-        before = os.lstat(entry.disk)
-    except OSError as exc:
-        return skip("unreadable", exc.strerror or str(exc))
-    if stat.S_ISLNK(before.st_mode):
-        return skip("symlink", f"a link to {_link_target(entry.disk)}, not followed")
-    if not stat.S_ISREG(before.st_mode):
-        return skip("not-regular", f"a {_kind(before.st_mode)}, not a regular file")
-    if before.st_size > max_bytes:
-        return skip("too-large", f"{before.st_size:,} bytes (limit {max_bytes:,})")
-    try:
-        fd = os.open(entry.disk, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            return skip("symlink", "replaced by a link while being read, not followed")
-        return skip("unreadable", exc.strerror or str(exc))
-    with os.fdopen(fd, "rb") as handle:
-        now = os.fstat(handle.fileno())
-        if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (before.st_dev, before.st_ino):
-            return skip("not-regular", "replaced while being read")
-        try:
-            data = handle.read(max_bytes + 1)
-        except OSError as exc:
-            return skip("unreadable", exc.strerror or str(exc))
-    if len(data) > max_bytes:
-        return skip("too-large", f"over {max_bytes:,} bytes (limit {max_bytes:,})")
-    return data
-
-
-def regular_file_problem(path: Path) -> str | None:
-    """Why ``path`` (named by the user, links followed) is not a file to read, or None."""
-    try:
-        mode = path.stat().st_mode
-    except OSError as exc:
-        return exc.strerror or str(exc)
-    if stat.S_ISDIR(mode) or stat.S_ISREG(mode):
-        return None
-    return f"it is a {_kind(mode)}, not a regular file"
-
-
-def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISFIFO, "FIFO (named pipe)"), (stat.S_ISSOCK, "socket"),
-                       (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"),
-                       (stat.S_ISDIR, "directory"), (stat.S_ISLNK, "symlink")):
-        if test(mode):
-            return name
-    return "special file"
-
-
-def _link_target(path: Path) -> str:
-    try:
-        return os.readlink(path)
-    except OSError:
-        return "?"
 
 
 def open_local(path: Path, *, repo: str | None = None, commit: str | None = None,
@@ -250,23 +165,6 @@ def _first_commit_date(top: Path) -> str | None:
 def _lang_key_of(path: str) -> str | None:
     lang = from_path(path)
     return lang_key(lang) if lang else None
-
-
-def walk_directory(root: Path) -> Iterator[Entry]:
-    """Every file under ``root`` in sorted order, skipping the folders and files that
-    are not the project's own code (see the module docstring). Links to files and
-    special files are listed too, for :func:`read_confined` to skip and count; links to
-    folders are never descended into."""
-    for folder, subfolders, names in os.walk(root, onerror=_log_walk_error):
-        subfolders[:] = sorted(d for d in subfolders if d not in SKIPPED_DIRS and not d.startswith("."))
-        for name in sorted(names):
-            if not name.startswith("."):
-                file = Path(folder, name)
-                yield Entry(file.relative_to(root).as_posix(), file)
-
-
-def _log_walk_error(exc: OSError) -> None:
-    log.warning("skipping %s: %s", exc.filename, exc.strerror or exc)
 
 
 # ---------------------------------------------------------------------------------------

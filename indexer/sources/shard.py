@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from attrib.files import git_blob_sha
+
 T = TypeVar("T")
 _SHARD = re.compile(r"^\s*(-?\d+)\s*/\s*(-?\d+)\s*$")
 
@@ -74,7 +76,7 @@ class Shard:
         With at least ``count`` files: this shard's files and :data:`WHOLE`, as every row
         of them is ours. With fewer: all of the files, and this shard, so each row is kept
         or not by its sha. ``files`` come sorted by name, so every machine splits the
-        same list the same way (:func:`.stack.stack_data_files` walks folders in name
+        same list the same way (:func:`.datafiles.stack_data_files` walks folders in name
         order, :func:`.stack.hub_data_files` sorts).
 
         >>> Shard(1, 2).split(["a", "b", "c"])
@@ -103,7 +105,5 @@ WHOLE = Shard()
 
 def blob_sha(data: bytes | str) -> str:
     """The git blob sha of a file's content, text encoded as the pipeline encodes it
-    (:func:`indexer.filters.decode`), so a shard and the index agree on every file's id."""
-    from indexer.filters import git_blob_sha  # imported here: indexer.filters imports this package
-
+    (:func:`attrib.files.decode`), so a shard and the index agree on every file's id."""
     return git_blob_sha(data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass"))

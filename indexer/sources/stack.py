@@ -20,7 +20,7 @@ Row → RawFile (only ``content`` is required; every other column may be missing
     lang, max_stars_count       → lang, stars
 
 ``hexsha`` is not read: a row cannot name its own id, the pipeline computes it from
-the content (:mod:`indexer.filters`).
+the content (:mod:`attrib.files`).
 
 How failures surface in ``datasets`` (and why every part is its own load): a parquet file
 with a broken footer (truncated, not parquet) fails already in ``load_dataset`` while it
@@ -61,10 +61,12 @@ from huggingface_hub.utils import (
     get_session,
     hf_raise_for_status,
 )
+
 from attrib.errors import InputError
-from indexer.sources.base import DEFAULT_MAX_FILE_BYTES, RawFile, Skipped
-from indexer.sources.jsonrows import MAX_DEPTH, json_rows
-from indexer.sources.shard import WHOLE, Shard
+from attrib.files import DEFAULT_MAX_FILE_BYTES, RawFile, Skipped
+from attrib.indexer.sources.datafiles import data_format
+from attrib.indexer.sources.jsonrows import MAX_DEPTH, json_rows
+from attrib.indexer.sources.shard import WHOLE, Shard
 from attrib.languages import KNOWN_LANG_KEYS, lang_key
 
 
@@ -88,12 +90,6 @@ def _import_datasets():
 datasets = _import_datasets()
 
 DEFAULT_DATASET = "bigcode/the-stack"
-
-DATA_SUFFIXES: dict[str, str] = {
-    ".parquet": "parquet",
-    ".jsonl": "json", ".json": "json", ".jsonl.gz": "json", ".json.gz": "json",
-}
-"""File name endings read as Stack-schema data, and the ``datasets`` builder for each."""
 
 MAX_ROW_GROUP_BYTES = 2 << 30
 """A parquet row group's pages are decompressed as it is read: a row group larger than
@@ -339,34 +335,6 @@ def _one_line(exc: Exception) -> str:
 
 # ---------------------------------------------------------------------------------------
 # Local files
-
-
-def data_format(path: Path) -> str | None:
-    """The ``datasets`` builder for a data file name (``"parquet"``/``"json"``), or ``None``."""
-    name = path.name.lower()
-    return next((fmt for suffix, fmt in DATA_SUFFIXES.items() if name.endswith(suffix)), None)
-
-
-def stack_data_files(path: Path) -> list[Path] | None:
-    """The data files to read if ``path`` is Stack-schema data, else ``None``.
-
-    A data file is itself; a directory is data when, searched recursively (hidden folders
-    such as ``.git`` and ``.cache`` skipped), it holds data files and no more other files
-    than data files — The Stack's ``data/<lang>/*.parquet`` layout with a README passes,
-    a code repository with a few JSON fixtures does not.
-    """
-    if path.is_file():
-        return [path] if data_format(path) else None
-    found: list[Path] = []
-    others = 0
-    for folder, subfolders, names in os.walk(path):
-        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-        for name in sorted(names):
-            if data_format(Path(name)):
-                found.append(Path(folder, name))
-            elif not name.startswith("."):
-                others += 1
-    return found if found and len(found) >= others else None
 
 
 def parquet_rows(files: list[Path]) -> int:
