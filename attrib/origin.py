@@ -5,8 +5,11 @@ Popular code is copied: a span of zlib is in zlib and in hundreds of repositorie
 verdict uses, so that one should be the *origin*. :func:`rank` orders the sources of
 one match with what the index knows about them:
 
-1. similarity first, loosely: sources within :data:`SIMILARITY_SLACK` of the most
-   similar one are candidates, the rest (a different version of the code) come after;
+1. the evidence first, loosely: sources within :data:`SIMILARITY_SLACK` of the most
+   similar one, whose region is about as unlikely by chance as the strongest one's
+   (within :data:`CHANCE_SLACK`: copies of one file hold the same region), are
+   candidates; the rest (a different version of the code, a sibling file sharing part
+   of it) come after, in the order they came (the matcher's: strongest evidence first);
 2. among candidates, a file that is not under a vendored folder (:mod:`attrib.vendored`)
    before one that is: ``vendor/``, ``third_party/``, ``node_modules/`` hold copies;
 3. then the earliest date known for the repository (The Stack's
@@ -28,6 +31,9 @@ from attrib.vendored import vendored_dir
 
 SIMILARITY_SLACK = 0.05
 """Sources this much less similar than the best still compete to be the origin."""
+CHANCE_SLACK = 10.0
+"""Sources whose region is up to this many times likelier by chance than the strongest
+one's still compete (an order of magnitude: less than one window's evidence)."""
 
 
 class Candidate(Protocol):
@@ -43,6 +49,8 @@ class Candidate(Protocol):
     def similarity(self) -> float: ...
     @property
     def first_seen(self) -> str | None: ...
+    @property
+    def chance(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -60,8 +68,9 @@ def rank(sources: Sequence[T]) -> tuple[list[T], Origin]:
     """``sources`` ordered likely origin first, and why.
 
     >>> from types import SimpleNamespace as S
-    >>> a = S(repo="madler/zlib", path="inflate.c", stars=5000, similarity=1.0, first_seen="2011-09-10")
-    >>> b = S(repo="x/app", path="third_party/zlib/inflate.c", stars=90000, similarity=1.0, first_seen="2009-01-01")
+    >>> a = S(repo="madler/zlib", path="inflate.c", stars=5000, similarity=1.0, first_seen="2011-09-10", chance=0.0)
+    >>> b = S(repo="x/app", path="third_party/zlib/inflate.c", stars=90000, similarity=1.0, first_seen="2009-01-01",
+    ...       chance=0.0)
     >>> ordered, origin = rank([b, a])
     >>> ordered[0].repo, origin.copies, origin.reason
     ('madler/zlib', 1, 'the other sources are under vendored folders (third_party)')
@@ -69,10 +78,13 @@ def rank(sources: Sequence[T]) -> tuple[list[T], Origin]:
     if not sources:
         return [], Origin("", 0)
     best = max(s.similarity for s in sources)
-    candidates = [s for s in sources if s.similarity >= best - SIMILARITY_SLACK]
-    others = sorted((s for s in sources if s.similarity < best - SIMILARITY_SLACK),
-                    key=lambda s: (-s.similarity, *_origin_key(s)))
-    ordered = sorted(candidates, key=_origin_key) + others
+    strongest = min(s.chance for s in sources)
+
+    def candidate(s: T) -> bool:
+        return s.similarity >= best - SIMILARITY_SLACK and s.chance <= strongest * CHANCE_SLACK
+
+    candidates = [s for s in sources if candidate(s)]
+    ordered = sorted(candidates, key=_origin_key) + [s for s in sources if not candidate(s)]
     return ordered, Origin(_reason(ordered[0], candidates), len(sources) - 1)
 
 

@@ -46,8 +46,9 @@ def test_an_original_and_three_vendored_copies_name_the_original_first(tmp_path)
 
 
 class _S:
-    def __init__(self, repo, path, stars=None, similarity=1.0, first_seen=None):
+    def __init__(self, repo, path, stars=None, similarity=1.0, first_seen=None, chance=0.0):
         self.repo, self.path, self.stars, self.similarity, self.first_seen = repo, path, stars, similarity, first_seen
+        self.chance = chance
 
 
 def test_rank_prefers_first_seen_then_stars_and_keeps_less_similar_sources_last():
@@ -66,3 +67,15 @@ def test_rank_prefers_first_seen_then_stars_and_keeps_less_similar_sources_last(
 def test_vendored_folders_are_folders_not_file_names():
     assert vendored_dir("a/site-packages/requests/api.py") == "site-packages"
     assert vendored_dir("vendor.py") is None and vendored_dir("src/vendoring/x.py") is None
+
+
+def test_a_sibling_with_weaker_evidence_is_never_the_origin():
+    # The matcher puts the strongest evidence first (the true file among near-identical
+    # siblings); a sibling holding a shorter region is as similar but far likelier by
+    # chance: it stays behind, however many stars or however early.
+    true = _S("a/lib", "src/parser.py", stars=1, chance=1e-30)
+    sibling = _S("a/lib", "src/old_parser.py", stars=1, chance=1e-12, first_seen="2001-01-01")
+    popular = _S("z/app", "vendor/lib/parser.py", stars=10**5, chance=3e-30)
+    ordered, origin = rank([true, sibling, popular])
+    assert [s.path for s in ordered] == ["src/parser.py", "vendor/lib/parser.py", "src/old_parser.py"]
+    assert origin.reason == "the other sources are under vendored folders (vendor)"
