@@ -73,6 +73,27 @@ def test_a_vendored_gpl_file_in_an_mit_repository_is_gpl(tmp_path, source):
     [entry] = json.loads(checked.stdout)["files"]
     assert entry["verdict"] == "fail" and entry["matches"][0]["source"]["licenses"] == ["GPL-2.0-only"]
 
+    # The SBOM of the check says the same: the effective license, and both sides.
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+    from spdx_tools.spdx.parser.jsonlikedict.json_like_dict_parser import JsonLikeDictParser
+    from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
+
+    spdx = attrib("check", "-C", str(project), "--all", "--format", "spdx", store=store)
+    assert spdx.returncode == 1, spdx.stderr
+    document = json.loads(spdx.stdout)
+    assert validate_full_spdx_document(JsonLikeDictParser().parse(document)) == []
+    snippet = document["snippets"][0]
+    assert snippet["licenseConcluded"] == "GPL-2.0-only"
+    assert snippet["copyrightText"] == "Copyright (C) 2019 Jane Hacker"
+    cdx = attrib("check", "-C", str(project), "--all", "--format", "cyclonedx", store=store)
+    assert cdx.returncode == 1, cdx.stderr
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(cdx.stdout) is None
+    [component] = json.loads(cdx.stdout)["components"]
+    properties = {p["name"]: p["value"] for p in component["properties"]}
+    assert component["licenses"] == [{"license": {"id": "GPL-2.0-only"}}]
+    assert (properties["attrib:file_licenses"], properties["attrib:repo_licenses"]) == ("GPL-2.0-only", "MIT")
+
 
 def test_the_stack_s_event_dates_pick_the_origin_among_equals(tmp_path):
     rows = tmp_path / "rows.jsonl"
