@@ -94,7 +94,7 @@ def _origin_key(source: Candidate) -> tuple:
             -(source.stars or 0), source.repo, source.path)
 
 
-def _reason(origin: Candidate, rivals: list[Candidate]) -> str:
+def _reason(origin: Candidate, rivals: Sequence[Candidate]) -> str:
     """Why ``origin`` comes first among the equally similar ``rivals`` (itself included)."""
     rivals = [r for r in rivals if r is not origin]
     if not rivals:
