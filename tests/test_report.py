@@ -74,6 +74,20 @@ def test_schema_rejects_a_renamed_field(report):
     assert not Draft202012Validator(SCHEMA).is_valid(report)
 
 
+def test_schema_holds_the_origin_and_both_licenses(report):
+    import copy
+
+    valid = Draft202012Validator(SCHEMA).is_valid
+    match = report["files"][0]["matches"][0]
+    assert match["source"]["origin"] is True and match["alternatives"] and valid(report)
+    for broken in (lambda m: m["source"].update(origin=False), lambda m: m["alternatives"][0].update(origin=True),
+                   lambda m: m.pop("copies"), lambda m: m["source"].pop("repo_licenses"),
+                   lambda m: m["source"].pop("origin_reason")):
+        changed = copy.deepcopy(report)
+        broken(changed["files"][0]["matches"][0])
+        assert not valid(changed)
+
+
 def test_top_level_shape(report):
     assert list(report) == ["version", "index", "files", "summary"]
     assert report["version"] == 1
