@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -177,6 +178,7 @@ def test_text_shows_source_license_and_permalink(typed):
     assert lines[0] == "a.py  notice"
     assert "  L3–14  owner/name › pkg/x.py L120–131" in lines
     assert "    MIT · permissive · 93% near · +2 other sources · NOTICE MISSING" in lines
+    assert "    likely origin: the most stars (1200)" in lines
     assert "    CC0-1.0 · public-domain · 100% exact · allowed" in lines
     assert "c.py  fail" in lines
     assert "    GPL-3.0-or-later · copyleft · 75% near · LICENSE DENIED" in lines
@@ -184,6 +186,14 @@ def test_text_shows_source_license_and_permalink(typed):
     assert "b.py" not in text  # files without matches are only counted
     assert lines[-1] == ("Scanned 4 files (1 could not be read) · 2 with matches · "
                          "20 matched lines · verdict fail")
+
+
+def test_text_shows_a_file_license_that_is_not_its_repositorys():
+    vendored = replace(span("acme/widgets", ("GPL-2.0-only",), 1.0, "exact", path="third_party/x.c"),
+                       file_licenses=("GPL-2.0-only",), repo_licenses=("MIT",))
+    lines = render(build(("v.c", 20, [Match(1, 12, (vendored,))])), show_code=False).splitlines()
+    assert "    GPL-2.0-only · copyleft · 100% exact · LICENSE DENIED" in lines
+    assert "    the file says GPL-2.0-only, its repository MIT" in lines
 
 
 def test_text_shows_query_lines(typed):
