@@ -29,6 +29,17 @@ def git(repo: Path, *args: str) -> None:
                    check=True, capture_output=True)
 
 
+def copying_project(tmp_path: Path) -> Path:
+    """A git repository whose one commit adds a copy of :data:`CODE`."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "copied_align.py").write_text(CODE)
+    git(project, "init", "-q", "-b", "main")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "copy")
+    return project
+
+
 def stack_rows(tmp_path: Path) -> Path:
     rows = tmp_path / "rows.jsonl"
     rows.write_text(json.dumps({
@@ -53,12 +64,7 @@ def test_a_vendored_gpl_file_in_an_mit_repository_is_gpl(tmp_path, source):
     done = attrib("index", str(source(tmp_path)), *extra, store=store)
     assert done.returncode == 0, done.stderr
 
-    project = tmp_path / "project"
-    project.mkdir()
-    (project / "copied_align.py").write_text(CODE)
-    git(project, "init", "-q", "-b", "main")
-    git(project, "add", "-A")
-    git(project, "commit", "-q", "-m", "copy")
+    project = copying_project(tmp_path)
 
     scanned = attrib("scan", str(project / "copied_align.py"), "--format", "json", store=store)
     assert scanned.returncode == 0, scanned.stderr
@@ -129,12 +135,7 @@ def test_scan_formats_and_notice_of_one_index_agree(tmp_path):
         "max_stars_repo_licenses": ["MIT"]}) + "\n")
     store = tmp_path / "index.db"
     assert attrib("index", str(rows), store=store).returncode == 0
-    project = tmp_path / "project"
-    project.mkdir()
-    (project / "copied_align.py").write_text(CODE)
-    git(project, "init", "-q", "-b", "main")
-    git(project, "add", "-A")
-    git(project, "commit", "-q", "-m", "copy")
+    project = copying_project(tmp_path)
 
     out = {fmt: attrib("scan", "copied_align.py", "--format", fmt, store=store, cwd=project).stdout
            for fmt in ("json", "spdx", "cyclonedx")}
