@@ -189,3 +189,22 @@ def test_a_blobs_own_licenses_copyrights_and_its_repositorys_dates_are_kept(new_
         ("GPL-2.0-only",), ("GPL-2.0-only",), ("MIT",))
     assert widgets.copyrights == ("Copyright (C) 2019 Jane Hacker",)
     assert widgets.first_seen == "2015-03-02T11:22:33" and by_repo["gnu/x"].first_seen is None
+
+
+def test_an_index_of_the_previous_format_asks_to_be_indexed_again(new_store, request):
+    # Schema 3 (each blob's own licenses and copyright lines, each place's repository
+    # licenses and date) cannot be filled in from a version-2 index: its files must be read again.
+    new_store.ensure_params(DEFAULT_PARAMS)
+    if isinstance(new_store, SQLiteStore):
+        with sqlite3.connect(new_store.path) as db:
+            db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        again = dict(url=str(new_store.path))
+    else:
+        from attrib.store.elastic import META_ID
+
+        new_store._es.update(index=new_store._ix["meta"], id=META_ID, doc={"schema_version": 2}, refresh=True)
+        node = request.getfixturevalue("es_node")
+        again = dict(url=request.getfixturevalue("es_store_url"), credentials=Credentials(node.user, node.password))
+    url = again.pop("url")
+    with pytest.raises(StoreError, match=r"older format \(version 2\).*index the code again"):
+        open_store(url, **again)
