@@ -74,6 +74,22 @@ OPENSSL = """/*
  */
 """
 
+MPL_STYLE = """######################## BEGIN LICENSE BLOCK ########################
+# The Original Code is Mozilla Universal charset detector code.
+#
+# The Initial Developer of the Original Code is
+# Netscape Communications Corporation.
+# Portions created by the Initial Developer are Copyright (C) 2001
+# the Initial Developer. All Rights Reserved.
+#
+# This library is free software; you can redistribute it and/or
+# modify it under the terms of the GNU Lesser General Public
+# License as published by the Free Software Foundation; either
+# version 2.1 of the License, or (at your option) any later version.
+######################### END LICENSE BLOCK #########################
+import sys
+"""
+
 
 @pytest.mark.parametrize("text, lang, ids, evidence, statements", [
     (GLIBC, "C", ("LGPL-2.1-or-later",), "license-text", ("Copyright (C) 1991-2022 Free Software Foundation, Inc.",)),
@@ -85,6 +101,8 @@ OPENSSL = """/*
      ("Copyright 1995-2021 The OpenSSL Project Authors. All Rights Reserved.",)),
     ("// SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note\n/* Copyright (c) 2004 Topspin */\nint x;\n",
      "C", ("GPL-2.0-only WITH Linux-syscall-note",), "spdx-tag", ("Copyright (c) 2004 Topspin",)),
+    (MPL_STYLE, "Python", ("LGPL-2.1-or-later",), "license-text",
+     ("Portions created by the Initial Developer are Copyright (C) 2001 the Initial Developer. All Rights Reserved.",)),
     ("import os\n# Licensed under the MIT license\n", "Python", (), "", ()),  # not a header: code came first
     ("x = 'Copyright 2020 nobody; licensed under GPL-3.0'\n", "Python", (), "", ()),
 ])
@@ -104,6 +122,10 @@ def test_copyright_lines_are_statements_not_license_prose():
     head = header(MIT + "/* THE SOFTWARE IS PROVIDED AS IS ... COPYRIGHT HOLDERS BE LIABLE */", "JavaScript")
     assert copyrights(head) == ("Copyright (c) 2014-2015 Douglas Christopher Wilson",)
     assert copyrights(header("# Copyright notice: see below\n# Copyright law applies\n", "Python")) == ()
+    # A holder on the line after the year joins the statement; the license text does not.
+    assert copyrights(header("# Copyright (c) 2019\n# Jane Hacker\n", "Python")) == ("Copyright (c) 2019 Jane Hacker",)
+    permission = "# Permission is hereby granted, free of charge, to any person obtaining a copy\n"
+    assert copyrights(header("# Copyright (c) 2019\n" + permission, "Python")) == ("Copyright (c) 2019",)
 
 
 def test_an_explicit_tag_beats_the_repository_a_header_only_when_stricter():
