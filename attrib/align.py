@@ -264,6 +264,10 @@ def _measure(q: Lexed, s: Lexed, nq: np.ndarray, aq: np.ndarray, chain: list[Run
     starts = qpos[qpos < len(nq)]
     q_seg = q.norm[(q.line >= a) & (q.line <= b)]
     s_seg = s.norm[(s.line >= sa) & (s.line <= sb)]
+    # Identical: the query's lines are, token for token, the stretch of source between
+    # the first and last aligned tokens (a copy may end inside a source line: a line a
+    # model has not finished, a call cut short).
+    s_run = s.norm[int(spos.min()):int(spos.max()) + 1]
     return Region(
         q_start_line=a, q_end_line=b, s_start_line=sa, s_end_line=sb,
         aligned=len(qpos), exact=exact, q_tokens=len(q_seg), s_tokens=len(s_seg),
@@ -272,7 +276,7 @@ def _measure(q: Lexed, s: Lexed, nq: np.ndarray, aq: np.ndarray, chain: list[Run
         consistency=(1.0 if exact >= EXACT_RATIO * len(qpos)
                      else _consistency(q.norm[qpos], s.norm[spos], q.ident[qpos] & s.ident[spos])
                      if len(qpos) >= renamed_from else 0.0),
-        identical=len(q_seg) == len(s_seg) and bool(np.array_equal(q_seg, s_seg)),
+        identical=len(q_seg) == len(s_run) and bool(np.array_equal(q_seg, s_run)),
         q_aligned=qpos.astype(np.int64), s_aligned=spos.astype(np.int64))
 
 

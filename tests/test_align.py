@@ -44,6 +44,15 @@ def test_embedded_copy_gets_exact_lines_on_both_sides():
     assert r.identical
 
 
+def test_a_copy_cut_short_inside_a_source_line_is_identical():
+    # A model stopped mid-line: the last line is a prefix of the source's line. The
+    # tokens it has are the source's, in order -- an exact copy, not a look-alike.
+    query = "\n".join(BODY[:-1]).replace("config[key.strip()] = value.strip()", "config[key.strip()] = value")
+    (r,) = regions(query)
+    assert r.identical and (r.q_start_line, r.q_end_line) == (1, 9)
+    assert (r.s_start_line, r.s_end_line) == (7, 15)
+
+
 def test_reindented_copy_without_comments_is_still_identical():
     query = "\n".join(line[4:].replace("    ", "\t") for line in BODY)
     (r,) = regions(query)
