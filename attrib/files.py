@@ -61,6 +61,11 @@ class RawFile:
     licenses: tuple[str, ...] = ()
     lang: str | None = None
     stars: int | None = None
+    first_seen: str | None = None
+    """The earliest date known for the repository (ISO 8601), for :mod:`attrib.origin`."""
+    licenses_given: bool = False
+    """The user named the licenses (``attrib index --license``): they apply as given,
+    whatever the file's header says."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +120,7 @@ def decode(raw: RawFile, limits: Limits = Limits()) -> SourceFile | Skipped:
                        f"a line of {longest:,} characters (limit {limits.max_line_chars:,}): minified or generated")
     return SourceFile(content=text, sha=git_blob_sha(encoded), repo=raw.repo, path=raw.path,
                       commit=raw.commit, licenses=tuple(raw.licenses), lang=raw.lang or from_path(raw.path),
-                      stars=raw.stars, size=len(encoded))
+                      stars=raw.stars, size=len(encoded), first_seen=raw.first_seen)
 
 
 # ---------------------------------------------------------------------------------------

@@ -215,6 +215,29 @@ def describe(ids: Iterable[str]) -> LicenseInfo:
 
 
 
+def effective(file_ids: Iterable[str], repo_ids: Iterable[str], explicit: bool) -> tuple[str, ...]:
+    """The licenses a file's code is judged by, from its own and its repository's.
+
+    The file's when it names them itself (``explicit``: an SPDX tag); else, when the
+    two disagree, whichever is stricter (the repository's when it is as strict: it is
+    what the repository's owners declared); the repository's when the file says
+    nothing.
+
+    >>> effective(["GPL-2.0-only"], ["MIT"], explicit=True), effective(["MIT"], ["GPL-3.0"], explicit=True)
+    (('GPL-2.0-only',), ('MIT',))
+    >>> effective(["GPL-2.0-or-later"], ["MIT"], explicit=False), effective(["MIT"], ["GPL-3.0"], explicit=False)
+    (('GPL-2.0-or-later',), ('GPL-3.0-only',))
+    >>> effective([], ["MIT"], explicit=False)
+    ('MIT',)
+    """
+    file_ids, repo_ids = normalize(file_ids), normalize(repo_ids)
+    if not file_ids:
+        return repo_ids
+    if explicit or not repo_ids:
+        return file_ids
+    stricter_file = _RANK[describe(file_ids).category] > _RANK[describe(repo_ids).category]
+    return file_ids if stricter_file else repo_ids
+
 
 def worst_verdict(verdicts: Iterable[Verdict]) -> Verdict:
     """The most severe of ``verdicts``; ``"pass"`` when there are none."""

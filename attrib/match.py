@@ -412,7 +412,9 @@ def _group(found: list[tuple[Region, StoredFile, float]]) -> list[Match]:
 def _span(r: Region, f: StoredFile, p, odds: float) -> SourceSpan:
     return SourceSpan(repo=p.repo, path=p.path, commit=p.commit, start_line=r.s_start_line,
                       end_line=r.s_end_line, licenses=p.licenses, stars=p.stars, lang=f.lang, sha=f.sha,
-                      similarity=round(r.similarity, 4), kind="exact" if r.identical else "near", chance=odds)
+                      similarity=round(r.similarity, 4), kind="exact" if r.identical else "near", chance=odds,
+                      first_seen=p.first_seen, file_licenses=f.file_licenses, repo_licenses=p.repo_licenses,
+                      copyrights=f.copyrights)
 
 
 _LINES: OrderedDict[str, tuple[list[str], int]] = OrderedDict()

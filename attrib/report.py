@@ -8,9 +8,10 @@ rendered report afterwards.
 
 A report holds one :class:`FileReport` per file, each with its :class:`Finding`\\ s: a
 match (:class:`attrib.records.Match`, the facts) with the license of its best source
-and the verdicts. A match's license is its *best* source's (highest similarity, then
-most stars): the most likely origin; the other sources are listed for a person to
-review.
+and the verdicts. A match's license is its *best* source's: the likely origin
+(:mod:`attrib.origin`: similar enough, not under a vendored folder, seen first, most
+stars), which the JSON report marks ``origin: true`` with ``origin_reason``; ``copies``
+counts the other sources, listed for a person to review.
 
 A file may have a *scope*: the lines that count. ``attrib check`` counts the lines a
 change adds (``"changed"``), ``attrib generate`` the lines the model wrote

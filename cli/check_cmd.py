@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
+from attrib.formats import FORMATS
+
 from .context import Context, Status, policy_option, store_options
 from .output import append_text, check_writable, emit_report, write_text
 
@@ -14,8 +16,6 @@ if TYPE_CHECKING:
 
     from attrib.check import Request
     from attrib.report import Report
-
-FORMATS = ["text", "json", "sarif", "markdown"]
 
 
 def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -56,7 +56,8 @@ def run_check(ctx: Context, repo: str, base: str | None, staged: bool, all_files
 @selection_options
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text for people, json (report schema v1 with a verdict per finding), sarif (SARIF 2.1.0 for "
-                   "code scanning), markdown (for a pull-request comment).")
+                   "code scanning), markdown (for a pull-request comment), spdx (SPDX 2.3 JSON) and cyclonedx "
+                   "(CycloneDX 1.6 JSON) for SBOM tools.")
 @click.option("-o", "--output", metavar="FILE", help="Write the report to FILE instead of standard output.")
 @click.option("--sarif", "sarif_path", metavar="FILE", help="Also write a SARIF 2.1.0 log to FILE.")
 @click.option("--summary", "summary_path", metavar="FILE",
@@ -123,7 +124,7 @@ def check_cmd(ctx: Context, base: str | None, staged: bool, all_files: bool, rep
         if output and buffer:
             write_text(output, buffer.getvalue())
     else:
-        emit_report(report, fmt, output)
+        emit_report(report, fmt, output, open_store=ctx.open_store)
     if fmt != "text" or output:
         _verdict_line(report, ctx.err_console())
     if report.violations:

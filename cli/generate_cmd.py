@@ -60,8 +60,9 @@ def _read(path: str | None, what: str) -> str | None:
 @click.option("--max-tries", type=click.IntRange(1, 20), default=MAX_TRIES, show_default=True,
               help="With --on-match avoid: roll-backs before giving up and blocking.")
 @click.option("--lang", metavar="LANG", help="Language of the code (default: from the file names given).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
-              show_default=True, help="text streams the code with copies marked; json is report schema v1.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "spdx", "cyclonedx"]), default="text",
+              show_default=True, help="text streams the code with copies marked; json is report schema v1; spdx "
+                                      "(SPDX 2.3 JSON) and cyclonedx (CycloneDX 1.6 JSON) for SBOM tools.")
 @click.option("-o", "--output", metavar="FILE", help="Write the finished code (prompt and completion) to FILE.")
 @click.option("--report", "report_path", metavar="FILE", help="Write the report to FILE instead of the terminal.")
 @click.option("--notice", "notice_path", metavar="FILE",
@@ -158,10 +159,10 @@ def generate_cmd(ctx: Context, prompt: str | None, prompt_file: str | None, pref
         if output:
             write_text(output, gen.document)
         if notice_path:
-            _write_notices(notice_path, report, err)
+            _write_notices(notice_path, report, project.root, err)
         if fmt == "text" and not streaming and not report_path:
             out.file.write(gen.completion + ("" if gen.completion.endswith("\n") else "\n"))
-    _emit_report(report, streaming, fmt, report_path, out, err)
+    _emit_report(ctx, report, streaming, fmt, report_path, out, err)
     if gen.blocked:
         err.print(f"[bold red]blocked[/]: the output copies code whose license the policy denies "
                   f"({len(gen.denied)} match{'es' if len(gen.denied) != 1 else ''}); it was not written",
@@ -169,24 +170,25 @@ def generate_cmd(ctx: Context, prompt: str | None, prompt_file: str | None, pref
         sys.exit(1)
 
 
-def _emit_report(report: Report, streaming: bool, fmt: str, path: str | None, out: Console, err: Console) -> None:
+def _emit_report(ctx: Context, report: Report, streaming: bool, fmt: str, path: str | None, out: Console,
+                 err: Console) -> None:
     """The final report: to ``path``, else text on stderr (the code went to stdout)
     without the code again when it was streamed, other formats on stdout."""
     if fmt == "text" and not path:
         err.print()
         emit_report(report, fmt, None, err, show_code=not streaming)
     else:
-        emit_report(report, fmt, path)
+        emit_report(report, fmt, path, open_store=ctx.open_store)
         out.file.flush()
 
 
-def _write_notices(path: str, report: Report, err: Console) -> None:
+def _write_notices(path: str, report: Report, root: Path, err: Console) -> None:
     from rich.text import Text
 
     from attrib.formats.escape import printable
     from attrib.notices import notices_from_report, update
 
-    notices = notices_from_report(report)
+    notices = notices_from_report(report, root)
     if not notices:
         err.print(Text(f"no copy needs a notice under the policy; {printable(path)} left as it was"))
         return

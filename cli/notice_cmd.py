@@ -49,7 +49,7 @@ def notice_cmd(ctx: Context, base: str | None, staged: bool, all_files: bool, re
     target = Path(file_) if file_ else _policy_target(project.root, project.policy.notice_files)
     check_writable(target)
     shown = printable(str(target))
-    wanted = notices_from_report(report)
+    wanted = notices_from_report(report, project.root)
     console = ctx.err_console()
     if not wanted:
         console.print(Text(f"No copy in {request.selection.description} needs a notice; {shown} left as it was."),

@@ -20,6 +20,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from attrib.report import Report
+    from attrib.store import Store
 
 
 def check_writable(*paths: str | Path | None) -> None:
@@ -124,14 +126,14 @@ def _stream(path: Path, data: bytes, append: bool, fifo: bool) -> None:
 
 
 def emit_report(report: Report, fmt: str, path: str | Path | None, console: Console | None = None, *,
-                show_code: bool = True) -> None:
+                show_code: bool = True, open_store: Callable[[], Store] | None = None) -> None:
     """Write ``report`` in format ``fmt`` to the file ``path``, else to ``console``
-    (text, with colours on a terminal) or standard output (other formats)."""
-    from attrib.formats import render
+    (text, with colours on a terminal) or standard output (other formats). The SBOM
+    formats read the indexed files' texts (checksums, byte ranges) from the store
+    ``open_store`` opens."""
+    from attrib.formats import SBOM_FORMATS, render
 
-    if path:
-        write_text(path, render(report, fmt))
-    elif fmt == "text":
+    if fmt == "text" and not path:
         from attrib.formats.text import render_text
 
         if console is None:
@@ -139,5 +141,13 @@ def emit_report(report: Report, fmt: str, path: str | Path | None, console: Cons
 
             console = Console(highlight=False)
         render_text(report, console, show_code=show_code)
+        return
+    if fmt in SBOM_FORMATS and open_store is not None:
+        with open_store() as store:
+            rendered = render(report, fmt, source_text=store.content)
     else:
-        click.echo(render(report, fmt), nl=False)
+        rendered = render(report, fmt)
+    if path:
+        write_text(path, rendered)
+    else:
+        click.echo(rendered, nl=False)

@@ -6,15 +6,18 @@ from pathlib import Path
 
 import click
 
+from attrib.formats import FORMATS
+
 from .context import Context, Status, policy_option, store_options
 from .output import check_writable, emit_report
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...|-")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "sarif"]), default="text",
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
               show_default=True, help="text for people; json is report schema v1 for tools; markdown for a pull "
-                                      "request; sarif (SARIF 2.1.0) lists what the policy objects to.")
+                                      "request; sarif (SARIF 2.1.0) lists what the policy objects to; spdx (SPDX "
+                                      "2.3 JSON) and cyclonedx (CycloneDX 1.6 JSON) for SBOM tools.")
 @click.option("--lang", metavar="LANG", help="Language of standard input or of files with no known extension.")
 @policy_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to this file.")
@@ -40,6 +43,7 @@ def scan(ctx: Context, paths: tuple[str, ...], fmt: str, lang: str | None, polic
     Examples:
       attrib scan examples/snippet.py
       attrib scan src/ tests/ --format json > report.json
+      attrib scan src/ --format spdx -o attrib.spdx.json   # an SBOM of the copies
       pbpaste | attrib scan - --lang Python
 
     Exit code 0 when the scan ran (whatever it found), 2 when an input could not be
@@ -63,7 +67,7 @@ def scan(ctx: Context, paths: tuple[str, ...], fmt: str, lang: str | None, polic
         if entry.error:
             console.print(Text.assemble(("error", "red"), printable(f": {entry.path}: cannot scan, {entry.error}")),
                           soft_wrap=True)
-    emit_report(report, fmt, output)
+    emit_report(report, fmt, output, open_store=ctx.open_store)
     if report.skipped:
         console.print(Text("skipped: " + ", ".join(f"{n} {why}" for why, n in report.skipped.items())))
     if report.summary.errors:

@@ -30,7 +30,7 @@ from collections import Counter, deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from ctypes import c_bool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
@@ -39,6 +39,7 @@ from attrib.errors import AttribError
 from attrib.fingerprint import index_postings
 from attrib.lexer import lex
 from attrib.params import DEFAULT_PARAMS, FingerprintParams
+from attrib.evidence import file_evidence
 from attrib.records import Provenance, SourceFile
 from attrib.store import IndexEntry, Store
 
@@ -99,7 +100,7 @@ def run(files: Iterable[RawFile | Skipped], store: Store, *, params: Fingerprint
         size = 0
         for raw in files:
             stats.seen += 1
-            item = raw if isinstance(raw, Skipped) else decode(raw, limits)
+            item = raw if isinstance(raw, Skipped) else with_evidence(decode(raw, limits), raw.licenses_given)
             if isinstance(item, Skipped):
                 stats.skipped[item.reason] += 1
                 stats.examples.setdefault(item.reason, item)
@@ -115,6 +116,18 @@ def run(files: Iterable[RawFile | Skipped], store: Store, *, params: Fingerprint
     store.finish()
     progress()
     return stats
+
+
+def with_evidence(item: SourceFile | Skipped, licenses_given: bool = False) -> SourceFile | Skipped:
+    """``item`` with what its header says (:func:`attrib.evidence.file_evidence`): its
+    own licenses and copyright lines, and its effective licenses -- unless the user
+    named the licenses, which then apply as given."""
+    if isinstance(item, Skipped):
+        return item
+    evidence = file_evidence(item.content, item.lang)
+    licenses = item.licenses if licenses_given else evidence.licenses(item.licenses)
+    return replace(item, licenses=licenses, file_licenses=evidence.license.ids, repo_licenses=item.licenses,
+                   copyrights=evidence.copyrights)
 
 
 def fingerprint(files: Sequence[SourceFile], params: FingerprintParams) -> list[Postings]:
@@ -144,7 +157,7 @@ def _plan(batch: Sequence[SourceFile], stored: set[str], in_flight: set[str]) ->
     taken: set[str] = set()
     for f in batch:
         if f.sha in stored or f.sha in in_flight or f.sha in taken:
-            seen.append((f.sha, Provenance(f.repo, f.path, f.commit, f.licenses, f.stars)))
+            seen.append((f.sha, f.provenance()))
         else:
             taken.add(f.sha)
             fresh.append(f)

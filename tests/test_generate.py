@@ -238,6 +238,26 @@ def test_cli_json_report_equals_scan_and_writes_notices(work, env, store_path):
     ok(attrib("generate", "-m", TINY, "--prompt-file", head_file, "-n", 50, "--notice", notice,
               store=store_path, env=env))
     assert notice.read_text().count("## psf/requests — requests/structures.py") == 1
+    assert text.count("### Apache-2.0 — Apache License 2.0") == 1 and "TERMS AND CONDITIONS FOR USE" in text
+    assert str(work) not in text  # "Used in" is never an absolute path
+
+
+def test_cli_sbom_formats_of_a_generation(work, env, store_path):
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+    from spdx_tools.spdx.parser.jsonlikedict.json_like_dict_parser import JsonLikeDictParser
+    from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
+
+    report = work / "generated.cdx.json"
+    spdx = json.loads(ok(attrib("generate", "-m", TINY, "-p", head(REQUESTS), "-n", ALL, "--format", "spdx",
+                                store=store_path, env=env)).stdout)
+    assert validate_full_spdx_document(JsonLikeDictParser().parse(spdx)) == []
+    sources = {f["SPDXID"]: f["fileName"] for f in spdx["files"]}
+    assert "./psf/requests/requests/structures.py" in {sources[s["snippetFromFile"]] for s in spdx["snippets"]}
+    ok(attrib("generate", "-m", TINY, "-p", head(REQUESTS), "-n", ALL, "--format", "cyclonedx",
+              "--report", report, store=store_path, env=env))
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(report.read_text()) is None
+    assert "psf/requests" in {c["group"] for c in json.loads(report.read_text())["components"]}
 
 
 def test_cli_streams_text_from_stdin(env, store_path):

@@ -1,6 +1,8 @@
 """Notice files: what permissive licenses ask for, written and merged without duplicates."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from attrib.judge import Judge
 from attrib.notices import credited, merge, notices_from_report, render
 from attrib.policy import Policy
@@ -40,10 +42,37 @@ def test_merge_keeps_what_is_there_and_adds_only_the_missing():
     text = merge("", first)
     hand_edited = text + "\nKept by hand.\n"
     merged = merge(hand_edited, second)
-    assert merged.startswith(hand_edited.rstrip("\n")) and "Kept by hand." in merged
+    sections, _, texts = hand_edited.partition("\n# License texts\n")
+    assert merged.startswith(sections.rstrip("\n")) and texts.rstrip("\n") in merged  # nothing lost, nothing moved
+    assert "Kept by hand." in merged
+    assert merged.count("### MIT — MIT License") == 1 and merged.count("### BSD-3-Clause — ") == 1
     assert credited(merged) == {("a/b", "x.py"), ("c/d", "y.py")}
     assert merged.count("## a/b — x.py") == 1
     assert merge(merged, second) == merged
+
+
+def test_a_notice_for_an_mit_source_carries_its_copyright_line_and_the_mit_license_text():
+    source = replace(span("kennethreitz/records", "records.py", ("MIT",)),
+                     copyrights=("Copyright (c) 2016 Kenneth Reitz",))
+    [n] = notices_from_report(report(Match(1, 16, (source,))))
+    text = render([n])
+    assert "- Copyright: Copyright (c) 2016 Kenneth Reitz" in text
+    assert f"- Commit: https://github.com/kennethreitz/records/commit/{COMMIT}" in text
+    mit = text.split("### MIT — MIT License\n", 1)[1]
+    assert "Permission is hereby granted, free of charge, to any person obtaining a copy" in mit
+    assert "THE SOFTWARE IS PROVIDED \"AS IS\"" in mit
+    # Several sources under one license: its text once.
+    other = span("a/b", "x.py", ("MIT",))
+    twice = render(notices_from_report(report(Match(1, 16, (source,)), Match(20, 30, (other,)))))
+    assert twice.count("### MIT — MIT License") == 1
+
+
+def test_used_in_never_shows_an_absolute_path(tmp_path):
+    from attrib.notices import use_path
+
+    assert use_path(str(tmp_path / "src" / "app.py"), tmp_path) == "src/app.py"
+    assert use_path("/elsewhere/app.py", tmp_path) == "app.py"
+    assert use_path("src/app.py", tmp_path) == "src/app.py"
 
 
 def test_the_policy_decides_what_needs_a_notice():

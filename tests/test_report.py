@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,20 @@ def test_schema_rejects_a_renamed_field(report):
     assert not Draft202012Validator(SCHEMA).is_valid(report)
 
 
+def test_schema_holds_the_origin_and_both_licenses(report):
+    import copy
+
+    valid = Draft202012Validator(SCHEMA).is_valid
+    match = report["files"][0]["matches"][0]
+    assert match["source"]["origin"] is True and match["alternatives"] and valid(report)
+    for broken in (lambda m: m["source"].update(origin=False), lambda m: m["alternatives"][0].update(origin=True),
+                   lambda m: m.pop("copies"), lambda m: m["source"].pop("repo_licenses"),
+                   lambda m: m["source"].pop("origin_reason")):
+        changed = copy.deepcopy(report)
+        broken(changed["files"][0]["matches"][0])
+        assert not valid(changed)
+
+
 def test_top_level_shape(report):
     assert list(report) == ["version", "index", "files", "summary"]
     assert report["version"] == 1
@@ -92,21 +107,26 @@ def test_match_shape(report):
             "start_line": 120, "end_line": 131, "url": URL,
             "licenses": ["MIT"], "license_category": "permissive", "stars": 1200,
             "obligation": "notice", "similarity": 0.931, "kind": "near", "sha": "f" * 40,
+            "file_licenses": [], "repo_licenses": [], "copyrights": [], "first_seen": None,
+            "origin": True, "origin_reason": "the most stars (1200)",
         },
         "similarity": 0.931,
         "kind": "near",
         "other_sources": 2,
+        "copies": 2,
         "alternatives": [
             {"repo": "fork/name", "path": "pkg/x.py", "commit": COMMIT,
              "start_line": 120, "end_line": 131,
              "url": f"https://github.com/fork/name/blob/{COMMIT}/pkg/x.py#L120-L131",
              "licenses": ["GPL-3.0-only"], "license_category": "copyleft", "stars": 3,
-             "obligation": "copyleft", "similarity": 0.9, "kind": "near", "sha": "f" * 40},
+             "obligation": "copyleft", "similarity": 0.9, "kind": "near", "sha": "f" * 40,
+             "file_licenses": [], "repo_licenses": [], "copyrights": [], "first_seen": None, "origin": False},
             {"repo": "other/repo", "path": "pkg/x.py", "commit": COMMIT,
              "start_line": 120, "end_line": 131,
              "url": f"https://github.com/other/repo/blob/{COMMIT}/pkg/x.py#L120-L131",
              "licenses": [], "license_category": "unknown", "stars": None,
-             "obligation": "unknown", "similarity": 0.8, "kind": "near", "sha": "f" * 40},
+             "obligation": "unknown", "similarity": 0.8, "kind": "near", "sha": "f" * 40,
+             "file_licenses": [], "repo_licenses": [], "copyrights": [], "first_seen": None, "origin": False},
         ],
         "verdict": "notice",
         "policy_verdict": "notice",
@@ -158,6 +178,7 @@ def test_text_shows_source_license_and_permalink(typed):
     assert lines[0] == "a.py  notice"
     assert "  L3–14  owner/name › pkg/x.py L120–131" in lines
     assert "    MIT · permissive · 93% near · +2 other sources · NOTICE MISSING" in lines
+    assert "    likely origin: the most stars (1200)" in lines
     assert "    CC0-1.0 · public-domain · 100% exact · allowed" in lines
     assert "c.py  fail" in lines
     assert "    GPL-3.0-or-later · copyleft · 75% near · LICENSE DENIED" in lines
@@ -165,6 +186,14 @@ def test_text_shows_source_license_and_permalink(typed):
     assert "b.py" not in text  # files without matches are only counted
     assert lines[-1] == ("Scanned 4 files (1 could not be read) · 2 with matches · "
                          "20 matched lines · verdict fail")
+
+
+def test_text_shows_a_file_license_that_is_not_its_repositorys():
+    vendored = replace(span("acme/widgets", ("GPL-2.0-only",), 1.0, "exact", path="third_party/x.c"),
+                       file_licenses=("GPL-2.0-only",), repo_licenses=("MIT",))
+    lines = render(build(("v.c", 20, [Match(1, 12, (vendored,))])), show_code=False).splitlines()
+    assert "    GPL-2.0-only · copyleft · 100% exact · LICENSE DENIED" in lines
+    assert "    the file says GPL-2.0-only, its repository MIT" in lines
 
 
 def test_text_shows_query_lines(typed):

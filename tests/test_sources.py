@@ -22,12 +22,13 @@ import pytest
 
 from attrib.errors import InputError
 from attrib.languages import from_path, lang_key
+from attrib.evidence import file_evidence
 from attrib.files import RawFile, Skipped, decode
 from attrib.indexer.sources import Source, open_source
+from attrib.indexer.pipeline import with_evidence
 from attrib.indexer.sources.licenses import (
     declared_ids,
     detect_repo_licenses,
-    file_licenses,
     identify_license_text,
     is_license_file,
     spdx_header,
@@ -466,9 +467,9 @@ def test_spdx_headers():
     assert spdx_header(late) is None, "only the first 20 lines count"
     assert declared_ids("GPL-2.0-or-later WITH Classpath-exception-2.0") == ("GPL-2.0-or-later",)
     assert declared_ids("(MIT OR Apache-2.0)") == ("MIT", "Apache-2.0")
-    assert file_licenses(b"# SPDX-License-Identifier: NOASSERTION\n", ("MIT",)) == ("MIT",)
-    assert file_licenses(b"# SPDX-License-Identifier: BSD-3-Clause\n", ("MIT",)) == ("BSD-3-Clause",)
-    assert file_licenses(b"x = 1\n", ("MIT",)) == ("MIT",)
+    assert file_evidence("# SPDX-License-Identifier: NOASSERTION\n", "Python").licenses(("MIT",)) == ("MIT",)
+    assert file_evidence("# SPDX-License-Identifier: BSD-3-Clause\n", "Python").licenses(("MIT",)) == ("BSD-3-Clause",)
+    assert file_evidence("x = 1\n", "Python").licenses(("MIT",)) == ("MIT",)
 
 
 @pytest.mark.parametrize("url, name", [
@@ -536,7 +537,9 @@ def test_git_repository(repo):
     assert app.data == b"def main():\n    return 42\n"
     assert (app.repo, app.commit, app.licenses, app.lang) == ("acme/widgets", head, ("MIT",), "Python")
     assert decode(app).sha == git(repo, "hash-object", "src/app.py"), "the index's id is git's blob id"
-    assert items["src/gpl_part.c"].licenses == ("GPL-2.0-only",), "SPDX header overrides"
+    gpl = with_evidence(decode(items["src/gpl_part.c"]))
+    assert (gpl.licenses, gpl.file_licenses, gpl.repo_licenses) == (("GPL-2.0-only",), ("GPL-2.0-only",), ("MIT",)), \
+        "the SPDX tag overrides"
     assert items["src/[id].tsx"].lang == "TypeScript"
 
 
@@ -602,7 +605,8 @@ def test_plain_directory_walk(tmp_path):
 def test_single_plain_file(tmp_path):
     file = write(tmp_path / "snippets/solo.js", "// SPDX-License-Identifier: MIT\nlet a = 1;\n")
     (item,) = list(open_source(str(file)))
-    assert (item.path, item.repo, item.lang, item.licenses) == ("solo.js", "snippets", "JavaScript", ("MIT",))
+    assert (item.path, item.repo, item.lang, item.licenses) == ("solo.js", "snippets", "JavaScript", ())
+    assert with_evidence(decode(item)).licenses == ("MIT",), "the SPDX tag names the file's license"
 
 
 # ---------------------------------------------------------------------------------------

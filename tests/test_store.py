@@ -171,3 +171,40 @@ def raw_file(name: str):
     text = f"print('{name}')\n"
     return SourceFile(content=text, sha=f"{name:0>40}", repo=f"me/{name}", path=f"{name}.py", lang="Python",
                       licenses=("MIT",), size=len(text))
+
+
+def test_a_blobs_own_licenses_copyrights_and_its_repositorys_dates_are_kept(new_store):
+    from attrib.match import attribute
+    from attrib.files import RawFile
+
+    code = click_files()[0].read_text()
+    vendored = "# SPDX-License-Identifier: GPL-2.0-only\n# Copyright (C) 2019 Jane Hacker\n" + code
+    pipeline.run([RawFile(vendored, repo="acme/widgets", path="third_party/x.py", licenses=("MIT",), lang="Python",
+                          first_seen="2015-03-02T11:22:33"),
+                  RawFile(vendored, repo="gnu/x", path="x.py", licenses=("GPL-2.0-only",), lang="Python")], new_store)
+    [match, *_] = attribute(code, new_store, lang="Python")
+    by_repo = {s.repo: s for s in match.sources}
+    widgets = by_repo["acme/widgets"]
+    assert (widgets.licenses, widgets.file_licenses, widgets.repo_licenses) == (
+        ("GPL-2.0-only",), ("GPL-2.0-only",), ("MIT",))
+    assert widgets.copyrights == ("Copyright (C) 2019 Jane Hacker",)
+    assert widgets.first_seen == "2015-03-02T11:22:33" and by_repo["gnu/x"].first_seen is None
+
+
+def test_an_index_of_the_previous_format_asks_to_be_indexed_again(new_store, request):
+    # Schema 3 (each blob's own licenses and copyright lines, each place's repository
+    # licenses and date) cannot be filled in from a version-2 index: its files must be read again.
+    new_store.ensure_params(DEFAULT_PARAMS)
+    if isinstance(new_store, SQLiteStore):
+        with sqlite3.connect(new_store.path) as db:
+            db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        again = dict(url=str(new_store.path))
+    else:
+        from attrib.store.elastic import META_ID
+
+        new_store._es.update(index=new_store._ix["meta"], id=META_ID, doc={"schema_version": 2}, refresh=True)
+        node = request.getfixturevalue("es_node")
+        again = dict(url=request.getfixturevalue("es_store_url"), credentials=Credentials(node.user, node.password))
+    url = again.pop("url")
+    with pytest.raises(StoreError, match=r"older format \(version 2\).*index the code again"):
+        open_store(url, **again)

@@ -27,6 +27,7 @@ import pathspec
 from attrib.confine import inside, read_regular
 from attrib.errors import InputError
 from attrib.policy import pattern_error
+from attrib.vendored import VENDORED_DIRS
 
 from .git import git
 
@@ -34,8 +35,7 @@ IGNORE_FILE = ".attribignore"
 
 DEFAULT_PATTERNS: tuple[str, ...] = (
     # vendored code
-    "vendor/", "vendored/", "third_party/", "third-party/", "thirdparty/", "3rdparty/", "external/",
-    "node_modules/", "bower_components/", "site-packages/", ".venv/", "venv/",
+    *(f"{folder}/" for folder in VENDORED_DIRS),
     # generated and minified files
     "*.min.js", "*.min.css", "*.map", "*_pb2.py", "*_pb2_grpc.py", "*.pb.go", "*.pb.cc", "*.pb.h",
     "*.generated.*", "*_generated.*", "*.g.dart", "*.designer.cs",

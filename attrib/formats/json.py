@@ -3,10 +3,13 @@
 The shape is documented in DESIGN.md ("Report schema (version 1)") and checked by
 ``tests/data/report-v1.schema.json``: fields may be added, never renamed. Beyond the
 documented ones, each match carries its ``verdict``, ``policy_verdict`` and
-``acknowledged`` (see :class:`attrib.report.Finding`), and the part of it in the file's
-scope (``changed`` ranges for ``attrib check``, ``generated`` for ``attrib generate``);
-each file its ``lines``, ``matched_lines``, ``error`` and ``lang``; a check adds a
-``check`` section, a generation a ``generation`` section.
+``acknowledged`` (see :class:`attrib.report.Finding`), its ``copies`` (the other
+sources), its source's ``origin``/``origin_reason`` (:mod:`attrib.origin`), each
+source's ``file_licenses``, ``repo_licenses``, ``copyrights`` and ``first_seen``, and
+the part of it in the file's scope (``changed`` ranges for ``attrib check``,
+``generated`` for ``attrib generate``); each file its ``lines``, ``matched_lines``,
+``error`` and ``lang``; a check adds a ``check`` section, a generation a
+``generation`` section.
 """
 from __future__ import annotations
 
@@ -76,6 +79,10 @@ def source_dict(span: SourceSpan) -> dict[str, Any]:
         "similarity": round(span.similarity, 3),
         "kind": span.kind,
         "sha": span.sha,
+        "file_licenses": list(span.file_licenses),
+        "repo_licenses": list(span.repo_licenses),
+        "copyrights": list(span.copyrights),
+        "first_seen": span.first_seen,
     }
 
 
@@ -88,11 +95,12 @@ def _match(finding: Finding, scope: str | None) -> dict[str, Any]:
     best, *others = match.sources
     out: dict[str, Any] = {
         "query": _lines((match.start_line, match.end_line)),
-        "source": source_dict(best),
+        "source": {**source_dict(best), "origin": True, "origin_reason": match.origin_reason},
         "similarity": round(best.similarity, 3),
         "kind": best.kind,
         "other_sources": len(others),
-        "alternatives": [source_dict(span) for span in others],
+        "copies": len(others),
+        "alternatives": [{**source_dict(span), "origin": False} for span in others],
         "verdict": finding.verdict,
         "policy_verdict": finding.policy_verdict,
         "acknowledged": finding.acknowledged,

@@ -6,8 +6,10 @@ one block per match::
     src/app.py  notice
       L3–14  owner/name › pkg/x.py L120–131
         MIT · permissive · 93% near · +4 other sources
+        likely origin: the other sources are under vendored folders (vendor)
         https://github.com/owner/name/blob/<sha>/pkg/x.py#L120-L131
 
+(that third line also says when the file's own license is not its repository's).
 and a closing summary. Colours mark verdicts (pass green, notice yellow, fail red) and
 license categories. Every line is printed with ``soft_wrap`` so that rich neither wraps
 nor crops it: a long permalink stays one clickable, copyable line. On a console that is
@@ -105,10 +107,25 @@ def _finding(console: Console, finding: Finding, scope: str | None, query_text: 
     facts.append(" · ")
     facts.append(*_VERDICT_WORDS["acknowledged" if finding.acknowledged else finding.verdict])
     _print(console, facts)
+    provenance = _provenance(finding)
+    if provenance:
+        _print(console, Text("    " + printable(provenance), style="dim"))
     url = printable(source.url)
     _print(console, Text.assemble("    ", (url, Style(color="blue", link=url))))
     if query_text is not None:
         _query_lines(console, query_text, match.start_line, match.end_line)
+
+
+def _provenance(finding: Finding) -> str:
+    """Where the license comes from when the file and its repository disagree, and why
+    the source shown is the likely origin when there are copies (empty otherwise)."""
+    source, parts = finding.best, []
+    if source.file_licenses and set(source.file_licenses) != set(source.repo_licenses):
+        parts.append(f"the file says {', '.join(source.file_licenses)}, its repository "
+                     f"{', '.join(source.repo_licenses) or 'nothing'}")
+    if len(finding.match.sources) > 1 and finding.match.origin_reason:
+        parts.append(f"likely origin: {finding.match.origin_reason}")
+    return " · ".join(parts)
 
 
 def _summary(console: Console, report: Report) -> None:

@@ -51,6 +51,10 @@ class StoredFile:
     size: int
     content: str
     provenance: tuple[Provenance, ...]
+    file_licenses: tuple[str, ...] = ()
+    """The licenses the blob's own header states (:mod:`attrib.evidence`)."""
+    copyrights: tuple[str, ...] = ()
+    """The copyright lines of the blob's header."""
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,11 @@ Elasticsearch indices, each designed for its one workload:
     one document per blob, ``_id`` = blob sha: the content (kept for verification and
     display, and indexed for full-text search; ``best_compression``: 0.6x the bytes of
     the default codec, for a few milliseconds more to fetch a scan's candidates),
-    language, size, and ``fid`` -- a
+    language, size, the licenses and copyright lines its header states, and ``fid`` -- a
     63-bit number derived from the sha that the matcher uses as the file id.
 ``NAME-sources``
-    one document per place a blob was seen (repo, path, commit, licenses, stars),
+    one document per place a blob was seen (repo, path, commit, licenses, stars, the
+    repository's declared licenses, the earliest date known for the repository),
     ``_id`` = a hash of those, so recording the same place twice is a no-op.
 ``NAME-postings``
     the inverted index. A document holds up to :data:`CHUNK` consecutive postings of
@@ -57,7 +58,7 @@ from . import postings as pst
 from .base import IndexEntry, KeyCounts, Postings, Store, StoredFile, StoreStats, check_entries, keep_shared
 from .es_client import Connection, call, explain
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 CHUNK = 256  # postings per postings document (about 32 windows: 64 lines of a file)
 QUERY_TERMS = 1024  # term clauses per search (well under the cluster's clause limit)
 COUNTS_PER_MSEARCH = 500  # key counts asked in one multi-search
@@ -77,11 +78,14 @@ MAPPINGS = {
     "files": {"dynamic": "strict", "properties": {
         "fid": {"type": "long"}, "sha": _KEYWORD, "lang": _KEYWORD, "size": {"type": "long"},
         "lines": {"type": "integer"},
+        # What the file's own header states (attrib.evidence): kept, not searched.
+        "file_licenses": _KEYWORD, "copyrights": {"type": "keyword", "index": False, "doc_values": False},
         # Full-text search (attrib serve): words of the code, standard analyzer, no positions.
         "content": {"type": "text", "index_options": "freqs"}}},
     "sources": {"dynamic": "strict", "properties": {
         "fid": {"type": "long"}, "sha": _KEYWORD, "repo": _KEYWORD, "path": _KEYWORD, "commit": _KEYWORD,
-        "licenses": _KEYWORD, "stars": {"type": "integer"}}},
+        "licenses": _KEYWORD, "stars": {"type": "integer"},
+        "repo_licenses": _KEYWORD, "first_seen": {"type": "keyword", "index": False}}},
     "postings": {"dynamic": "strict", "_source": {"enabled": False}, "properties": {
         "f": {"type": "long", "index": False}, "k": {"type": "keyword", "doc_values": False},
         "w": {"type": "binary", "doc_values": True}, "n": {"type": "integer"}}},
@@ -273,8 +277,7 @@ class ElasticStore(Store):
         if not entries and not seen:
             return
         self._start_loading()
-        places = [(e.file.sha, Provenance(e.file.repo, e.file.path, e.file.commit, e.file.licenses, e.file.stars))
-                  for e in entries] + list(seen)
+        places = [(e.file.sha, e.file.provenance()) for e in entries] + list(seen)
         failed = self._bulk("storing fingerprints and sources",
                             [*self._postings_docs(entries), *self._source_docs(places)])
         complete = [e for e in entries if e.file.sha not in failed.shas]
@@ -302,14 +305,16 @@ class ElasticStore(Store):
             pid = hashlib.sha1("\0".join((sha, p.repo, p.path, p.commit)).encode()).hexdigest()
             yield {"_index": self._ix["sources"], "_id": pid, "_sha": sha, "_source": {
                 "fid": file_id(sha), "sha": sha, "repo": p.repo, "path": p.path, "commit": p.commit,
-                "licenses": list(p.licenses), "stars": p.stars}}
+                "licenses": list(p.licenses), "stars": p.stars, "repo_licenses": list(p.repo_licenses),
+                "first_seen": p.first_seen}}
 
     def _file_docs(self, entries: Iterable[IndexEntry]) -> Iterator[dict]:
         for e in entries:
             f = e.file
             yield {"_index": self._ix["files"], "_id": f.sha, "_sha": f.sha, "_source": {
                 "fid": file_id(f.sha), "sha": f.sha, "lang": f.lang, "size": f.size,
-                "lines": f.content.count("\n") + 1, "content": f.content}}
+                "lines": f.content.count("\n") + 1, "content": f.content,
+                "file_licenses": list(f.file_licenses), "copyrights": list(f.copyrights)}}
 
     def _bulk(self, what: str, docs: list[dict] | Iterator[dict]) -> "_Failures":
         """Bulk-load through the client's helper, :data:`BULK_STREAMS` requests at a time
@@ -455,11 +460,13 @@ class ElasticStore(Store):
             for hit in sources["hits"]["hits"]:
                 s = hit["_source"]
                 provs.setdefault(s["fid"], []).append(
-                    Provenance(s["repo"], s["path"], s["commit"], tuple(s["licenses"]), s.get("stars")))
+                    Provenance(s["repo"], s["path"], s["commit"], tuple(s["licenses"]), s.get("stars"),
+                               tuple(s.get("repo_licenses") or ()), s.get("first_seen")))
             for hit in files["hits"]["hits"]:
                 s = hit["_source"]
                 seen = sorted(provs.get(s["fid"], []), key=lambda p: (-(p.stars or 0), p.repo, p.path))
-                out[s["fid"]] = StoredFile(s["fid"], s["sha"], s.get("lang"), s["size"], s["content"], tuple(seen))
+                out[s["fid"]] = StoredFile(s["fid"], s["sha"], s.get("lang"), s["size"], s["content"], tuple(seen),
+                                           tuple(s.get("file_licenses") or ()), tuple(s.get("copyrights") or ()))
         return out
 
     def content(self, sha: str) -> str | None:

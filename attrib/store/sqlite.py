@@ -2,8 +2,11 @@
 
 Layout (``SCHEMA_VERSION`` in the ``meta`` table):
 
-* ``files``: one row per blob (keyed by its git blob sha), content zlib-compressed;
-* ``provenance``: every (repo, path, commit, licenses) where a blob was seen;
+* ``files``: one row per blob (keyed by its git blob sha), content zlib-compressed, with
+  the licenses and copyright lines its own header states (:mod:`attrib.evidence`);
+* ``provenance``: every (repo, path, commit, licenses) where a blob was seen, with the
+  repository's declared licenses (``licenses`` are the effective ones) and the
+  earliest date known for the repository;
 * ``windows``: the windows of each file, numbered in storing order: a row holds the id
   of a file's first window, their number and their start lines (16-bit when they fit),
   so a window id maps back to (file, line) with one seek;
@@ -50,7 +53,7 @@ from ..params import FingerprintParams, check_compatible, from_record
 from ..records import Provenance
 from . import postings as pst
 from .base import IndexEntry, KeyCounts, OpenMode, Postings, Store, StoredFile, StoreStats, check_entries, keep_shared
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 FANOUT = 16  # runs of one size tier merged at once
 TIER_BASE = 1 << 18  # postings in a tier-0 run (about 2.5 MB of code)
 SLICE_POSTINGS = 1 << 20  # postings a merge holds in memory at once (about 100 MB)
@@ -69,11 +72,11 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
     id INTEGER PRIMARY KEY, sha TEXT NOT NULL UNIQUE, lang TEXT, size INTEGER NOT NULL,
-    lines INTEGER NOT NULL, content BLOB NOT NULL);
+    lines INTEGER NOT NULL, content BLOB NOT NULL, file_licenses TEXT NOT NULL, copyrights TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS provenance (
     file_id INTEGER NOT NULL REFERENCES files(id), repo TEXT NOT NULL, path TEXT NOT NULL,
-    commit_sha TEXT NOT NULL, licenses TEXT NOT NULL, stars INTEGER,
-    UNIQUE (file_id, repo, path, commit_sha));
+    commit_sha TEXT NOT NULL, licenses TEXT NOT NULL, stars INTEGER, repo_licenses TEXT NOT NULL,
+    first_seen TEXT, UNIQUE (file_id, repo, path, commit_sha));
 CREATE TABLE IF NOT EXISTS windows (
     first INTEGER PRIMARY KEY, file_id INTEGER NOT NULL REFERENCES files(id), n INTEGER NOT NULL,
     lines BLOB NOT NULL);
@@ -315,13 +318,15 @@ class SQLiteStore(Store):
                 f = e.file
                 blob = zlib.compress(f.content.encode("utf-8", "surrogatepass"), 1)
                 cur = self._db.execute(
-                    "INSERT OR IGNORE INTO files (sha, lang, size, lines, content) VALUES (?, ?, ?, ?, ?)",
-                    (f.sha, f.lang, f.size, f.content.count("\n") + 1, blob))
+                    "INSERT OR IGNORE INTO files (sha, lang, size, lines, content, file_licenses, copyrights) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (f.sha, f.lang, f.size, f.content.count("\n") + 1, blob, json.dumps(list(f.file_licenses)),
+                     json.dumps(list(f.copyrights))))
                 if cur.rowcount == 0:  # stored meanwhile (duplicate within a batch): provenance only
-                    seen = [*seen, (f.sha, Provenance(f.repo, f.path, f.commit, f.licenses, f.stars))]
+                    seen = [*seen, (f.sha, f.provenance())]
                     continue
                 ids[f.sha] = file_id = cur.lastrowid
-                places.append((file_id, Provenance(f.repo, f.path, f.commit, f.licenses, f.stars)))
+                places.append((file_id, f.provenance()))
                 if len(e.keys):
                     lines = np.asarray(e.lines, dtype=np.int64)
                     starts = _distinct(lines)
@@ -333,8 +338,9 @@ class SQLiteStore(Store):
                 row = ids.get(sha) or self._db.execute("SELECT id FROM files WHERE sha = ?", (sha,)).fetchone()
                 if row is not None:
                     places.append((row if isinstance(row, int) else row[0], prov))
-            self._db.executemany("INSERT OR IGNORE INTO provenance VALUES (?, ?, ?, ?, ?, ?)",
-                                 [(fid, p.repo, p.path, p.commit, json.dumps(list(p.licenses)), p.stars)
+            self._db.executemany("INSERT OR IGNORE INTO provenance VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                 [(fid, p.repo, p.path, p.commit, json.dumps(list(p.licenses)), p.stars,
+                                   json.dumps(list(p.repo_licenses)), p.first_seen)
                                   for fid, p in places])
             self._db.executemany("INSERT INTO windows VALUES (?, ?, ?, ?)", window_rows)
             if keys:
@@ -499,17 +505,20 @@ class SQLiteStore(Store):
                 part = ids[i:i + 500]
                 marks = ",".join("?" * len(part))
                 provs: dict[int, list[Provenance]] = {}
-                for fid, repo, path, commit, lic, stars in self._db.execute(
-                        f"SELECT file_id, repo, path, commit_sha, licenses, stars FROM provenance "
-                        f"WHERE file_id IN ({marks})", part):
-                    _expect(all(isinstance(v, str) for v in (repo, path, commit)) and _is_count(stars),
-                            f"a provenance row of file {fid}")
-                    provs.setdefault(fid, []).append(Provenance(repo, path, commit, _licenses(lic), stars))
-                for fid, sha, lang, size, blob in self._db.execute(
-                        f"SELECT id, sha, lang, size, content FROM files WHERE id IN ({marks})", part):
+                for fid, repo, path, commit, lic, stars, repo_lic, first_seen in self._db.execute(
+                        f"SELECT file_id, repo, path, commit_sha, licenses, stars, repo_licenses, first_seen "
+                        f"FROM provenance WHERE file_id IN ({marks})", part):
+                    _expect(all(isinstance(v, str) for v in (repo, path, commit)) and _is_count(stars)
+                            and _is_name(first_seen), f"a provenance row of file {fid}")
+                    provs.setdefault(fid, []).append(Provenance(repo, path, commit, _licenses(lic), stars,
+                                                                _licenses(repo_lic), first_seen))
+                for fid, sha, lang, size, blob, file_lic, notes in self._db.execute(
+                        f"SELECT id, sha, lang, size, content, file_licenses, copyrights FROM files "
+                        f"WHERE id IN ({marks})", part):
                     _expect(isinstance(sha, str) and _is_name(lang) and isinstance(size, int), f"file {fid}")
                     seen = sorted(provs.get(fid, []), key=lambda p: (-(p.stars or 0), p.repo, p.path))
-                    out[fid] = StoredFile(fid, sha, lang, size, _text(blob), tuple(seen))
+                    out[fid] = StoredFile(fid, sha, lang, size, _text(blob), tuple(seen), _licenses(file_lic),
+                                          _licenses(notes))
         return out
 
     @_guarded

@@ -2,9 +2,9 @@
 
 The evidence, for one file, strongest first:
 
-1. an ``SPDX-License-Identifier: <expression>`` line in the file's first 20 lines (the
-   REUSE / Linux kernel convention) names that file's license and overrides the
-   repository's;
+1. an ``SPDX-License-Identifier: <expression>`` line in a license file's first 20 lines
+   (the REUSE convention); a source file's own license is read by
+   :mod:`attrib.evidence` when it is indexed, for every source;
 2. the repository's license files at its root — ``LICENSE``, ``LICENCE``, ``COPYING``,
    ``UNLICENSE`` in any case, alone or with a suffix (``LICENSE.txt``, ``LICENSE-MIT``,
    ``COPYING.LESSER``) — recognised from their text;
@@ -45,6 +45,7 @@ except ModuleNotFoundError:  # pragma: no cover - exercised only on Python 3.10
 
 from license_expression import ExpressionError, get_spdx_licensing
 
+from attrib.file_license import spdx_tag
 from attrib.languages import from_path
 
 log = logging.getLogger(__name__)
@@ -55,8 +56,6 @@ HEADER_LINES = 20
 _MAX_LICENSE_FILE_BYTES = 1 << 20
 _LICENSE_FILE = re.compile(r"^(licen[cs]e|copying|unlicense)([-._].*)?$", re.IGNORECASE)
 _TEXT_LANGUAGES = {None, "Markdown", "reStructuredText"}  # LICENSE, .txt, .md, .rst
-_SPDX_HEADER = re.compile(r"SPDX-License-Identifier:\s*(.+)")
-_COMMENT_CLOSERS = re.compile(r"\s*(\*/|-->|\*\)|-\}|%>|\?>)\s*$")
 _COMMENT_LEADER = re.compile(r"^\s*(#+|//+|/?\*+|--+|;+|%+|!+|rem\s)")
 
 
@@ -75,19 +74,10 @@ def spdx_header(data: bytes | str) -> str | None:
     head = data[:8192]
     text = head.decode("utf-8", "replace") if isinstance(head, bytes) else head
     for line in text.splitlines()[:HEADER_LINES]:
-        found = _SPDX_HEADER.search(line)
-        if found:
-            expression = _COMMENT_CLOSERS.sub("", found.group(1)).strip()
-            return expression or None
+        expression = spdx_tag(line)
+        if expression:
+            return expression
     return None
-
-
-def file_licenses(data: bytes | str, repo_licenses: tuple[str, ...]) -> tuple[str, ...]:
-    """The licenses of one file: its SPDX header when it has a usable one, else the repo's."""
-    expression = spdx_header(data)
-    if expression is None:
-        return repo_licenses
-    return declared_ids(expression) or repo_licenses
 
 
 def declared_ids(value: str) -> tuple[str, ...]:

@@ -16,8 +16,9 @@ replaced by a link to ``~/.ssh/id_rsa`` is skipped, not stored), nor a folder th
 leads out of the tree, and only regular files are opened -- FIFOs, sockets and devices
 are skipped without being opened, so nothing blocks. Each of these is a
 :class:`Skipped` item, counted in the summary. Licenses: the caller's ``licenses``
-apply to every file as given; otherwise each file's ``SPDX-License-Identifier`` header
-wins over the repository's detected licenses.
+apply to every file as given; otherwise the repository's detected licenses go with each
+file, and the pipeline weighs them against the file's own header
+(:mod:`attrib.evidence`), as it does for every source.
 """
 from __future__ import annotations
 
@@ -27,12 +28,13 @@ import re
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from attrib.files import DEFAULT_MAX_FILE_BYTES, Entry, RawFile, Skipped, read_confined, walk_directory
-from attrib.indexer.sources.licenses import detect_repo_licenses, file_licenses
+from attrib.indexer.sources.licenses import detect_repo_licenses
 from attrib.indexer.sources.shard import WHOLE, Shard
 from attrib.languages import from_path, lang_key
 
@@ -55,6 +57,8 @@ class LocalSource:
     licenses: tuple[str, ...] = ()
     licenses_given: bool = False
     """True when the caller named the licenses: they then apply as given, headers or not."""
+    first_seen: str | None = None
+    """The date of the repository's first commit (UTC), for :mod:`attrib.origin`."""
     langs: frozenset[str] = frozenset()
     limit: int | None = None
     total_files: int | None = None
@@ -88,9 +92,9 @@ class LocalSource:
                 continue
             if not self.shard.keeps(data):
                 continue
-            licenses = self.licenses if self.licenses_given else file_licenses(data, self.licenses)
             yield RawFile(data=data, repo=self.repo, path=entry.path, commit=self.commit,
-                          licenses=licenses, lang=lang)
+                          licenses=self.licenses, lang=lang, licenses_given=self.licenses_given,
+                          first_seen=self.first_seen)
             emitted += 1
             if emitted == self.limit:
                 return
@@ -114,15 +118,16 @@ def open_local(path: Path, *, repo: str | None = None, commit: str | None = None
         list_files, total, root = partial(iter, wanted), len(wanted), top
         found_repo = repo_name_from_remote(_git(top, "remote", "get-url", "origin") or "") or top.name
         found_commit = (_git(top, "rev-parse", "--verify", "--quiet", "HEAD") or "").strip()
+        first_seen = _first_commit_date(top) if found_commit else None
     elif path.is_dir():
         if (path / ".git").exists():
             log.warning("%s looks like a git repository but git cannot read it; "
                         "indexing it as a plain directory", path)
         list_files, total, root = partial(walk_directory, path), None, path
-        found_repo, found_commit = path.name, ""
+        found_repo, found_commit, first_seen = path.name, "", None
     else:  # a single file outside git, or untracked
         list_files, total, root = partial(iter, [Entry(path.name, path)]), 1, folder
-        found_repo, found_commit = folder.name, ""
+        found_repo, found_commit, first_seen = folder.name, "", None
     name = repo or found_repo
     head = commit if commit is not None else found_commit
     if is_git:
@@ -137,12 +142,24 @@ def open_local(path: Path, *, repo: str | None = None, commit: str | None = None
         commit=head,
         licenses=licenses if licenses is not None else detect_repo_licenses(root),
         licenses_given=licenses is not None,
+        first_seen=first_seen,
         langs=langs,
         limit=limit,
         total_files=total,
         shard=shard,
         max_file_bytes=max_file_bytes,
     )
+
+
+def _first_commit_date(top: Path) -> str | None:
+    """The committer date of the repository's first (root) commit, in UTC, as
+    ``YYYY-MM-DDTHH:MM:SS``; None when git cannot tell."""
+    roots = (_git(top, "rev-list", "--max-parents=0", "HEAD") or "").split()
+    dates = [(_git(top, "show", "-s", "--format=%ct", root) or "").strip() for root in roots]
+    stamps = [int(d) for d in dates if d.isdigit()]
+    if not stamps:
+        return None
+    return datetime.fromtimestamp(min(stamps), timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def _lang_key_of(path: str) -> str | None:

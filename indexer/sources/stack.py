@@ -121,8 +121,11 @@ def row_to_rawfile(row: Mapping[str, Any], fallback_path: str,
 
     >>> row_to_rawfile({"content": "x = 1\\n", "max_stars_repo_name": "o/r",
     ...                 "max_stars_repo_path": "a.py", "max_stars_repo_licenses": ["MIT"],
-    ...                 "max_stars_count": 3.0, "lang": "Python"}, "f.parquet#0")
-    RawFile(data='x = 1\\n', repo='o/r', path='a.py', commit='', licenses=('MIT',), lang='Python', stars=3)
+    ...                 "max_stars_count": 3.0, "lang": "Python",
+    ...                 "max_stars_repo_stars_event_min_datetime": "2015-03-02T11:22:33.000Z"}, "f.parquet#0")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    RawFile(data='x = 1\\n', repo='o/r', path='a.py', commit='', licenses=('MIT',), lang='Python', stars=3,
+            first_seen='2015-03-02T11:22:33', licenses_given=False)
     """
     content = row.get("content")
     if not isinstance(content, (str, bytes)):
@@ -141,6 +144,7 @@ def row_to_rawfile(row: Mapping[str, Any], fallback_path: str,
         licenses=licenses or defaults.licenses or (),
         lang=_text(row.get("lang")) or None,
         stars=_count(row.get("max_stars_count")),
+        first_seen=_date(field("repo_stars_event_min_datetime")),
     )
 
 
@@ -154,6 +158,22 @@ def _licenses(value: Any) -> tuple[str, ...]:
     if not isinstance(value, (list, tuple)):
         return ()
     return tuple(item.strip() for item in value if isinstance(item, str) and item.strip())
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}:\d{2})?")
+
+
+def _date(value: Any) -> str | None:
+    """A repository event date as ``YYYY-MM-DDTHH:MM:SS`` (UTC as The Stack writes it),
+    from a string or a datetime; None when it is not one.
+
+    >>> _date("2015-03-02T11:22:33.000Z"), _date("not a date"), _date(None)
+    ('2015-03-02T11:22:33', None, None)
+    """
+    if hasattr(value, "isoformat"):
+        value = value.isoformat()
+    found = _ISO_DATE.match(value.strip()) if isinstance(value, str) else None
+    return found.group().replace(" ", "T") if found else None
 
 
 def _count(value: Any) -> int | None:
