@@ -598,7 +598,7 @@ class ElasticStore(Store):
             self._refresh(retry_seconds)
 
 
-def _tolerating(error: type, request):
+def _tolerating(error: type[Exception], request):
     """``request``, with an ``error`` that says "already exists" taken as success."""
     def run():
         try:

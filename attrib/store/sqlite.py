@@ -325,7 +325,7 @@ class SQLiteStore(Store):
                 if cur.rowcount == 0:  # stored meanwhile (duplicate within a batch): provenance only
                     seen = [*seen, (f.sha, f.provenance())]
                     continue
-                ids[f.sha] = file_id = cur.lastrowid
+                ids[f.sha] = file_id = _rowid(cur)
                 places.append((file_id, f.provenance()))
                 if len(e.keys):
                     lines = np.asarray(e.lines, dtype=np.int64)
@@ -375,7 +375,7 @@ class SQLiteStore(Store):
         cur = self._db.execute("INSERT INTO runs (postings, bucket_bits, window_bits, window_lo, window_hi) "
                                "VALUES (?, ?, ?, ?, ?)",
                                (postings, layout.bucket_bits, layout.window_bits, window_lo, window_hi))
-        return Run(cur.lastrowid, postings, layout, window_hi)
+        return Run(_rowid(cur), postings, layout, window_hi)
 
     def _write_rows(self, run: Run, hashes: np.ndarray, windows: np.ndarray) -> None:
         buckets, rows = pst.encode(hashes, windows, run.layout)
@@ -720,3 +720,9 @@ class _Transaction:
                 self._db.execute("ROLLBACK")
             except sqlite3.Error:
                 pass  # the caller's error says what went wrong
+
+
+def _rowid(cur: sqlite3.Cursor) -> int:
+    """The id of the row an INSERT just made (it made one: the caller checked)."""
+    assert cur.lastrowid is not None
+    return cur.lastrowid
