@@ -139,14 +139,22 @@ class Evidence:
 
 
 def _count_related(evidence: list[Evidence], regions: list[tuple[Region, StoredFile]]) -> None:
-    """Set ``related``: the files sharing a repository with a region's source whose
-    regions cover mostly the same query lines -- copies within one project (a bundle
-    and its sources, generated per-type variants) are one piece of evidence, not many."""
+    """Set ``related``: the files sharing a repository with a region's source that hold
+    the same code -- a region over mostly the same query lines, identical to the query
+    at (nearly) every token where this one is -- so that copies within one project (a
+    bundle and its sources, generated per-type variants) are one piece of evidence, not
+    many. Files of the project that only look alike (other drivers of one kernel, other
+    enums of one header family) are other code, and count as such."""
     repos = [{p.repo for p in f.provenance} for _, f in regions]
+    agree = [np.unique(e.positions[e.same]) for e in evidence]
     for i, (r, _) in enumerate(regions):
         evidence[i].related = sum(
             1 for j, (o, _) in enumerate(regions)
-            if repos[i] & repos[j] and _overlap(r, o) >= 0.5 * (r.q_end_line - r.q_start_line + 1))
+            if repos[i] & repos[j] and _overlap(r, o) >= 0.5 * (r.q_end_line - r.q_start_line + 1)
+            and len(np.intersect1d(agree[i], agree[j], assume_unique=True)) >= COPY_AGREEMENT * len(agree[i]))
+
+
+COPY_AGREEMENT = 0.9  # share of a region's identical tokens that a copy of its source is identical at too
 
 
 def _overlap(a: Region, b: Region) -> int:
