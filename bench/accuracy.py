@@ -13,7 +13,9 @@ major language of The Stack?
    from the other half) and mutates each one five ways (``bench/codeinfo.py``):
    verbatim, re-indented, comments and blank lines removed, identifiers renamed,
    embedded between unrelated held-out lines. Negatives are spans of held-out packages
-   that do not occur in the indexed corpus.
+   with no true source in the index: no run of 150 whitespace-collapsed characters in
+   common with an indexed file (those that have one are reported apart, as "shared").
+   ``--with-kernel MB`` adds MB of Linux kernel code to the index (accuracy at scale).
 4. Runs ``attrib.match.attribute`` in-process on every query and scores it; runs a
    Copilot-like baseline (an exact match of >= 150 characters after collapsing
    whitespace) on the same queries.
