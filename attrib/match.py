@@ -111,7 +111,7 @@ def attribute(text: str, store: Store, *, lang: str | None = None, path: str | N
             if _consistent(r, options):
                 same = query.norm[near[r.q_aligned]] == s_near.norm[r.s_aligned]
                 aligned.append((r, f, source, s_lines))
-                evidence.append(Evidence(near[r.q_aligned], same, r.identical, own))
+                evidence.append(Evidence(near[r.q_aligned], same, r.identical, own, s_near.norm, r.s_aligned))
     if not aligned:
         return []
     _count_related(evidence, [(r, f) for r, f, _, _ in aligned])
@@ -127,26 +127,49 @@ class Evidence:
     """What the chance of one aligned region is computed from: the query positions of
     its aligned tokens (ascending) and which of them are identical to the source;
     whether the whole region is; per query window (exact stream, then abstract), how
-    many stored windows of the source file itself it matches (``own``); and how many
-    files of the source's own repositories hold the same query lines (``related``, the
-    source included)."""
+    many stored windows of the source file itself it matches (``own``); the source's
+    tokens and the one aligned with each position (``held[at]``); and how many files of
+    the source's own repositories hold the same code there (``related``, the source
+    included)."""
 
     positions: np.ndarray
     same: np.ndarray
     identical: bool
     own: np.ndarray
+    held: np.ndarray
+    at: np.ndarray
     related: int = 1
 
 
 def _count_related(evidence: list[Evidence], regions: list[tuple[Region, StoredFile]]) -> None:
-    """Set ``related``: the files sharing a repository with a region's source whose
-    regions cover mostly the same query lines -- copies within one project (a bundle
-    and its sources, generated per-type variants) are one piece of evidence, not many."""
+    """Set ``related``: the files sharing a repository with a region's source that hold
+    the same code -- a region over mostly the same query lines, whose source holds the
+    same tokens as this one's from the first to the last query token both align -- so
+    that copies within one project (a bundle and its sources, a file vendored twice)
+    are one piece of evidence, not many. Files of the project that only look alike
+    (other drivers of one kernel, per-type variants, the same accessors under other
+    names) are other code, and count as such."""
     repos = [{p.repo for p in f.provenance} for _, f in regions]
     for i, (r, _) in enumerate(regions):
         evidence[i].related = sum(
             1 for j, (o, _) in enumerate(regions)
-            if repos[i] & repos[j] and _overlap(r, o) >= 0.5 * (r.q_end_line - r.q_start_line + 1))
+            if repos[i] & repos[j] and _overlap(r, o) >= 0.5 * (r.q_end_line - r.q_start_line + 1)
+            and _same_code(evidence[i], evidence[j]))
+
+
+COPY_OVERLAP = 0.9  # share of a region's aligned query tokens that a copy of its source must align too
+
+
+def _same_code(a: Evidence, b: Evidence) -> bool:
+    """Whether ``b``'s source is a copy of ``a``'s where both align the query: the two
+    align ``COPY_OVERLAP`` of ``a``'s query tokens, and from the first to the last of
+    those, the two sources hold the same tokens (the ones between included), not a
+    variant under other names."""
+    _, ia, ib = np.intersect1d(a.positions, b.positions, assume_unique=True, return_indices=True)
+    if len(ia) == 0 or len(ia) < COPY_OVERLAP * len(a.positions):
+        return False
+    sa, sb = a.at[ia], b.at[ib]
+    return bool(np.array_equal(a.held[sa.min():sa.max() + 1], b.held[sb.min():sb.max() + 1]))
 
 
 def _overlap(a: Region, b: Region) -> int:

@@ -13,7 +13,9 @@ major language of The Stack?
    from the other half) and mutates each one five ways (``bench/codeinfo.py``):
    verbatim, re-indented, comments and blank lines removed, identifiers renamed,
    embedded between unrelated held-out lines. Negatives are spans of held-out packages
-   that do not occur in the indexed corpus.
+   with no true source in the index: no run of 150 whitespace-collapsed characters in
+   common with an indexed file (those that have one are reported apart, as "shared").
+   ``--with-kernel MB`` adds MB of Linux kernel code to the index (accuracy at scale).
 4. Runs ``attrib.match.attribute`` in-process on every query and scores it; runs a
    Copilot-like baseline (an exact match of >= 150 characters after collapsing
    whitespace) on the same queries.
@@ -171,7 +173,9 @@ def draw(files: Files, choices: list[int], length: int, rng: random.Random,
 
 
 def make_queries(lang: str, indexed: Files, sources: list[int], held: Files, per_cell: int, negatives: int,
-                 seed: int, corpus_norm: "CorpusText") -> list[Query]:
+                 seed: int, corpus_norm: "CorpusText", shares) -> list[Query]:
+    """Five mutations of ``per_cell`` spans per length drawn from ``sources``, and
+    ``negatives`` held-out spans for which ``shares(text)`` is false."""
     rng = random.Random(f"{seed}:{lang}")
     queries: list[Query] = []
     for length in LENGTHS:
@@ -204,7 +208,11 @@ def make_queries(lang: str, indexed: Files, sources: list[int], held: Files, per
                 planted = (len(pre) + 1, len(pre) + length) if mut == "embedded" else (1, len(lines))
                 queries.append(Query(f"{mut}-{base}", lang, mut, length, join(lines), planted,
                                      origin, shas | {f.sha}, {(f.repo, f.path)}, norm, extra))
-    # negatives: held-out spans that do not occur in the indexed corpus
+    # Negatives: held-out spans with no true source in the index, i.e. sharing no run of
+    # BASELINE_CHARS whitespace-collapsed characters with an indexed file (what the exact
+    # baseline would call a copy). Held-out spans that do share one are kept apart as
+    # "shared": code two packages really hold in common (a trait's method signatures, a
+    # build script copied between crates), reported separately, never as negatives.
     per_len = [negatives // len(LENGTHS)] * len(LENGTHS)
     per_len[-1] += negatives - sum(per_len)
     for length, want in zip(LENGTHS, per_len):
@@ -217,14 +225,12 @@ def make_queries(lang: str, indexed: Files, sources: list[int], held: Files, per
                 break
             f, a = got
             span = f.lines[a:a + length]
-            norm = normalise(join(span))
-            if corpus_norm.shas_containing(norm):
-                continue
-            queries.append(Query(f"negative-{lang}-L{length}-{n:03d}", lang, "negative", length,
+            kind = "shared" if shares(join(span)) else "negative"
+            queries.append(Query(f"{kind}-{lang}-L{length}-{n:03d}", lang, kind, length,
                                  join(span), None,
                                  {"package": f.package, "repo": f.repo, "path": f.path,
-                                  "start_line": a + 1, "end_line": a + length}, span_norm=norm))
-            n += 1
+                                  "start_line": a + 1, "end_line": a + length}, span_norm=normalise(join(span))))
+            n += kind == "negative"
     return queries
 
 
@@ -257,28 +263,14 @@ class CorpusText:
 
 # ---------------------------------------------------------------------------- baseline
 
-class ExactBaseline:
-    """Copilot-like filter: an exact match of >= 150 characters after collapsing every
-    run of whitespace to one space. 64-bit polynomial hashes of every 150-character
-    window of every indexed file, sorted, looked up with numpy."""
+class CharWindows:
+    """64-bit polynomial hashes of every ``w``-character window of a text."""
 
     B = 0x9E3779B97F4A7C15  # odd, so invertible mod 2**64
 
-    def __init__(self, files: list[_Indexed], w: int = BASELINE_CHARS):
+    def __init__(self, w: int = BASELINE_CHARS):
         self.w = w
-        texts = [normalise(f.content) for f in files]
-        maxlen = max(len(t) for t in texts) + w + 1
-        self._pows(maxlen)
-        hs, ids = [], []
-        for i, t in enumerate(texts):
-            h = self.windows(t)
-            hs.append(h)
-            ids.append(np.full(len(h), i, dtype=np.int32))
-        h = np.concatenate(hs)
-        ids = np.concatenate(ids)
-        order = np.argsort(h, kind="stable")
-        self.h, self.ids = h[order], ids[order]
-        self.shas = [f.sha for f in files]
+        self._pows(1 << 16)
 
     def _pows(self, n: int) -> None:
         binv = pow(self.B, -1, 1 << 64)
@@ -289,19 +281,62 @@ class ExactBaseline:
         self.bp = np.cumprod(bp, dtype=np.uint64)
         self.bip = np.cumprod(bip, dtype=np.uint64)
 
-    def windows(self, text: str) -> np.ndarray:
+    def __call__(self, text: str) -> np.ndarray:
         """Hash of text[i:i+w] for every i (sum c[j] * B**(i+w-1-j) mod 2**64)."""
         w = self.w
         if len(text) < w:
             return np.zeros(0, dtype=np.uint64)
         if len(text) + 1 > len(self.bp):
-            self._pows(len(text) + w + 1)
+            self._pows(2 * len(text) + w + 1)
         c = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
         n = len(c)
         s = np.zeros(n + 1, dtype=np.uint64)
         np.cumsum(c * self.bip[:n], dtype=np.uint64, out=s[1:])
         i = np.arange(n - w + 1)
         return (s[i + w] - s[i]) * self.bp[i + w - 1]
+
+
+def sharing(texts: list[str], contents, w: int = BASELINE_CHARS) -> list[bool]:
+    """Which ``texts`` share a run of at least ``w`` whitespace-collapsed characters with
+    one of ``contents`` (an iterable of file texts, read once: a corpus too big to hold,
+    such as a gigabyte of kernel code). The negatives' definition, as :class:`ExactBaseline`
+    applies it to the benchmark's own corpus."""
+    hashes = CharWindows(w)
+    mine = [hashes(normalise(t)) for t in texts]
+    wanted = np.unique(np.concatenate(mine)) if mine else np.zeros(0, dtype=np.uint64)
+    seen = np.zeros(len(wanted), dtype=bool)
+    maybe = np.zeros(1 << 26, dtype=bool)  # a one-probe filter on the low bits, before the exact search
+    low = np.uint64((1 << 26) - 1)
+    maybe[(wanted & low).astype(np.int64)] = True
+    for content in contents:
+        h = hashes(normalise(content))
+        h = h[maybe[(h & low).astype(np.int64)]]
+        at = np.searchsorted(wanted, h)
+        ok = at < len(wanted)
+        at = at[ok]
+        seen[at[wanted[at] == h[ok]]] = True
+    found = wanted[seen]
+    return [bool(np.isin(h, found).any()) for h in mine]
+
+
+class ExactBaseline:
+    """Copilot-like filter: an exact match of >= 150 characters after collapsing every
+    run of whitespace to one space. 64-bit polynomial hashes of every 150-character
+    window of every indexed file, sorted, looked up with numpy."""
+
+    def __init__(self, files: list[_Indexed], w: int = BASELINE_CHARS):
+        self.w = w
+        self.windows = CharWindows(w)
+        hs, ids = [], []
+        for i, f in enumerate(files):
+            h = self.windows(normalise(f.content))
+            hs.append(h)
+            ids.append(np.full(len(h), i, dtype=np.int32))
+        h = np.concatenate(hs)
+        ids = np.concatenate(ids)
+        order = np.argsort(h, kind="stable")
+        self.h, self.ids = h[order], ids[order]
+        self.shas = [f.sha for f in files]
 
     def attribute(self, text: str) -> list[dict]:
         """Matches as dicts: start_line, end_line (query), shas (sources)."""
@@ -483,7 +518,9 @@ def summarise(queries: list[Query], scored: list[dict], latency: list[float]) ->
             "by_length": {str(L): {"n": sum(1 for q, _ in neg if q.length == L),
                                    "false": sum(1 for q in false if q.length == L)}
                           for L in LENGTHS}}
-    all_hits = [s for q, s in zip(queries, scored) if q.kind != "negative" and s["hit"]]
+    shared = [s for q, s in zip(queries, scored) if q.kind == "shared"]
+    negs["shared"] = {"n": len(shared), "attributed": sum(1 for s in shared if s["matches"] > 0)}
+    all_hits = [s for q, s in zip(queries, scored) if q.planted is not None and s["hit"]]
     lines = sum(q.lines for q in queries)
     return {
         "cells": cells, "negatives": negs,
@@ -536,7 +573,7 @@ def build_corpus(langs: list[str], split: str, max_bytes: int, work: Path):
     return indexed, held, data_dir / "data"
 
 
-def run_index(data_dir: Path, db: Path, reuse: bool, fingerprint: str) -> dict:
+def run_index(sources: list[Path], db: Path, reuse: bool, fingerprint: str) -> dict:
     stamp = db.with_suffix(".corpus")
     url = f"sqlite:///{db}"
     if reuse and db.exists() and stamp.exists() and stamp.read_text() == fingerprint:
@@ -545,7 +582,9 @@ def run_index(data_dir: Path, db: Path, reuse: bool, fingerprint: str) -> dict:
         p.unlink()
     exe = shutil.which("attrib")
     base = [exe] if exe else [sys.executable, "-m", "attrib"]
-    cmd = base + ["--store", url, "--quiet", "index", str(data_dir)]
+    cmd = base + ["--store", url, "--quiet", "index", *map(str, sources)]
+    if len(sources) > 1:  # a gigabyte of kernel code: every core
+        cmd += ["--workers", str(os.cpu_count() or 1)]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     secs = time.perf_counter() - t0
@@ -556,6 +595,39 @@ def run_index(data_dir: Path, db: Path, reuse: bool, fingerprint: str) -> dict:
     size = sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
     return {"reused": False, "store": url, "command": " ".join(cmd),
             "seconds": round(secs, 1), "store_bytes": size, "stdout_tail": proc.stdout[-500:]}
+
+
+def shares_named_source(text: str, matches, store) -> bool:
+    """Whether ``text`` shares a run of BASELINE_CHARS whitespace-collapsed characters
+    with one of the files ``matches`` name."""
+    shas = {s.sha for m in matches for s in m.sources}
+    return bool(shas) and sharing([text], (c for sha in sorted(shas) if (c := store.content(sha))))[0]
+
+
+def run_kernel(queries, matcher, store) -> tuple[dict, list]:
+    """bench/scale.py's kernel queries against this index: planted 100-line spans of the
+    10 MB corpus (recall: half the lines, the source file named) and held-out spans
+    (negatives; or shared, when they share a 150-character run with a file they are
+    attributed to)."""
+    import scale
+    found = {"planted": 0, "negative": 0, "shared": 0}
+    n = {"planted": 0, "negative": 0, "shared": 0}
+    times, failures = [], []
+    for q in queries:
+        t = time.perf_counter()
+        matches = matcher(q.text, "C")
+        times.append(time.perf_counter() - t)
+        kind = "planted" if q.sha else "shared" if shares_named_source(q.text, matches, store) else "negative"
+        n[kind] += 1
+        if scale.judge(q, matches):
+            found[kind] += 1
+            if kind != "planted":
+                failures.append({"qid": q.name, "kind": kind, "text": q.text, "matches": attrib_matches(matches)})
+    return {"planted": n["planted"], "recall": round(found["planted"] / max(n["planted"], 1), 3),
+            "negatives": n["negative"], "false_attributions": found["negative"],
+            "false_rate": round(found["negative"] / max(n["negative"], 1), 4),
+            "shared": n["shared"], "shared_attributed": found["shared"],
+            "p50_ms": round(pct(times, 0.5) * 1000, 1)}, failures
 
 
 def load_matcher(url: str, max_chance: float | None):
@@ -584,10 +656,12 @@ def git_state() -> dict:
 def failure_examples(queries, scored, raw, limit: int) -> dict:
     missed: dict = {}
     false = []
+    shared = []
     for q, s, m in zip(queries, scored, raw):
-        if q.kind == "negative":
+        if q.planted is None:
             if s["matches"]:
-                false.append({"qid": q.qid, "origin": q.origin, "text": q.text, "matches": m})
+                (false if q.kind == "negative" else shared).append(
+                    {"qid": q.qid, "origin": q.origin, "text": q.text, "matches": m})
             continue
         if not s["hit"]:
             cell = missed.setdefault(f"{q.kind}-{q.length}", [])
@@ -596,7 +670,7 @@ def failure_examples(queries, scored, raw, limit: int) -> dict:
                              "planted": q.planted, "origin": q.origin,
                              "true_sources": len(q.true_shas), "extra": q.extra,
                              "text": q.text, "matches": m})
-    return {"missed": missed, "false_attributions": false}
+    return {"missed": missed, "false_attributions": false, "shared_attributed": shared}
 
 
 def table(lang: str, att: dict, base: dict | None) -> str:
@@ -624,6 +698,8 @@ def table(lang: str, att: dict, base: dict | None) -> str:
     if base:
         row += f"  | baseline {_f(base['negatives']['rate'])}"
     lines.append(row)
+    lines.append(f"{'shared':11} {'all':>5} {n['shared']['n']:>4}  held-out spans sharing >= {BASELINE_CHARS} "
+                 f"characters with an indexed file (not negatives): {n['shared']['attributed']} attributed")
     lines.append(f"mean IoU of hits: attrib {_f(att['mean_iou'])} (target >= {IOU_TARGET})"
                  + (f", baseline {_f(base['mean_iou'])}" if base else ""))
     lat = att["latency_ms"]
@@ -702,6 +778,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sweep", action="store_true",
                     help="report everything aligned (max_chance = inf) and print recall and false "
                          "attributions at each max_chance from 1e-12 to 100")
+    ap.add_argument("--with-kernel", type=int, metavar="MB",
+                    help="index the first MB of bench/linux.py's kernel code too (accuracy at scale), and "
+                         "measure bench/scale.py's kernel queries against the same index")
+    ap.add_argument("--kernel-queries", type=int, default=100, help="kernel planted spans and held-out spans, each")
     args = ap.parse_args(argv)
 
     per_cell = args.per_cell or (20 if args.quick else 100)
@@ -733,24 +813,28 @@ def main(argv: list[str] | None = None) -> int:
               f"indexed; {corpus_info[name]['held_out_files']} files ({corpus_info[name]['held_out_bytes'] / 1e6:.1f} MB) "  # noqa: E501
               f"held out", flush=True)
 
+    index_sources, db = [data_dir], args.work / "index.db"
+    if args.with_kernel:
+        import linux
+        kernel = linux.build(sorted({10, args.with_kernel}))
+        index_sources.append(kernel[args.with_kernel])
+        db = args.work / f"index+kernel-{args.with_kernel}mb.db"
+        fp = hashlib.sha1(f"{fp} {args.with_kernel} {kernel[args.with_kernel]}".encode()).hexdigest()
     print("indexing through the CLI ...", flush=True)
-    index_info = run_index(data_dir, args.work / "index.db", args.reuse_index, fp)
+    index_info = run_index(index_sources, db, args.reuse_index, fp)
     print(f"  {'reused' if index_info['reused'] else str(index_info['seconds']) + ' s'}", flush=True)
 
     under_test = git_state()  # before importing the matcher: the code that runs
-    matcher, store = load_matcher(f"sqlite:///{args.work / 'index.db'}",
-                                  float("inf") if args.sweep else args.max_chance)
+    matcher, store = load_matcher(f"sqlite:///{db}", float("inf") if args.sweep else args.max_chance)
     known = store.known([r["hexsha"] for r in all_rows])
     index_info["files_skipped"] = sum(1 for r in all_rows if r["hexsha"] not in known)
     ctext = CorpusText(all_rows)
-    baseline, by_sha = None, {}
-    if not args.no_baseline:
-        stored = [_Indexed(r["hexsha"], r["max_stars_repo_name"], r["max_stars_repo_path"], r["content"])
-                  for r in all_rows if r["hexsha"] in known]
-        by_sha = {f.sha: f for f in stored}
-        baseline = ExactBaseline(stored)
+    stored = [_Indexed(r["hexsha"], r["max_stars_repo_name"], r["max_stars_repo_path"], r["content"])
+              for r in all_rows if r["hexsha"] in known]
+    by_sha = {f.sha: f for f in stored}
+    baseline = ExactBaseline(stored)  # it also tells negatives from code held-out packages share with indexed ones
 
-    results, failures = {}, {}
+    made = {}
     for name in measured:
         files = indexed[name]
         half = 0 if args.split == "dev" else 1
@@ -758,13 +842,37 @@ def main(argv: list[str] | None = None) -> int:
         sources = [i for i, (_, r) in enumerate(files.rows)
                    if r["hexsha"] in known and int(r["hexsha"], 16) % 2 == half]
         t0 = time.perf_counter()
-        queries = make_queries(name, files, sources, held[name], per_cell, n_neg, args.seed, ctext)
-        print(f"{name}: {len(queries)} queries ({time.perf_counter() - t0:.0f} s to make)", flush=True)
-        results[name], failures[name] = run_language(name, queries, matcher, baseline, by_sha, args.examples)
+        made[name] = make_queries(name, files, sources, held[name], per_cell, n_neg, args.seed, ctext,
+                                  lambda text: bool(baseline.attribute(text)))
+        print(f"{name}: {len(made[name])} queries ({time.perf_counter() - t0:.0f} s to make)", flush=True)
+    kernel_queries = []
+    if args.with_kernel:
+        import scale
+        kernel_queries = scale.make_queries(kernel[10], args.kernel_queries, args.kernel_queries, args.seed)
+        # The same definition of a negative against the kernel code in the index. A pass
+        # over a gigabyte of kernel text takes too long, so a held-out span is checked
+        # against the files attrib names for it: attributed to a file it shares a
+        # 150-character run with, it is shared code, not a false attribution.
+        held_out = [q for qs in made.values() for q in qs if q.kind == "negative"]
+        t0 = time.perf_counter()
+        for q in held_out:
+            if shares_named_source(q.text, matcher(q.text, q.lang), store):
+                q.kind = "shared"
+        print(f"kernel: {sum(q.kind == 'shared' for q in held_out)} negatives share text with a file they are "
+              f"attributed to ({time.perf_counter() - t0:.0f} s)", flush=True)
+
+    results, failures = {}, {}
+    for name, queries in made.items():
+        results[name], failures[name] = run_language(name, queries, matcher,
+                                                     None if args.no_baseline else baseline, by_sha, args.examples)
         print(table(name, results[name]["attrib"], results[name].get("baseline")), flush=True)
         if args.sweep:
             print(sweep_table(name, results[name]["attrib"]["sweep"]), flush=True)
 
+    kernel_result = None
+    if kernel_queries:
+        kernel_result, failures["kernel"] = run_kernel(kernel_queries, matcher, store)
+        print(f"kernel ({args.with_kernel} MB indexed): {json.dumps(kernel_result)}", flush=True)
     python_speed = results.get("Python", {}).get("attrib", {}).get("latency_ms", {}).get("per_100_lines")
     speed = {name: {"ms_per_100_lines": r["attrib"]["latency_ms"]["per_100_lines"],
                     "x_python": round(r["attrib"]["latency_ms"]["per_100_lines"] / python_speed, 2)
@@ -778,10 +886,10 @@ def main(argv: list[str] | None = None) -> int:
                    "negatives_per_language": n_neg, "lengths": LENGTHS, "mutations": MUTATIONS,
                    "max_package_bytes": int(args.max_package_mb * 1e6),
                    "baseline": f"exact >= {BASELINE_CHARS} chars after collapsing whitespace",
-                   "matcher": "attrib.match.attribute"},
+                   "matcher": "attrib.match.attribute", "with_kernel_mb": args.with_kernel},
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
         "attrib_version": under_test, "corpus": corpus_info, "index": index_info,
-        "seconds_total": round(total, 1), "scan_speed": speed, "languages": results,
+        "seconds_total": round(total, 1), "scan_speed": speed, "languages": results, "kernel": kernel_result,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2))

@@ -567,3 +567,21 @@ def test_chance_matches_do_not_grow_with_the_index(tmp_path):
                                     for s in m.sources), default=float("inf")) for lang in GENERIC})
     for lang in GENERIC:
         assert odds[1][lang] >= odds[0][lang] > DEFAULT_OPTIONS.max_chance, lang
+
+
+@pytest.mark.parametrize("lang", sorted(BOILERPLATE))
+def test_look_alikes_within_one_repository_count_as_common_code(tmp_path, lang):
+    """A monorepo (the Linux kernel: every driver in torvalds/linux) holds one piece of
+    boilerplate under other names in many files: those are other code that looks alike,
+    not copies of one file within its project, so a new instance of the boilerplate
+    stays common -- while a copy of one of those files is still found, whole."""
+    one_repo = [RawFile(f.data, repo="someone/monorepo", path=f"{i}/{f.path}", commit=f.commit,
+                        licenses=f.licenses, lang=f.lang) for i, f in enumerate(boilerplate_files())]
+    ext, template = BOILERPLATE[lang]
+    instance = template.format(Type="Widget", a="size", b="count", A="Size", B="Count", pkg="widget")
+    with open_store(str(tmp_path / "mono.db"), mode="create") as store:
+        pipeline.run(one_repo, store)
+        assert attribute(instance, store, lang=lang) == []
+        copied = next(f for f in one_repo if f.lang == lang).data
+        found = attribute(copied if isinstance(copied, str) else copied.decode(), store, lang=lang)
+        assert found and found[0].sources[0].kind == "exact", found
