@@ -162,7 +162,8 @@ def _expand(lo: np.ndarray, counts: np.ndarray, order: np.ndarray) -> tuple[np.n
 Run = tuple  # (first query pos, last query pos, diagonal, score)
 
 
-def _runs(qi: np.ndarray, sj: np.ndarray, weight: np.ndarray, gap: int) -> tuple[np.ndarray, ...]:
+def _runs(qi: np.ndarray, sj: np.ndarray, weight: np.ndarray,
+          gap: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Runs of hits on one diagonal: arrays of first query pos, last query pos, diagonal, score."""
     d = sj - qi
     order = np.lexsort((qi, d))

@@ -204,7 +204,7 @@ class WindowCounts:
         n = len(self.exact)
         counts = np.where(hit.windows < n, self.exact[hit.windows % n], self.alike[hit.windows % n])
         counts = np.maximum(counts - (hit.own - 1) - (related - 1), 1)
-        best = {}  # per query window, its best stream
+        best: dict[int, float] = {}  # per query window, its best stream
         for w, b in zip(hit.windows % n, np.log2(self.total / counts)):
             best[w] = max(best.get(w, 0.0), b)
         return float(self.total * np.exp2(-2 * sum(best.values())))
@@ -239,55 +239,58 @@ def chance(regions: list[Evidence], abst: Windows, counts: "WindowCounts") -> li
     (boilerplate, accessors, ``__eq__``, ``main``) large ones; and as the index grows,
     ``W`` and the counts of common code grow together.
     """
-    n = len(abst)
-    if n == 0:
+    if len(abst) == 0:
         return [float("inf")] * len(regions)
+    return [_region_chance(e, *_windows_inside(e, abst), abst, counts) for e in regions]
+
+
+def _windows_inside(e: Evidence, abst: Windows) -> tuple[np.ndarray, np.ndarray]:
+    """The query windows all of whose tokens a region aligns, and which of those it
+    aligns to identical tokens."""
     width = abst.stop - abst.first
-    inside: list[tuple[np.ndarray, np.ndarray]] = []
-    for e in regions:
-        aligned = np.zeros(int(abst.stop.max()) + 1, dtype=np.int64)
-        same = np.zeros_like(aligned)
-        ok = e.positions < len(aligned)
-        aligned[e.positions[ok]] = 1
-        same[e.positions[ok & e.same]] = 1
-        cums = [np.concatenate(([0], np.cumsum(x))) for x in (aligned, same)]
-        full = np.flatnonzero(cums[0][abst.stop] - cums[0][abst.first] == width)
-        inside.append((full, cums[1][abst.stop[full]] - cums[1][abst.first[full]] == width[full]))
-    exact, alike, total = counts.exact, counts.alike, counts.total
-    out = []
-    for e, (sel, same) in zip(regions, inside):
-        if len(sel) == 0:
-            out.append(float("inf"))
-            continue
-        # The source's own repeats of a window count once: a loop written five times in
-        # one file says nothing about how common it is elsewhere.
-        as_written = exact[sel] - np.maximum(e.own[sel] - 1, 0)
-        seen = np.maximum(alike[sel] - np.maximum(e.own[n + sel] - 1, 0), 0)
-        # A window whose structure was never stored (a query starting inside a string
-        # reads its words as names) is still counted as written when it is identical.
-        seen = as_written if e.identical else np.where((seen == 0) & same, as_written, seen)
-        if not np.any(seen > 0):
-            out.append(float("inf"))
-            continue
-        count = np.maximum(_smoothed(seen, abst.first[sel]) - (e.related - 1), 1)
-        bits = np.maximum(np.log2(total / count), 0.0)
-        _, first_seen = np.unique(abst.keys[sel], axis=0, return_index=True)
-        keep = np.zeros(len(sel), dtype=bool)
-        keep[first_seen] = True  # a window repeated in the region counts once
-        if not e.identical:  # a run of windows whose very structure other code has too counts once
-            shape = np.maximum(counts.shape[sel] - np.maximum(e.own[n + sel] - 1, 0), 0)
-            common = (_smoothed(shape, abst.first[sel]) if np.any(shape > 0) else shape) - (e.related - 1) > 1
-            block = np.cumsum(np.r_[True, common[1:] != common[:-1]])
-            for b in np.unique(block[common]):
-                members = np.flatnonzero((block == b) & keep)
-                if len(members) > 1:
-                    keep[members] = False
-                    keep[members[np.argmax(bits[members])]] = True
-        token_bits = np.zeros(int(abst.stop[sel].max()), dtype=np.float64)
-        for w, b in zip(sel[keep], bits[keep] / width[sel[keep]]):
-            np.maximum(token_bits[abst.first[w]:abst.stop[w]], b, out=token_bits[abst.first[w]:abst.stop[w]])
-        out.append(float(total * np.exp2(-token_bits.sum())))
-    return out
+    aligned = np.zeros(int(abst.stop.max()) + 1, dtype=np.int64)
+    same = np.zeros_like(aligned)
+    ok = e.positions < len(aligned)
+    aligned[e.positions[ok]] = 1
+    same[e.positions[ok & e.same]] = 1
+    cums = [np.concatenate(([0], np.cumsum(x))) for x in (aligned, same)]
+    full = np.flatnonzero(cums[0][abst.stop] - cums[0][abst.first] == width)
+    return full, cums[1][abst.stop[full]] - cums[1][abst.first[full]] == width[full]
+
+
+def _region_chance(e: Evidence, sel: np.ndarray, same: np.ndarray, abst: Windows, counts: "WindowCounts") -> float:
+    """:func:`chance` of one region, from the windows it covers (``sel``; ``same``: those
+    it covers with identical tokens)."""
+    if len(sel) == 0:
+        return float("inf")
+    n, width, total = len(abst), abst.stop - abst.first, counts.total
+    # The source's own repeats of a window count once: a loop written five times in
+    # one file says nothing about how common it is elsewhere.
+    as_written = counts.exact[sel] - np.maximum(e.own[sel] - 1, 0)
+    seen = np.maximum(counts.alike[sel] - np.maximum(e.own[n + sel] - 1, 0), 0)
+    # A window whose structure was never stored (a query starting inside a string
+    # reads its words as names) is still counted as written when it is identical.
+    seen = as_written if e.identical else np.where((seen == 0) & same, as_written, seen)
+    if not np.any(seen > 0):
+        return float("inf")
+    count = np.maximum(_smoothed(seen, abst.first[sel]) - (e.related - 1), 1)
+    bits = np.maximum(np.log2(total / count), 0.0)
+    _, first_seen = np.unique(abst.keys[sel], axis=0, return_index=True)
+    keep = np.zeros(len(sel), dtype=bool)
+    keep[first_seen] = True  # a window repeated in the region counts once
+    if not e.identical:  # a run of windows whose very structure other code has too counts once
+        shape = np.maximum(counts.shape[sel] - np.maximum(e.own[n + sel] - 1, 0), 0)
+        common = (_smoothed(shape, abst.first[sel]) if np.any(shape > 0) else shape) - (e.related - 1) > 1
+        block = np.cumsum(np.r_[True, common[1:] != common[:-1]])
+        for b in np.unique(block[common]):
+            members = np.flatnonzero((block == b) & keep)
+            if len(members) > 1:
+                keep[members] = False
+                keep[members[np.argmax(bits[members])]] = True
+    token_bits = np.zeros(int(abst.stop[sel].max()), dtype=np.float64)
+    for w, b in zip(sel[keep], bits[keep] / width[sel[keep]]):
+        np.maximum(token_bits[abst.first[w]:abst.stop[w]], b, out=token_bits[abst.first[w]:abst.stop[w]])
+    return float(total * np.exp2(-token_bits.sum()))
 
 
 def _smoothed(seen: np.ndarray, first: np.ndarray) -> np.ndarray:
@@ -338,11 +341,15 @@ def _candidates(qwin: dict[str, Windows], store: Store, params: FingerprintParam
     A (query window, stored window) pair counts when it shares ``min_band_hits`` bands;
     per such query window a file scores the shared bands, doubled for the exact stream.
     """
-    keys, owners, weights, starts, ends = [], [], [], [], []
+    keys: list[np.ndarray] = []
+    owners: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    starts: list[np.ndarray] = []
+    ends: list[np.ndarray] = []
     for weight, stream in zip((2, 1), STREAMS):
         w = qwin[stream]
         keys.append(w.keys.ravel())
-        owners.append(np.repeat(np.arange(len(w)) + sum(map(len, weights)), params.bands))
+        owners.append(np.repeat(np.arange(len(w)) + sum(len(x) for x in weights), params.bands))
         weights.append(np.full(len(w), weight))
         starts.append(w.start_line)
         ends.append(w.end_line)
@@ -364,10 +371,10 @@ def _candidates(qwin: dict[str, Windows], store: Store, params: FingerprintParam
     order = np.lexsort((lines, file_ids, window))
     window, file_ids, lines = window[order], file_ids[order], lines[order]
     new_pair = np.r_[True, (window[1:] != window[:-1]) | (file_ids[1:] != file_ids[:-1]) | (lines[1:] != lines[:-1])]
-    starts = np.flatnonzero(new_pair)
-    band_hits = np.diff(np.r_[starts, len(window)])
+    pair_starts = np.flatnonzero(new_pair)
+    band_hits = np.diff(np.r_[pair_starts, len(window)])
     keep = band_hits >= options.min_band_hits
-    strong, strength = starts[keep], band_hits[keep]
+    strong, strength = pair_starts[keep], band_hits[keep]
     if len(strong) == 0:
         return {}
     s_window, s_file, s_line = window[strong], file_ids[strong], lines[strong]
@@ -401,7 +408,9 @@ def _candidates(qwin: dict[str, Windows], store: Store, params: FingerprintParam
     cuts = np.flatnonzero(np.diff(inverse[once][grouped])) + 1
     by_file = np.split(s_window[once][grouped], cuts)
     own = np.split(pair_size[grouped], cuts)
-    return {int(files[i]): _Hit(*(int(x[i]) for x in spans), float(score[i]), by_file[i], own[i]) for i in order}
+    q_first, q_last, s_first, s_last = spans
+    return {int(files[i]): _Hit(int(q_first[i]), int(q_last[i]), int(s_first[i]), int(s_last[i]), float(score[i]),
+                                by_file[i], own[i]) for i in order}
 
 
 def _group(found: list[tuple[Region, StoredFile, float]]) -> list[Match]:
