@@ -128,9 +128,9 @@ class Evidence:
     its aligned tokens (ascending) and which of them are identical to the source;
     whether the whole region is; per query window (exact stream, then abstract), how
     many stored windows of the source file itself it matches (``own``); the source's
-    tokens and the one aligned with each position (``held[at]``); and how many files of
-    the source's own repositories hold the same code there (``related``, the source
-    included)."""
+    tokens and the one aligned with each position (``held[at]``); and, for each file of
+    the source's own repositories holding the same code (the source included), the
+    query positions where it does (``copies``)."""
 
     positions: np.ndarray
     same: np.ndarray
@@ -138,38 +138,46 @@ class Evidence:
     own: np.ndarray
     held: np.ndarray
     at: np.ndarray
-    related: int = 1
+    copies: list[np.ndarray] = field(default_factory=list)
+
+    def related(self, first: np.ndarray, stop: np.ndarray) -> np.ndarray:
+        """How many files of the source's own repositories (the source included) hold
+        the same code as each query window ``first[i]:stop[i]`` the region covers."""
+        held = np.zeros(len(first), dtype=np.int64)
+        size = int(max([stop.max(initial=0), *(int(c.max()) + 1 for c in self.copies if len(c))]))
+        for c in self.copies:
+            inside = np.zeros(size + 1, dtype=np.int64)
+            inside[c] = 1
+            cum = np.concatenate(([0], np.cumsum(inside)))
+            held += cum[stop] - cum[first] == stop - first
+        return np.maximum(held, 1)
 
 
 def _count_related(evidence: list[Evidence], regions: list[tuple[Region, StoredFile]]) -> None:
-    """Set ``related``: the files sharing a repository with a region's source that hold
-    the same code -- a region over mostly the same query lines, whose source holds the
-    same tokens as this one's from the first to the last query token both align -- so
-    that copies within one project (a bundle and its sources, a file vendored twice)
-    are one piece of evidence, not many. Files of the project that only look alike
-    (other drivers of one kernel, per-type variants, the same accessors under other
-    names) are other code, and count as such."""
+    """Set ``copies``: the files sharing a repository with a region's source that hold
+    the same code, and where -- the query tokens both regions align, from the first to
+    the last of which the two sources hold the same tokens -- so that copies within one
+    project (a bundle and its sources, a file vendored twice) are one piece of evidence,
+    not many, window by window: a copy that holds only part of the region (a module's
+    function without the wrapper of its AMD build) is one with it there. Files of the
+    project that only look alike (other drivers of one kernel, per-type variants, the
+    same accessors under other names) are other code, and count as such."""
     repos = [{p.repo for p in f.provenance} for _, f in regions]
     for i, (r, _) in enumerate(regions):
-        evidence[i].related = sum(
-            1 for j, (o, _) in enumerate(regions)
-            if repos[i] & repos[j] and _overlap(r, o) >= 0.5 * (r.q_end_line - r.q_start_line + 1)
-            and _same_code(evidence[i], evidence[j]))
+        evidence[i].copies = [c for j, (o, _) in enumerate(regions)
+                              if repos[i] & repos[j] and _overlap(r, o) > 0
+                              for c in [_same_code(evidence[i], evidence[j])] if len(c)]
 
 
-COPY_OVERLAP = 0.9  # share of a region's aligned query tokens that a copy of its source must align too
-
-
-def _same_code(a: Evidence, b: Evidence) -> bool:
-    """Whether ``b``'s source is a copy of ``a``'s where both align the query: the two
-    align ``COPY_OVERLAP`` of ``a``'s query tokens, and from the first to the last of
-    those, the two sources hold the same tokens (the ones between included), not a
-    variant under other names."""
-    _, ia, ib = np.intersect1d(a.positions, b.positions, assume_unique=True, return_indices=True)
-    if len(ia) == 0 or len(ia) < COPY_OVERLAP * len(a.positions):
-        return False
+def _same_code(a: Evidence, b: Evidence) -> np.ndarray:
+    """The query positions where ``b``'s source is a copy of ``a``'s: those both align,
+    if from the first to the last of them the two sources hold the same tokens (the ones
+    between included), not a variant under other names; else none."""
+    common, ia, ib = np.intersect1d(a.positions, b.positions, assume_unique=True, return_indices=True)
+    if len(ia) == 0:
+        return common
     sa, sb = a.at[ia], b.at[ib]
-    return bool(np.array_equal(a.held[sa.min():sa.max() + 1], b.held[sb.min():sb.max() + 1]))
+    return common if np.array_equal(a.held[sa.min():sa.max() + 1], b.held[sb.min():sb.max() + 1]) else common[:0]
 
 
 def _overlap(a: Region, b: Region) -> int:
@@ -273,14 +281,15 @@ def _region_chance(e: Evidence, sel: np.ndarray, same: np.ndarray, abst: Windows
     seen = as_written if e.identical else np.where((seen == 0) & same, as_written, seen)
     if not np.any(seen > 0):
         return float("inf")
-    count = np.maximum(_smoothed(seen, abst.first[sel]) - (e.related - 1), 1)
+    related = e.related(abst.first[sel], abst.stop[sel])  # copies of the source in its project, window by window
+    count = np.maximum(_smoothed(seen, abst.first[sel]) - (related - 1), 1)
     bits = np.maximum(np.log2(total / count), 0.0)
     _, first_seen = np.unique(abst.keys[sel], axis=0, return_index=True)
     keep = np.zeros(len(sel), dtype=bool)
     keep[first_seen] = True  # a window repeated in the region counts once
     if not e.identical:  # a run of windows whose very structure other code has too counts once
         shape = np.maximum(counts.shape[sel] - np.maximum(e.own[n + sel] - 1, 0), 0)
-        common = (_smoothed(shape, abst.first[sel]) if np.any(shape > 0) else shape) - (e.related - 1) > 1
+        common = (_smoothed(shape, abst.first[sel]) if np.any(shape > 0) else shape) - (related - 1) > 1
         block = np.cumsum(np.r_[True, common[1:] != common[:-1]])
         for b in np.unique(block[common]):
             members = np.flatnonzero((block == b) & keep)

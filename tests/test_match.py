@@ -585,3 +585,69 @@ def test_look_alikes_within_one_repository_count_as_common_code(tmp_path, lang):
         copied = next(f for f in one_repo if f.lang == lang).data
         found = attribute(copied if isinstance(copied, str) else copied.decode(), store, lang=lang)
         assert found and found[0].sources[0].kind == "exact", found
+
+
+
+RESULT_JS = """function result(obj, path, fallback) {
+  path = toPath(path);
+  var length = path.length;
+  if (!length) {
+    return isFunction(fallback) ? fallback.call(obj) : fallback;
+  }
+  for (var i = 0; i < length; i++) {
+    var prop = obj == null ? void 0 : obj[path[i]];
+    if (prop === void 0) {
+      prop = fallback;
+      i = length; // Ensure we don't continue iterating.
+    }
+    obj = isFunction(prop) ? prop.call(obj) : prop;
+  }
+  return obj;
+}
+"""
+BUILDS = {  # underscore's builds of one module: (before, after) the function
+    "modules/result.js": ("import isFunction from './isFunction.js';\nimport toPath from './_toPath.js';\n\n", ""),
+    "cjs/result.js": ("var isFunction = require('./isFunction.js');\nvar toPath = require('./_toPath.js');\n\n",
+                      "\nmodule.exports = result;\n"),
+    "underscore.js": ("// Underscore.js 1.13.6\n// (c) 2009-2022 Jeremy Ashkenas\n\n",
+                      "\nvar _ = mixin(allExports);\n"),
+    "amd/result.js": ("define(['./isFunction', './_toPath'], function (isFunction, toPath) {\n\n",
+                      "\n  result.displayName = 'result';\n  return result;\n\n});\n"),
+}
+
+
+def test_a_copy_holding_part_of_a_region_is_one_with_it_there(tmp_path, monkeypatch):
+    """Builds of one module in its project (ES module, CommonJS, a bundle, AMD) are one
+    piece of evidence where they hold the same code. A renamed copy of the AMD build
+    (its wrapper included) is aligned further in it than in the others, which hold the
+    function only: where they hold it, they are still its copies, so the AMD build --
+    the copy of the most code -- is no weaker evidence than the others."""
+    from attrib import match
+
+    files = [RawFile(before + RESULT_JS + after, repo="jashkenas/underscore", path=path, commit="d" * 40,
+                     licenses=("MIT",), lang="JavaScript") for path, (before, after) in BUILDS.items()]
+    after = BUILDS["amd/result.js"][1]
+    tail = RESULT_JS[RESULT_JS.index("    var prop"):]  # the query starts inside the function
+    query = re.sub(r"\bobj\b", "v_1", re.sub(r"\bprop\b", "v_2", re.sub(r"\blength\b", "v_3",
+                                                                          tail + after)))
+    paths: list[str] = []
+    odds: list[float] = []
+    count_related, chance = match._count_related, match.chance
+
+    def related_spy(evidence, regions):
+        paths[:] = [f.provenance[0].path for _, f in regions]
+        return count_related(evidence, regions)
+
+    def chance_spy(*args):
+        odds[:] = chance(*args)
+        return odds
+
+    monkeypatch.setattr(match, "_count_related", related_spy)
+    monkeypatch.setattr(match, "chance", chance_spy)
+    with open_store(str(tmp_path / "builds.db"), mode="create") as store:
+        pipeline.run(files, store)
+        matches = attribute(query, store, lang="JavaScript")
+    found = dict(zip(paths, odds))
+    assert set(found) == set(BUILDS), found
+    assert found["amd/result.js"] <= min(found.values()), found
+    assert "amd/result.js" in {s.path for m in matches for s in m.sources}, matches
