@@ -6,8 +6,8 @@ by language, cut at ``limit`` and turned into :class:`RawFile` by
 ``datasets.load_dataset(..., streaming=True)`` (an ``IterableDataset``; ``datasets`` is
 imported only then: it costs a process about 0.9 CPU s); a local parquet file is read
 by pyarrow itself, :data:`PARQUET_BATCH_ROWS` rows and only the columns
-:func:`row_to_rawfile` reads at a time (:func:`local_parquet_rows`: 1.3 ms per MB of
-code, where ``datasets`` spent 10-13); local JSON files by :mod:`.jsonrows`, which
+:func:`row_to_rawfile` reads at a time (:func:`local_parquet_rows`: 6 ms per MB of
+code to files, where ``datasets`` took 13); local JSON files by :mod:`.jsonrows`, which
 bounds every row's size and nesting before parsing it (pyarrow's JSON reader does not).
 A local parquet file's footer is checked first (:func:`parquet_rows`): a schema nested
 deeper than :data:`.jsonrows.MAX_DEPTH` or a row group over
