@@ -167,17 +167,19 @@ def child_warm(url: str, qfile: Path, env: dict) -> dict:
 def where_time_goes(corpus: Path, mb: float, store_path: Path) -> dict:
     """CPU seconds per MB of code of each indexing step, in this process (one core; the
     CPU time of the threads pyarrow reads with included), batch by
-    batch as ``attrib index`` does it (batches of 4 MB): reading and decoding, lexing,
-    MinHash (windows and band keys of a whole batch), storing (each batch and its
-    merges), finishing (the final merge)."""
+    batch as ``attrib index`` does it (batches of 4 MB): reading and decoding, the
+    header's evidence (licenses, copyright lines), lexing, MinHash (windows and band
+    keys of a whole batch), storing (each batch and its merges), finishing (the final
+    merge)."""
     from attrib.fingerprint import index_postings
     from attrib.lexer import lex
     from attrib.params import DEFAULT_PARAMS
     from attrib.store import IndexEntry, open_store
     from attrib.files import Skipped, decode
+    from attrib.indexer.pipeline import with_evidence
     from attrib.indexer.sources import open_source
 
-    spent = dict.fromkeys(("read", "lex", "minhash", "store", "finish"), 0.0)
+    spent = dict.fromkeys(("read", "evidence", "lex", "minhash", "store", "finish"), 0.0)
     size = 0
     store = open_store(str(store_path), mode="create")
     store.ensure_params(DEFAULT_PARAMS)
@@ -203,6 +205,8 @@ def where_time_goes(corpus: Path, mb: float, store_path: Path) -> dict:
         clock = step("read", clock)
         if isinstance(f, Skipped):
             continue
+        f = with_evidence(f, raw.licenses_given)
+        clock = step("evidence", clock)
         batch.append(f)
         batch_size += f.size
         size += f.size

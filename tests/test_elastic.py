@@ -101,7 +101,10 @@ def test_stats_agree_and_loading_settings_are_restored(stores, env, es_node):
     assert settings.get("refresh_interval", "1s") != "-1"
     assert settings["number_of_replicas"] == "0"  # the node's one data node: the recorded count
     mapping = es_node.request("GET", f"/{name}-postings/_mapping")[f"{name}-postings"]["mappings"]
-    assert mapping["properties"]["k"]["type"] == "keyword"
+    k = mapping["properties"]["k"]
+    # One space-separated value cut by the whitespace analyzer into keyword-like terms:
+    # documents only, no norms, as a keyword array would be indexed.
+    assert (k["type"], k["analyzer"], k["index_options"], k["norms"]) == ("text", "whitespace", "docs", False)
 
 
 def test_reindexing_into_elasticsearch_changes_nothing(stores, env, es_node):

@@ -3,7 +3,9 @@
 Layout (``SCHEMA_VERSION`` in the ``meta`` table):
 
 * ``files``: one row per blob (keyed by its git blob sha), content zlib-compressed, with
-  the licenses and copyright lines its own header states (:mod:`attrib.evidence`);
+  the licenses and copyright lines its own header states (:mod:`attrib.evidence`); the
+  text is deflated by ISA-L (``isal``: 3.5x faster than zlib's level 1 on code, and a
+  little smaller), into the zlib format :mod:`zlib` reads;
 * ``provenance``: every (repo, path, commit, licenses) where a blob was seen, with the
   repository's declared licenses (``licenses`` are the effective ones) and the
   earliest date known for the repository;
@@ -47,6 +49,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Sequence, TypeVar
 
 import numpy as np
+from isal import isal_zlib
 
 from ..errors import ReadOnlyStore, StoreError
 from ..params import FingerprintParams, check_compatible, from_record
@@ -316,7 +319,7 @@ class SQLiteStore(Store):
             window_rows, keys, windows = [], [], []
             for e in entries:
                 f = e.file
-                blob = zlib.compress(f.content.encode("utf-8", "surrogatepass"), 1)
+                blob = isal_zlib.compress(f.content.encode("utf-8", "surrogatepass"), 1)
                 cur = self._db.execute(
                     "INSERT OR IGNORE INTO files (sha, lang, size, lines, content, file_licenses, copyrights) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -70,7 +70,7 @@ def open_source(spec: str, *, langs: list[str] | None = None, limit: int | None 
 
     keys = frozenset(lang_key(lang) for lang in langs or () if lang.strip())
     if spec.startswith(HUB_PREFIX):
-        stack = _stack(f"indexing {spec}")
+        stack = _stack(f"indexing {spec}", hub=True)
         return stack.open_hub(spec[len(HUB_PREFIX):], langs=keys, limit=limit,
                               defaults=stack.Defaults(repo, commit, licenses), shard=shard)
     path = Path(spec).expanduser()
@@ -92,12 +92,14 @@ def open_source(spec: str, *, langs: list[str] | None = None, limit: int | None 
 _STACK_PACKAGES = frozenset({"datasets", "pyarrow", "huggingface_hub", "pandas", "fsspec"})
 
 
-def _stack(what: str) -> ModuleType:
-    """:mod:`.stack`, imported now (``datasets`` takes seconds to import, and most
-    commands never need it); a :class:`MissingExtra` naming the ``stack`` extra when its
-    packages are not installed."""
+def _stack(what: str, *, hub: bool = False) -> ModuleType:
+    """:mod:`.stack`, imported now (most commands never need it), with ``datasets`` for
+    the hub (it takes about a second to import; local data files are read without it); a
+    :class:`MissingExtra` naming the ``stack`` extra when its packages are not installed."""
     try:
         from attrib.indexer.sources import stack
+        if hub:
+            stack.load_datasets()
     except ModuleNotFoundError as e:
         if (e.name or "").split(".")[0] in _STACK_PACKAGES:
             raise MissingExtra("stack", what) from None

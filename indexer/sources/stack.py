@@ -2,10 +2,13 @@
 
 Every *part* (a hub language folder, or one local file) gives rows that are filtered
 by language, cut at ``limit`` and turned into :class:`RawFile` by
-:func:`row_to_rawfile`. Parquet, on the hub or local, is read by
-``datasets.load_dataset(..., streaming=True)`` (an ``IterableDataset``; a local file
-:data:`PARQUET_BATCH_ROWS` rows at a time); local JSON files by :mod:`.jsonrows`, which bounds every row's size
-and nesting before parsing it (pyarrow's JSON reader, behind ``datasets``, does not).
+:func:`row_to_rawfile`. One reader per kind of part: the hub is streamed by
+``datasets.load_dataset(..., streaming=True)`` (an ``IterableDataset``; ``datasets`` is
+imported only then: it costs a process about 0.9 CPU s); a local parquet file is read
+by pyarrow itself, :data:`PARQUET_BATCH_ROWS` rows and only the columns
+:func:`row_to_rawfile` reads at a time (:func:`local_parquet_rows`: 6 ms per MB of
+code to files, where ``datasets`` took 13); local JSON files by :mod:`.jsonrows`, which
+bounds every row's size and nesting before parsing it (pyarrow's JSON reader does not).
 A local parquet file's footer is checked first (:func:`parquet_rows`): a schema nested
 deeper than :data:`.jsonrows.MAX_DEPTH` or a row group over
 :data:`MAX_ROW_GROUP_BYTES` uncompressed is refused before a row is read.
@@ -22,13 +25,12 @@ Row → RawFile (only ``content`` is required; every other column may be missing
 ``hexsha`` is not read: a row cannot name its own id, the pipeline computes it from
 the content (:mod:`attrib.files`).
 
-How failures surface in ``datasets`` (and why every part is its own load): a parquet file
-with a broken footer (truncated, not parquet) fails already in ``load_dataset`` while it
-infers the schema, with pyarrow's ``ArrowInvalid``; damage inside a row group, and any
-file after the first, fail only *during iteration*, with messages such as
-"Corrupt snappy compressed data" that do not name the file. Loading one file at a time
-(about 20 ms each) lets every error name its file. Local parquet footers are also read up
-front (:func:`parquet_rows`), which both counts rows for the progress bar and reports a
+How failures surface (and why every part is read on its own): a parquet file with a
+broken footer (truncated, not parquet) fails when it is opened, with pyarrow's
+``ArrowInvalid``; damage inside a row group fails only *during iteration*, with messages
+such as "Corrupt snappy compressed data" that do not name the file. Reading one file at
+a time lets every error name its file. Local parquet footers are also read up front
+(:func:`parquet_rows`), which both counts rows for the progress bar and reports a
 truncated file before any work is done.
 
 The hub is checked before anything is loaded: ``huggingface_hub`` retries a failing
@@ -47,20 +49,12 @@ import stat
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from pathlib import Path, PurePosixPath
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import pyarrow.parquet as pq
-from huggingface_hub import HfApi, constants, get_token
-from huggingface_hub.utils import (
-    GatedRepoError,
-    HfHubHTTPError,
-    RepositoryNotFoundError,
-    build_hf_headers,
-    get_session,
-    hf_raise_for_status,
-)
 
 from attrib.errors import InputError
 from attrib.files import DEFAULT_MAX_FILE_BYTES, RawFile, Skipped
@@ -69,12 +63,16 @@ from attrib.indexer.sources.jsonrows import MAX_DEPTH, json_rows
 from attrib.indexer.sources.shard import WHOLE, Shard
 from attrib.languages import KNOWN_LANG_KEYS, lang_key
 
+if TYPE_CHECKING:
+    import datasets as datasets_module
 
-def _import_datasets():
-    """``datasets``, imported with its torch support off: it imports torch when torch is
-    installed (for tensor formatting, unused here), which costs an ``attrib index``
-    process 0.5 GB of memory and 1.5 s. The setting is restored at once, so a later
-    import of transformers still finds torch."""
+
+@cache
+def load_datasets() -> ModuleType:
+    """``datasets`` (for the hub), imported on first use with its torch support off: it
+    imports torch when torch is installed (for tensor formatting, unused here), which
+    costs an ``attrib index`` process 0.5 GB of memory and 1.5 s. The setting is
+    restored at once, so a later import of transformers still finds torch."""
     previous = os.environ.get("USE_TORCH")
     os.environ["USE_TORCH"] = "0"
     try:
@@ -86,19 +84,20 @@ def _import_datasets():
             os.environ["USE_TORCH"] = previous
     return module
 
-
-datasets = _import_datasets()
-
 DEFAULT_DATASET = "bigcode/the-stack"
 
 MAX_ROW_GROUP_BYTES = 2 << 30
 """A parquet row group's pages are decompressed as it is read: a row group larger than
 this (uncompressed, as the footer says) is refused before anything is decompressed."""
 PARQUET_BATCH_ROWS = 256
-"""Rows of a local parquet file turned into Python at once (``datasets`` would take a
-whole row group, and a dictionary-encoded column can expand far beyond its size)."""
+"""Rows of a local parquet file turned into Python at once (not a whole row group: a
+dictionary-encoded column can expand far beyond its size)."""
 
 _REPO_PREFIXES = ("max_stars", "max_forks", "max_issues")
+_REPO_FIELDS = ("repo_name", "repo_path", "repo_head_hexsha", "repo_licenses", "repo_stars_event_min_datetime")
+ROW_COLUMNS = frozenset({"content", "lang", "max_stars_count",
+                         *(f"{prefix}_{name}" for prefix in _REPO_PREFIXES for name in _REPO_FIELDS)})
+"""The columns :func:`row_to_rawfile` reads; a local parquet file's others are not decoded."""
 _DATASET_ID = re.compile(r"^[\w.-]+(/[\w.-]+)?$")
 
 
@@ -246,7 +245,7 @@ class StackSource:
                     return
 
 
-def dataset_rows(label: str, load: Callable[[], datasets.IterableDataset],
+def dataset_rows(label: str, load: Callable[[], datasets_module.IterableDataset],
                  fail: Callable[[str, Exception], InputError]) -> Iterator[Mapping[str, Any]]:
     """The rows of one ``load_dataset`` call, with every failure of ``datasets`` turned
     into the InputError ``fail`` makes."""
@@ -277,6 +276,29 @@ def dataset_rows(label: str, load: Callable[[], datasets.IterableDataset],
                 _require_content(row.keys(), label)
                 checked = True
             yield row
+
+
+def local_parquet_rows(file: Path) -> Iterator[Mapping[str, Any]]:
+    """The rows of a local parquet file, read by pyarrow :data:`PARQUET_BATCH_ROWS` at a
+    time, with only the columns :data:`ROW_COLUMNS` names; every failure an InputError
+    naming the file (its footer was checked by :func:`parquet_rows`)."""
+    label = str(file)
+    try:
+        reader = pq.ParquetFile(file)
+        names = reader.schema_arrow.names
+    except Exception as exc:  # ArrowInvalid, OSError: the footer is missing or damaged
+        raise _local_failure(label, exc) from exc
+    _require_content(names, label)
+    batches = reader.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=[n for n in names if n in ROW_COLUMNS])
+    while True:
+        try:
+            rows = next(batches).to_pylist()
+        except StopIteration:
+            return
+        except Exception as exc:  # raised lazily: damaged row groups
+            reader.close()
+            raise _local_failure(label, exc) from None
+        yield from rows
 
 
 def local_json_rows(file: Path, max_row_bytes: int) -> Iterator[Mapping[str, Any] | Skipped]:
@@ -313,6 +335,7 @@ def _quiet_datasets() -> Iterator[None]:
     "Resolving data files" bars; the InputError carries the same facts in one line, and
     the CLI draws the one progress bar.
     """
+    datasets = load_datasets()
     loggers = [logging.getLogger(name) for name in ("datasets", "huggingface_hub")]
     levels = [logger.level for logger in loggers]
     bars_were_disabled = datasets.are_progress_bars_disabled()
@@ -386,10 +409,7 @@ def open_local_stack(path: Path, files: list[Path], *, langs: frozenset[str] = f
     unusable = {file: skip for file in files if (skip := _not_a_data_file(file))}
     parts = tuple(
         Part(str(file), partial(iter, [unusable[file]])) if file in unusable else
-        Part(str(file), partial(dataset_rows, str(file), partial(
-            datasets.load_dataset, "parquet", data_files=[str(file)], split="train", streaming=True,
-            batch_size=PARQUET_BATCH_ROWS), _local_failure))
-        if data_format(file) == "parquet" else
+        Part(str(file), partial(local_parquet_rows, file)) if data_format(file) == "parquet" else
         Part(str(file), partial(local_json_rows, file, max_row_bytes(max_file_bytes)))
         for file in files
     )
@@ -440,6 +460,16 @@ def hub_failure(dataset_id: str, what: str) -> InputError:
 
 def check_hub_access(dataset_id: str, token: str | None) -> None:
     """Raise the hub InputError unless the hub answers and lets this token read the dataset."""
+    from huggingface_hub import constants
+    from huggingface_hub.utils import (
+        GatedRepoError,
+        HfHubHTTPError,
+        RepositoryNotFoundError,
+        build_hf_headers,
+        get_session,
+        hf_raise_for_status,
+    )
+
     if constants.HF_HUB_OFFLINE:
         raise hub_failure(dataset_id, "HF_HUB_OFFLINE is set, so the hub is not contacted")
     url = f"{constants.ENDPOINT}/api/datasets/{dataset_id}/auth-check"
@@ -488,13 +518,15 @@ def open_hub(dataset_id: str = DEFAULT_DATASET, *, langs: frozenset[str] = froze
     if not _DATASET_ID.match(dataset_id):
         raise InputError(f"not a Hugging Face dataset id: {dataset_id!r} "
                          f"(expected owner/name, e.g. hf:{DEFAULT_DATASET})")
+    from huggingface_hub import get_token
+
     token = get_token()
     check_hub_access(dataset_id, token)
 
     def fail(label: str, exc: Exception) -> InputError:
         return hub_failure(dataset_id, f"reading {label} failed ({_one_line(exc)})")
 
-    load = partial(datasets.load_dataset, dataset_id, split="train", streaming=True, token=token)
+    load = partial(load_datasets().load_dataset, dataset_id, split="train", streaming=True, token=token)
     # The folders pick the languages; the rows are not filtered again, so a row whose
     # ``lang`` is spelled unlike its folder name is still kept.
     def part(label: str, **where: Any) -> Part:
@@ -517,6 +549,8 @@ def open_hub(dataset_id: str = DEFAULT_DATASET, *, langs: frozenset[str] = froze
 
 def _hub_files(dataset_id: str, token: str | None) -> list[str]:
     """Every file path in the dataset's repository on the hub (one API request)."""
+    from huggingface_hub import HfApi
+
     try:
         return HfApi(token=token).list_repo_files(dataset_id, repo_type="dataset")
     except Exception as exc:  # httpx or requests errors, depending on huggingface_hub
