@@ -129,6 +129,38 @@ def test_directory_in_stack_layout(tmp_path):
     assert sorted(r.lang for r in source).count("Python") == 40
 
 
+def _files(source) -> list[tuple]:
+    return sorted((r.repo, r.path, r.lang, r.data, r.licenses, r.stars, r.first_seen) for r in source)
+
+
+@pytest.mark.parametrize("langs", [frozenset(), frozenset({"python"}), frozenset({"java", "c-sharp"})])
+def test_hub_reader_streams_what_the_local_reader_reads(tmp_path, langs):
+    """The hub's reader (``datasets`` streaming, one part per data/<lang> folder) run on a
+    local folder in the hub's layout gives the files the local parquet reader gives."""
+    from attrib.indexer.sources.stack import stream_stack
+
+    data = stack_layout(tmp_path)
+    streamed = stream_stack(str(data), langs=langs)
+    assert len(streamed.parts) == max(1, len(langs))
+    local = open_source(str(data), langs=sorted(langs))
+    assert _files(streamed) == _files(local)
+    assert len(_files(streamed)) == {frozenset(): 65, frozenset({"python"}): 40}.get(langs, 25)
+
+
+def test_hub_reader_shards_by_data_file(tmp_path):
+    """A shard streams only its share of the data files (as listed by the hub), and the
+    shards together are the whole dataset, each file once."""
+    from attrib.indexer.sources.shard import Shard
+    from attrib.indexer.sources.stack import stream_stack
+
+    data = stack_layout(tmp_path)
+    listed = [str(f.relative_to(data)) for f in sorted(data.rglob("*")) if f.is_file()]
+    shards = [stream_stack(str(data), shard=Shard(i, 2), list_files=lambda: listed) for i in range(2)]
+    assert all(len(s.parts) == 2 for s in shards)
+    together = _files(shards[0]) + _files(shards[1])
+    assert sorted(together) == _files(open_source(str(data))) and len(together) == 65
+
+
 @pytest.mark.parametrize("langs, expected", [
     (["python"], {"Python": 40}),
     (["Python", "JAVA"], {"Python": 40, "Java": 20}),

@@ -522,27 +522,38 @@ def open_hub(dataset_id: str = DEFAULT_DATASET, *, langs: frozenset[str] = froze
 
     token = get_token()
     check_hub_access(dataset_id, token)
+    return stream_stack(dataset_id, token=token, langs=langs, limit=limit, defaults=defaults, shard=shard,
+                        list_files=partial(_hub_files, dataset_id, token))
 
+
+def stream_stack(dataset: str, *, token: str | None = None, langs: frozenset[str] = frozenset(),
+                 limit: int | None = None, defaults: Defaults = Defaults(), shard: Shard = WHOLE,
+                 list_files: Callable[[], list[str]] = list) -> StackSource:
+    """A Stack dataset streamed by ``datasets.load_dataset(dataset, streaming=True)``: one
+    part per ``data/<lang>`` folder, or one for all; a shard streams only its share of
+    the data files ``list_files`` names, when there are enough of them. ``dataset`` is a
+    hub id (:func:`open_hub` checks access first) or, for tests, a local folder in the
+    hub's layout -- ``datasets`` reads both the same way."""
     def fail(label: str, exc: Exception) -> InputError:
-        return hub_failure(dataset_id, f"reading {label} failed ({_one_line(exc)})")
+        return hub_failure(dataset, f"reading {label} failed ({_one_line(exc)})")
 
-    load = partial(load_datasets().load_dataset, dataset_id, split="train", streaming=True, token=token)
+    load = partial(load_datasets().load_dataset, dataset, split="train", streaming=True, token=token)
     # The folders pick the languages; the rows are not filtered again, so a row whose
     # ``lang`` is spelled unlike its folder name is still kept.
     def part(label: str, **where: Any) -> Part:
         return Part(label, partial(dataset_rows, label, partial(load, **where), fail))
 
     if langs:
-        parts = tuple(part(f"{dataset_id} data/{key}", data_dir=f"data/{key}") for key in sorted(langs))
-        description = f"{dataset_id} on the Hugging Face Hub ({', '.join(sorted(langs))})"
+        parts = tuple(part(f"{dataset} data/{key}", data_dir=f"data/{key}") for key in sorted(langs))
+        description = f"{dataset} on the Hugging Face Hub ({', '.join(sorted(langs))})"
     else:
-        parts = (part(dataset_id),)
-        description = f"{dataset_id} on the Hugging Face Hub (all languages)"
+        parts = (part(dataset),)
+        description = f"{dataset} on the Hugging Face Hub (all languages)"
     rows_shard = shard
     if not shard.whole:
-        files, rows_shard = shard.split(hub_data_files(_hub_files(dataset_id, token), langs))
+        files, rows_shard = shard.split(hub_data_files(list_files(), langs))
         if rows_shard.whole:
-            parts = tuple(part(f"{dataset_id} {file}", data_files=[file]) for file in files)
+            parts = tuple(part(f"{dataset} {file}", data_files=[file]) for file in files)
     return StackSource(description=shard.label(description), parts=parts, limit=limit,
                        defaults=defaults, shard=rows_shard)
 
