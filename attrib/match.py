@@ -281,7 +281,15 @@ def chance(regions: list[Evidence], abst: Windows, counts: "WindowCounts") -> li
     edited) a run of consecutive windows whose exact structure other code holds too
     counts as its rarest one: look-alike structure seen elsewhere -- accessors,
     ``equals``, middleware wrappers -- comes as a package, and only structure seen
-    nowhere else adds up. Long rare regions get tiny numbers, short or common ones
+    nowhere else adds up. Consecutive windows are not independent either, identical
+    or not: where regions of other repositories (not the source's) hold a window and
+    ``b`` of the ``a`` that do also hold the next one, the next window carries
+    ``-log2((b + f * p) / (a + f))`` bits at most, ``p = c / W`` its own frequency and
+    ``f`` = ``FOLLOW_PRIOR`` the weight of that index-wide estimate -- an interpolated
+    conditional frequency, so that code an interface mandates (trait-method signatures,
+    ``equals`` prologues), which other projects hold line after line, adds up to about
+    one window. Where no other repository holds the window, ``a = 0`` and nothing
+    changes. Long rare regions get tiny numbers, short or common ones
     (boilerplate, accessors, ``__eq__``, ``main``) large ones; and as the index grows,
     ``W`` and the counts of common code grow together.
     """
