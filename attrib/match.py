@@ -34,6 +34,7 @@ from .records import Match, SourceSpan
 from .store import Store, StoredFile
 
 MAX_CHANCE = 0.01  # the default of MatchOptions.max_chance and of the policy's max_chance
+CONTEXT_TOKENS = 16  # tokens either side that tell a copy of the same code from the same piece in other code
 FOLLOW_PRIOR = 1.0  # weight of the index-wide count against other repositories' holders (:func:`_region_chance`)
 
 
@@ -195,7 +196,7 @@ def _count_related(evidence: list[Evidence], regions: list[tuple[Region, StoredF
             if repos[i] & repos[j] or not repos[j] or _overlap(r, o) == 0:
                 continue
             held = _held_by_other(evidence[i], evidence[j])
-            if len(held):
+            if len(held) and not _same_context(evidence[i], evidence[j], held):
                 evidence[i].others.setdefault(min(repos[j]), []).append(held)
 
 
@@ -216,6 +217,19 @@ def _held_by_other(a: Evidence, b: Evidence) -> np.ndarray:
     (aligned at all) where it is not."""
     theirs = b.positions[b.same] if a.identical else b.positions
     return np.intersect1d(a.positions, theirs, assume_unique=True)
+
+
+def _same_context(a: Evidence, b: Evidence, common: np.ndarray) -> bool:
+    """Whether ``b``'s source holds the same tokens as ``a``'s on both sides of the code
+    they hold in common (``common``: query positions), a window's worth each way: a copy
+    of the same code (vendored, forked, from one ancestor), not the same piece written
+    into other code (a signature with another body, a prologue of another class)."""
+    ia = np.searchsorted(a.positions, common)
+    ib = np.searchsorted(b.positions, common)
+    sa, sb = a.at[ia], b.at[ib]
+    a0, a1, b0, b1 = int(sa.min()), int(sa.max()) + 1, int(sb.min()), int(sb.max()) + 1
+    return bool(np.array_equal(a.held[max(a0 - CONTEXT_TOKENS, 0):a0], b.held[max(b0 - CONTEXT_TOKENS, 0):b0])
+                and np.array_equal(a.held[a1:a1 + CONTEXT_TOKENS], b.held[b1:b1 + CONTEXT_TOKENS]))
 
 
 def _overlap(a: Region, b: Region) -> int:

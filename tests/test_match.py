@@ -761,3 +761,19 @@ def test_code_an_interface_mandates_is_not_attributed(tmp_path, lang):
         found = attribute(files[1].data if isinstance(files[1].data, str) else files[1].data.decode(), store,
                           lang=lang)
         assert found and found[0].best.repo == "team1/customer" and found[0].best.kind == "exact", found
+
+
+def test_code_vendored_into_another_project_is_still_found(tmp_path):
+    """A module copied whole into another project (vendored) is one code in two places,
+    not a piece every project writes: a span of it is found, in both."""
+    original = raw(SOURCE)
+    text = original.data if isinstance(original.data, str) else original.data.decode()
+    vendored = RawFile("# Vendored from click; do not edit.\nimport os\n\n" + text + "\n\nVENDORED = True\n",
+                       repo="someone/tool", path="tool/_vendor/click_part.py", commit="f" * 40,
+                       licenses=("BSD-3-Clause",), lang="Python")
+    a, b = pick_span(12, 5)
+    with open_store(str(tmp_path / "vendored.db"), mode="create") as store:
+        pipeline.run([raw(p) for p in click_files()] + boilerplate_files() + [vendored], store)
+        found = hits(attribute("\n".join(LINES[a - 1:b]) + "\n", store, lang="Python"), 1, b - a + 1)
+    assert found and found[0][1] >= 0.8, found
+    assert {s.repo for s in found[0][0].sources} >= {"pallets/click", "someone/tool"}, found[0][0].sources
