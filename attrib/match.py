@@ -296,7 +296,9 @@ def chance(regions: list[Evidence], abst: Windows, counts: "WindowCounts") -> li
     counts as its rarest one: look-alike structure seen elsewhere -- accessors,
     ``equals``, middleware wrappers -- comes as a package, and only structure seen
     nowhere else adds up. Consecutive windows are not independent either, identical
-    or not: where regions of other repositories (not the source's) hold a window and
+    or not: where regions of other repositories (not the source's) hold a window
+    inside other code (other tokens around it: a copy of the same code, vendored or
+    forked, is no such evidence; :func:`_same_context`) and
     ``b`` of the ``a`` that do also hold the next one, the next window carries
     ``-log2((b + f * p) / (a + f))`` bits at most, ``p = c / W`` its own frequency and
     ``f`` = ``FOLLOW_PRIOR`` the weight of that index-wide estimate -- an interpolated
