@@ -213,9 +213,10 @@ def _same_code(a: Evidence, b: Evidence) -> np.ndarray:
 
 def _held_by_other(a: Evidence, b: Evidence) -> np.ndarray:
     """The query positions of ``a``'s region that another repository's region ``b`` holds
-    as well, as written or under other names (a trait's signature with other parameter
-    names is still the signature)."""
-    return np.intersect1d(a.positions, b.positions, assume_unique=True)
+    as well: the same tokens where ``a`` is identical to its source, the same structure
+    (aligned at all) where it is not."""
+    theirs = b.positions[b.same] if a.identical else b.positions
+    return np.intersect1d(a.positions, theirs, assume_unique=True)
 
 
 def _same_context(a: Evidence, b: Evidence, common: np.ndarray) -> bool:
