@@ -147,12 +147,8 @@ class Evidence:
         """How many files of the source's own repositories (the source included) hold
         the same code as each query window ``first[i]:stop[i]`` the region covers."""
         held = np.zeros(len(first), dtype=np.int64)
-        size = int(max([stop.max(initial=0), *(int(c.max()) + 1 for c in self.copies if len(c))]))
         for c in self.copies:
-            inside = np.zeros(size + 1, dtype=np.int64)
-            inside[c] = 1
-            cum = np.concatenate(([0], np.cumsum(inside)))
-            held += cum[stop] - cum[first] == stop - first
+            held += _covers(c, first, stop)
         return np.maximum(held, 1)
 
     def pairs(self, first: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -161,21 +157,24 @@ class Evidence:
         how many of those hold the two together, in one aligned region (``both``)."""
         before = np.zeros(len(first), dtype=np.int64)
         both = np.zeros(len(first), dtype=np.int64)
-        size = int(max([stop.max(initial=0), *(int(c.max()) + 1 for cs in self.others.values() for c in cs
-                                                 if len(c))]))
         for regions in self.others.values():
             prev_any = np.zeros(len(first), dtype=bool)
             pair_any = np.zeros(len(first), dtype=bool)
             for c in regions:
-                inside = np.zeros(size + 1, dtype=np.int64)
-                inside[c] = 1
-                cum = np.concatenate(([0], np.cumsum(inside)))
-                held = cum[stop] - cum[first] == stop - first
+                held = _covers(c, first, stop)
                 prev_any[1:] |= held[:-1]
                 pair_any[1:] |= held[:-1] & held[1:]
             before += prev_any
             both += pair_any
         return before, both
+
+
+def _covers(positions: np.ndarray, first: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """Which query windows ``first[i]:stop[i]`` have every token among ``positions``."""
+    inside = np.zeros(max(int(stop.max(initial=0)), int(positions.max(initial=-1)) + 1) + 1, dtype=np.int64)
+    inside[positions] = 1
+    cum = np.concatenate(([0], np.cumsum(inside)))
+    return cum[stop] - cum[first] == stop - first
 
 
 def _count_related(evidence: list[Evidence], regions: list[tuple[Region, StoredFile]]) -> None:
