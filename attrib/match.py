@@ -34,6 +34,8 @@ from .records import Match, SourceSpan
 from .store import Store, StoredFile
 
 MAX_CHANCE = 0.01  # the default of MatchOptions.max_chance and of the policy's max_chance
+CONTEXT_TOKENS = 16  # tokens either side that tell a copy of the same code from the same piece in other code
+FOLLOW_PRIOR = 1.0  # weight of the index-wide count against other repositories' holders (:func:`_region_chance`)
 
 
 @dataclass(frozen=True)
@@ -139,18 +141,40 @@ class Evidence:
     held: np.ndarray
     at: np.ndarray
     copies: list[np.ndarray] = field(default_factory=list)
+    others: dict[str, list[np.ndarray]] = field(default_factory=dict)
 
     def related(self, first: np.ndarray, stop: np.ndarray) -> np.ndarray:
         """How many files of the source's own repositories (the source included) hold
         the same code as each query window ``first[i]:stop[i]`` the region covers."""
         held = np.zeros(len(first), dtype=np.int64)
-        size = int(max([stop.max(initial=0), *(int(c.max()) + 1 for c in self.copies if len(c))]))
         for c in self.copies:
-            inside = np.zeros(size + 1, dtype=np.int64)
-            inside[c] = 1
-            cum = np.concatenate(([0], np.cumsum(inside)))
-            held += cum[stop] - cum[first] == stop - first
+            held += _covers(c, first, stop)
         return np.maximum(held, 1)
+
+    def pairs(self, first: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per query window ``first[i]:stop[i]`` of the region (consecutive, in query
+        order): how many other repositories hold the window before it (``before``), and
+        how many of those hold the two together, in one aligned region (``both``)."""
+        before = np.zeros(len(first), dtype=np.int64)
+        both = np.zeros(len(first), dtype=np.int64)
+        for regions in self.others.values():
+            prev_any = np.zeros(len(first), dtype=bool)
+            pair_any = np.zeros(len(first), dtype=bool)
+            for c in regions:
+                held = _covers(c, first, stop)
+                prev_any[1:] |= held[:-1]
+                pair_any[1:] |= held[:-1] & held[1:]
+            before += prev_any
+            both += pair_any
+        return before, both
+
+
+def _covers(positions: np.ndarray, first: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """Which query windows ``first[i]:stop[i]`` have every token among ``positions``."""
+    inside = np.zeros(max(int(stop.max(initial=0)), int(positions.max(initial=-1)) + 1) + 1, dtype=np.int64)
+    inside[positions] = 1
+    cum = np.concatenate(([0], np.cumsum(inside)))
+    return cum[stop] - cum[first] == stop - first
 
 
 def _count_related(evidence: list[Evidence], regions: list[tuple[Region, StoredFile]]) -> None:
@@ -167,6 +191,12 @@ def _count_related(evidence: list[Evidence], regions: list[tuple[Region, StoredF
         evidence[i].copies = [c for j, (o, _) in enumerate(regions)
                               if repos[i] & repos[j] and _overlap(r, o) > 0
                               for c in [_same_code(evidence[i], evidence[j])] if len(c)]
+        for j, (o, _) in enumerate(regions):
+            if repos[i] & repos[j] or not repos[j] or _overlap(r, o) == 0:
+                continue
+            held = _held_by_other(evidence[i], evidence[j])
+            if len(held) and not _same_context(evidence[i], evidence[j], held):
+                evidence[i].others.setdefault(min(repos[j]), []).append(held)
 
 
 def _same_code(a: Evidence, b: Evidence) -> np.ndarray:
@@ -178,6 +208,27 @@ def _same_code(a: Evidence, b: Evidence) -> np.ndarray:
         return common
     sa, sb = a.at[ia], b.at[ib]
     return common if np.array_equal(a.held[sa.min():sa.max() + 1], b.held[sb.min():sb.max() + 1]) else common[:0]
+
+
+def _held_by_other(a: Evidence, b: Evidence) -> np.ndarray:
+    """The query positions of ``a``'s region that another repository's region ``b`` holds
+    as well: the same tokens where ``a`` is identical to its source, the same structure
+    (aligned at all) where it is not."""
+    theirs = b.positions[b.same] if a.identical else b.positions
+    return np.intersect1d(a.positions, theirs, assume_unique=True)
+
+
+def _same_context(a: Evidence, b: Evidence, common: np.ndarray) -> bool:
+    """Whether ``b``'s source holds the same tokens as ``a``'s on both sides of the code
+    they hold in common (``common``: query positions), a window's worth each way: a copy
+    of the same code (vendored, forked, from one ancestor), not the same piece written
+    into other code (a signature with another body, a prologue of another class)."""
+    ia = np.searchsorted(a.positions, common)
+    ib = np.searchsorted(b.positions, common)
+    sa, sb = a.at[ia], b.at[ib]
+    a0, a1, b0, b1 = int(sa.min()), int(sa.max()) + 1, int(sb.min()), int(sb.max()) + 1
+    return bool(np.array_equal(a.held[max(a0 - CONTEXT_TOKENS, 0):a0], b.held[max(b0 - CONTEXT_TOKENS, 0):b0])
+                and np.array_equal(a.held[a1:a1 + CONTEXT_TOKENS], b.held[b1:b1 + CONTEXT_TOKENS]))
 
 
 def _overlap(a: Region, b: Region) -> int:
@@ -243,7 +294,17 @@ def chance(regions: list[Evidence], abst: Windows, counts: "WindowCounts") -> li
     edited) a run of consecutive windows whose exact structure other code holds too
     counts as its rarest one: look-alike structure seen elsewhere -- accessors,
     ``equals``, middleware wrappers -- comes as a package, and only structure seen
-    nowhere else adds up. Long rare regions get tiny numbers, short or common ones
+    nowhere else adds up. Consecutive windows are not independent either, identical
+    or not: where regions of other repositories (not the source's) hold a window
+    inside other code (other tokens around it: a copy of the same code, vendored or
+    forked, is no such evidence; :func:`_same_context`) and
+    ``b`` of the ``a`` that do also hold the next one, the next window carries
+    ``-log2((b + f * p) / (a + f))`` bits at most, ``p = c / W`` its own frequency and
+    ``f`` = ``FOLLOW_PRIOR`` the weight of that index-wide estimate -- an interpolated
+    conditional frequency, so that code an interface mandates (trait-method signatures,
+    ``equals`` prologues), which other projects hold line after line, adds up to about
+    one window. Where no other repository holds the window, ``a = 0`` and nothing
+    changes. Long rare regions get tiny numbers, short or common ones
     (boilerplate, accessors, ``__eq__``, ``main``) large ones; and as the index grows,
     ``W`` and the counts of common code grow together.
     """
@@ -284,6 +345,12 @@ def _region_chance(e: Evidence, sel: np.ndarray, same: np.ndarray, abst: Windows
     related = e.related(abst.first[sel], abst.stop[sel])  # copies of the source in its project, window by window
     count = np.maximum(_smoothed(seen, abst.first[sel]) - (related - 1), 1)
     bits = np.maximum(np.log2(total / count), 0.0)
+    # Windows are not independent: where other repositories hold a window, how often
+    # the next window follows it there is the evidence the next one adds (a prologue,
+    # a trait-method signature: once its first line is there, the rest is not news).
+    before, both = e.pairs(abst.first[sel], abst.stop[sel])
+    follows = (both + FOLLOW_PRIOR * count / total) / (before + FOLLOW_PRIOR)
+    bits = np.minimum(bits, np.maximum(-np.log2(follows), 0.0))
     _, first_seen = np.unique(abst.keys[sel], axis=0, return_index=True)
     keep = np.zeros(len(sel), dtype=bool)
     keep[first_seen] = True  # a window repeated in the region counts once

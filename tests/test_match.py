@@ -651,3 +651,129 @@ def test_a_copy_holding_part_of_a_region_is_one_with_it_there(tmp_path, monkeypa
     assert set(found) == set(BUILDS), found
     assert found["amd/result.js"] <= min(found.values()), found
     assert "amd/result.js" in {s.path for m in matches for s in m.sources}, matches
+
+
+# Code an interface mandates: every implementation of a trait repeats its method
+# signatures, every IDE-generated `equals` its prologue. Each project below writes its
+# own bodies; what they share is what the interface makes them write.
+MANDATED = {
+    "Rust": ("rs", """use serde::ser::{{self, Serialize}};
+
+pub struct {Type}Serializer {{
+    {a}: Vec<u8>,
+}}
+
+impl<'a> ser::Serializer for &'a mut {Type}Serializer {{
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_newtype_variant<T: ?Sized>(
+        self,
+        _name: &'static str,
+        _variant_index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<Self::Ok, Self::Error>
+    where
+        T: Serialize,
+    {{
+        {body1}
+    }}
+
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _variant_index: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeTupleVariant, Self::Error> {{
+        {body2}
+    }}
+}}
+"""),
+    "Java": ("java", """package org.{pkg};
+
+public final class {Type} {{
+    private final String {a};
+    private final int {b};
+
+    {Type}(String {a}, int {b}) {{
+        this.{a} = {a};
+        this.{b} = {b};
+    }}
+
+    @Override
+    public boolean equals(Object o) {{
+        if (this == o) return true;
+        if (o == null || getClass() != o.getClass()) return false;
+
+        {body1}
+    }}
+
+    @Override
+    public int hashCode() {{
+        {body2}
+    }}
+}}
+"""),
+}
+BODIES = {
+    "Rust": [("self.{a}.push(b'{{');\n        variant.serialize(&mut *self)?;\n        value.serialize(&mut *self)",
+              "self.{a}.extend_from_slice(variant.as_bytes());\n        let _ = len;\n        Ok(self)"),
+             ("let key = variant.to_owned();\n        self.{a}.extend(key.bytes());\n        value.serialize(self)",
+              "Err(Error::unsupported(\"tuple variant\", len))"),
+             ("write_tag(&mut self.{a}, variant)?;\n        value.serialize(&mut *self)?;\n        Ok(())",
+              "self.begin_variant(variant)?;\n        Ok(Compound::new(self, len))"),
+             ("if self.{a}.is_empty() {{\n            return Err(Error::custom(variant));\n        }}\n"
+              "        value.serialize(&mut **self)",
+              "let mut seq = self.start_seq(Some(len))?;\n        seq.tag(variant)?;\n        Ok(seq)")],
+    "Java": [("{Type} that = ({Type}) o;\n        return {b} == that.{b} && {a}.equals(that.{a});",
+              "return 31 * {a}.hashCode() + {b};"),
+             ("{Type} other = ({Type}) o;\n        if ({b} != other.{b}) return false;\n"
+              "        return {a}.equals(other.{a});",
+              "int result = {a}.hashCode();\n        result = 31 * result + {b};\n        return result;"),
+             ("final {Type} x = ({Type}) o;\n        return x.{b} == {b} && x.{a}.equals({a});",
+              "return java.util.Objects.hash({a}, {b});"),
+             ("{Type} rhs = ({Type}) o;\n        return {a}.equals(rhs.{a}) && {b} == rhs.{b};",
+              "return {a}.hashCode() ^ {b};")],
+}
+
+
+def mandated(lang: str, i: int, kind: str, a: str, b: str) -> str:
+    ext, template = MANDATED[lang]
+    body1, body2 = (x.format(Type=kind, a=a, b=b) for x in BODIES[lang][i % len(BODIES[lang])])
+    return template.format(Type=kind, a=a, b=b, pkg=kind.lower(), body1=body1, body2=body2)
+
+
+@pytest.mark.parametrize("lang", sorted(MANDATED))
+def test_code_an_interface_mandates_is_not_attributed(tmp_path, lang):
+    """Three projects implement one interface with bodies of their own: the signatures
+    (or the `equals` prologue) they must all write are code other projects hold too,
+    line after line, and a fourth implementation is no copy of any of them."""
+    ext = MANDATED[lang][0]
+    files = [RawFile(mandated(lang, i, kind, a, b), repo=f"team{i}/{kind.lower()}", path=f"src/{kind.lower()}.{ext}",
+                     commit="e" * 40, licenses=("MIT",), lang=lang) for i, (kind, a, b) in enumerate(NAMES[:3])]
+    with open_store(str(tmp_path / "mandated.db"), mode="create") as store:
+        pipeline.run([raw(p) for p in click_files()] + boilerplate_files() + files, store)
+        fourth = mandated(lang, 3, "Shipment", "carrier", "boxes")
+        assert attribute(fourth, store, lang=lang) == []
+        # ... while a copy of one implementation, bodies and all, is still found
+        found = attribute(files[1].data if isinstance(files[1].data, str) else files[1].data.decode(), store,
+                          lang=lang)
+        assert found and found[0].best.repo == "team1/customer" and found[0].best.kind == "exact", found
+
+
+def test_code_vendored_into_another_project_is_still_found(tmp_path):
+    """A module copied whole into another project (vendored) is one code in two places,
+    not a piece every project writes: a span of it is found, in both."""
+    original = raw(SOURCE)
+    text = original.data if isinstance(original.data, str) else original.data.decode()
+    vendored = RawFile("# Vendored from click; do not edit.\nimport os\n\n" + text + "\n\nVENDORED = True\n",
+                       repo="someone/tool", path="tool/_vendor/click_part.py", commit="f" * 40,
+                       licenses=("BSD-3-Clause",), lang="Python")
+    a, b = pick_span(12, 5)
+    with open_store(str(tmp_path / "vendored.db"), mode="create") as store:
+        pipeline.run([raw(p) for p in click_files()] + boilerplate_files() + [vendored], store)
+        found = hits(attribute("\n".join(LINES[a - 1:b]) + "\n", store, lang="Python"), 1, b - a + 1)
+    assert found and found[0][1] >= 0.8, found
+    assert {s.repo for s in found[0][0].sources} >= {"pallets/click", "someone/tool"}, found[0][0].sources
