@@ -75,13 +75,14 @@ def align(query: Lexed, source: Lexed, k: int, *, min_tokens: int = 1, min_token
     aq, as_ = shingles(query.abst, k), shingles(source.abst, k)
     if len(nq) == 0 or len(ns) == 0:
         return []
+    exact, alike = _Matches.of(nq, ns), _Matches.of(aq, as_)
     # Cheap rejection: a region of n aligned tokens shares at least n - k + 1 shingles.
-    if np.count_nonzero(np.isin(nq, ns)) < min_tokens - k + 1 \
-            and np.count_nonzero(np.isin(aq, as_)) < max(min_tokens, min_tokens_renamed) - k + 1:
+    if np.count_nonzero(exact.counts) < min_tokens - k + 1 \
+            and np.count_nonzero(alike.counts) < max(min_tokens, min_tokens_renamed) - k + 1:
         return []
     # Identical shingles weigh 2, look-alike (abstract) ones 1: among look-alike diagonals
     # (repetitive code) the true copy wins, and a renamed copy still aligns.
-    qi, sj, weight = _weighted_pairs([_shingle_pairs(nq, ns), _shingle_pairs(aq, as_)], [2, 1], len(ns))
+    qi, sj, weight = _weighted_pairs([_shingle_pairs(exact), _shingle_pairs(alike)], [2, 1], len(ns))
     if len(qi) == 0:
         return []
     runs = _select(*_runs(qi, sj, weight, gap=k), k)
@@ -132,21 +133,36 @@ def _join_neighbours(chains: list[list["Run"]], query: Lexed, source: Lexed, k: 
     return out
 
 
-def _shingle_pairs(hq: np.ndarray, hs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class _Matches:
+    """Where each query shingle occurs among the source's: the source positions
+    ``order[lo[i]:lo[i] + counts[i]]`` hold query shingle ``i``."""
+
+    order: np.ndarray
+    lo: np.ndarray
+    counts: np.ndarray
+
+    @classmethod
+    def of(cls, hq: np.ndarray, hs: np.ndarray) -> "_Matches":
+        order = np.argsort(hs, kind="stable")
+        sorted_hs = hs[order]
+        lo = np.searchsorted(sorted_hs, hq, side="left")
+        return cls(order, lo, np.searchsorted(sorted_hs, hq, side="right") - lo)
+
+
+def _shingle_pairs(m: _Matches) -> tuple[np.ndarray, np.ndarray]:
     """(query position, source position) pairs with equal shingles.
 
     A shingle that occurs more than ``MAX_REPEATS`` times in the source (repetitive
     code) only pairs up on diagonals that rarer shingles already support.
     """
-    order = np.argsort(hs, kind="stable")
-    sorted_hs = hs[order]
-    lo = np.searchsorted(sorted_hs, hq, side="left")
-    counts = np.searchsorted(sorted_hs, hq, side="right") - lo
-    frequent = counts > MAX_REPEATS
-    qi, sj = _expand(lo, np.where(frequent, 0, counts), order)
+    frequent = m.counts > MAX_REPEATS
+    qi, sj = _expand(m.lo, np.where(frequent, 0, m.counts), m.order)
     if frequent.any() and len(qi):
-        fq, fs = _expand(lo, np.where(frequent, np.minimum(counts, 4096), 0), order)
-        keep = np.isin(fs - fq, np.unique(sj - qi))
+        fq, fs = _expand(m.lo, np.where(frequent, np.minimum(m.counts, 4096), 0), m.order)
+        diagonals = np.unique(sj - qi)
+        d = fs - fq
+        keep = diagonals[np.minimum(np.searchsorted(diagonals, d), len(diagonals) - 1)] == d
         qi, sj = np.concatenate([qi, fq[keep]]), np.concatenate([sj, fs[keep]])
     return qi, sj
 

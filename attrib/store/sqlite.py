@@ -136,6 +136,7 @@ class SQLiteStore(Store):
         self.location = str(self.path)
         self.name = self.path.stem
         self.mode = mode
+        self._last_postings: tuple[tuple, np.ndarray, np.ndarray] | None = None
         new = self._check_file()
         try:
             self._db = self._connect(new)
@@ -433,9 +434,19 @@ class SQLiteStore(Store):
     # -- reading ---------------------------------------------------------------
     def _postings_of(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Every stored (key hash, window) posting of the sorted key hashes ``wanted``: one
-        small row per key and run. Call inside a snapshot."""
-        found_h, found_w = [], []
-        for run in self._runs():
+        small row per key and run. Call inside a snapshot.
+
+        Runs are immutable and their ids never reused, so the postings a set of runs holds
+        for ``wanted`` never change: the last answer is kept, and the key counts of a
+        query (:meth:`key_counts`, the same keys as its :meth:`lookup`) do not read and
+        decode the rows again."""
+        runs = self._runs()
+        memo_key = (tuple(run.id for run in runs), wanted.tobytes())
+        memo = self._last_postings
+        if memo is not None and memo[0] == memo_key:
+            return memo[1], memo[2]
+        found_h, found_w = [np.zeros(0, np.uint64)], [np.zeros(0, np.int64)]
+        for run in runs:
             ids = _row_ids(run, np.unique(run.layout.buckets(wanted)))
             rows: list[tuple[int, bytes]] = []
             for i in range(0, len(ids), _PARAMS_PER_QUERY):
@@ -444,12 +455,12 @@ class SQLiteStore(Store):
                                          part).fetchall()
             base = run.id << _RUN_SHIFT
             h, w = pst.decode([i - base for i, _ in rows], [d for _, d in rows], run.layout)
-            hit = np.isin(h, wanted)
+            hit = _members(h, wanted)
             found_h.append(h[hit])
             found_w.append(w[hit])
-        if not found_h:
-            return np.zeros(0, np.uint64), np.zeros(0, np.int64)
-        return np.concatenate(found_h), np.concatenate(found_w)
+        result = np.concatenate(found_h), np.concatenate(found_w)
+        self._last_postings = (memo_key, *result)
+        return result
 
     @_guarded
     def lookup(self, keys: np.ndarray, min_shared: int = 1) -> Postings:
@@ -640,6 +651,14 @@ def _pack_lines(starts: np.ndarray) -> bytes:
 
 def _unpack_lines(blob: bytes, n: int) -> np.ndarray:
     return np.frombuffer(blob, dtype="<u2" if len(blob) == 2 * n else "<u4")
+
+
+def _members(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """``np.isin(values, sorted_set)`` for a sorted, distinct ``sorted_set``, by binary search."""
+    if len(sorted_set) == 0:
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return sorted_set[at] == values
 
 
 def _row_ids(run: Run, buckets: np.ndarray) -> list[int]:
