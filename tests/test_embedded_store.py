@@ -203,3 +203,35 @@ def test_two_writers_at_once_store_everything_once(tmp_path):
         from attrib.match import attribute
         assert [m.sources[0].path for m in attribute(text, a, lang="Python")] == \
             [m.sources[0].path for m in attribute(text, b, lang="Python")]
+
+
+@pytest.mark.parametrize("top", [5_000, 2**40])  # window ids packed with the hash into one integer, or too wide
+def test_first_per_key_keeps_each_keys_lowest_windows(top):
+    rng = np.random.default_rng(top % 97)
+    hashes = pst.key_hash(rng.integers(0, 40, 3_000))  # 40 keys, many postings each
+    windows = rng.integers(0, top, 3_000)
+    got_h, got_w = pst.first_per_key(hashes, windows, 7)
+    pairs = sorted(zip(hashes.tolist(), windows.tolist()))
+    want = [p for i, p in enumerate(pairs) if sum(q[0] == p[0] for q in pairs[:i]) < 7]
+    assert list(zip(got_h.tolist(), got_w.tolist())) == want
+    assert got_w.dtype == np.int64 and got_h.dtype == np.uint64
+
+
+def test_key_counts_after_a_lookup_count_postings_added_since(tmp_path):
+    """The key counts of a query reuse the postings its lookup read, but never stale ones:
+    a file added in between (by this connection or another) is counted."""
+    path = str(tmp_path / "c.db")
+    keys = np.arange(1, 9, dtype=np.int64)
+    lines = np.arange(1, 9, dtype=np.int64)
+    with open_store(path, mode="create") as writer:
+        writer.add([entry(1, keys, lines)])
+        reader = open_store(path)
+        assert len(reader.lookup(keys)) == 8 and reader.key_counts(keys).counts.tolist() == [1] * 8
+        assert len(writer.lookup(keys)) == 8
+        writer.add([entry(2, keys, lines)])
+        assert writer.key_counts(keys).counts.tolist() == [2] * 8
+        assert reader.key_counts(keys).counts.tolist() == [2] * 8
+        writer.finish()  # merged into one new run
+        assert reader.key_counts(keys).counts.tolist() == [2] * 8
+        assert len(reader.lookup(keys)) == 16
+        reader.close()
