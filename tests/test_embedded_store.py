@@ -16,6 +16,7 @@ from attrib.records import SourceFile
 from attrib.store import IndexEntry, open_store
 from attrib.store import postings as pst
 from attrib.store.sqlite import FANOUT, SQLiteStore
+from attrib.store.window_rows import WindowRow, WindowRows
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -235,3 +236,39 @@ def test_key_counts_after_a_lookup_count_postings_added_since(tmp_path):
         assert reader.key_counts(keys).counts.tolist() == [2] * 8
         assert len(reader.lookup(keys)) == 16
         reader.close()
+
+
+def test_window_rows_find_the_rows_covering_windows_and_forget_the_oldest():
+    rows = [WindowRow(first, 100 + first, np.arange(1, n + 1, dtype="<u2") * 2)
+            for first, n in ((0, 5), (5, 3), (20, 10))]
+    cache = WindowRows(max_bytes=10 ** 6)
+    found, missing = cache.find(np.array([1, 4, 6, 19, 29, 30]))
+    assert found == {} and missing.tolist() == [1, 4, 6, 19, 29, 30]
+    cache.add(rows)
+    found, missing = cache.find(np.array([1, 4, 6, 19, 29, 30]))
+    assert sorted(found) == [0, 5, 20] and missing.tolist() == [19, 30]
+    small = WindowRows(max_bytes=31)  # rows of 10, 6 and 20 bytes of line numbers: room for two
+    small.add(rows[:2])
+    small.find(np.array([0]))  # row 0 used last: row 5 is the oldest
+    small.add(rows[2:])
+    found, missing = small.find(np.array([0, 6, 25]))
+    assert sorted(found) == [0, 20] and missing.tolist() == [6]
+    small.add(rows[1:2])  # read again after being forgotten
+    found, missing = small.find(np.array([0, 6, 25]))
+    assert sorted(found) == [5, 20] and missing.tolist() == [0]
+
+
+def test_lookups_through_a_small_window_cache_place_windows_like_a_fresh_reader(big):
+    """Rows kept from earlier lookups, some forgotten, give the same (file, line) as SQLite."""
+    path, keys = big
+    reader = open_store(str(path))
+    assert isinstance(reader, SQLiteStore)
+    reader._window_rows = WindowRows(max_bytes=12_000)  # two files of 2,500 windows: hits, misses, evictions
+    for n in (3, 7, 3, 11, 300, 7, 3):
+        wanted = keys[n][:300]
+        fresh = open_store(str(path))
+        want, got = fresh.lookup(wanted), reader.lookup(wanted)
+        fresh.close()
+        assert got.keys.tolist() == want.keys.tolist() and got.file_ids.tolist() == want.file_ids.tolist()
+        assert got.lines.tolist() == want.lines.tolist()
+    reader.close()

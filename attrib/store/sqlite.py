@@ -52,6 +52,7 @@ from ..errors import ReadOnlyStore, StoreError
 from ..params import FingerprintParams, check_compatible, from_record
 from ..records import Provenance
 from . import postings as pst
+from .window_rows import WindowRow, WindowRows
 from .base import IndexEntry, KeyCounts, OpenMode, Postings, Store, StoredFile, StoreStats, check_entries, keep_shared
 SCHEMA_VERSION = 3
 FANOUT = 16  # runs of one size tier merged at once
@@ -137,6 +138,7 @@ class SQLiteStore(Store):
         self.name = self.path.stem
         self.mode = mode
         self._last_postings: tuple[tuple, np.ndarray, np.ndarray] | None = None
+        self._window_rows = WindowRows()
         new = self._check_file()
         try:
             self._db = self._connect(new)
@@ -488,23 +490,28 @@ class SQLiteStore(Store):
         return KeyCounts(counts[np.searchsorted(wanted, hashes)], int(total))
 
     def _window_places(self, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(file id, start line) of each window id."""
+        """(file id, start line) of each window id: from the rows a reader read before
+        (:class:`~attrib.store.window_rows.WindowRows`), the others from SQLite."""
         if len(windows) == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         distinct = np.unique(windows)
-        found: dict[int, tuple] = {}
-        for i in range(0, len(distinct), _PARAMS_PER_QUERY):
-            found.update((r[0], r) for r in self._db.execute(
-                "SELECT first, file_id, lines, n FROM windows WHERE first IN (SELECT (SELECT MAX(first) FROM windows "
-                "WHERE first <= value) FROM json_each(?)) ORDER BY first",
-                (json.dumps(distinct[i:i + _PARAMS_PER_QUERY].tolist()),)))
+        found, missing = self._window_rows.find(distinct)
+        read: list[WindowRow] = []
+        for i in range(0, len(missing), _PARAMS_PER_QUERY):
+            for first, file_id, lines, n in self._db.execute(
+                    "SELECT first, file_id, lines, n FROM windows WHERE first IN (SELECT (SELECT MAX(first) FROM "
+                    "windows WHERE first <= value) FROM json_each(?))",
+                    (json.dumps(missing[i:i + _PARAMS_PER_QUERY].tolist()),)):
+                read.append(WindowRow(first, file_id, _unpack_lines(lines, n)))
+        if self.mode == "read":  # what it reads is committed: never rolled back, never changed
+            self._window_rows.add(read)
+        found.update((r.first, r) for r in read)
         rows = [found[first] for first in sorted(found)]
-        firsts = np.array([r[0] for r in rows], dtype=np.int64)
-        owners = np.array([r[1] for r in rows], dtype=np.int64)
-        starts = [_unpack_lines(r[2], r[3]) for r in rows]
-        offsets = np.r_[0, np.cumsum([len(x) for x in starts])[:-1]]
+        firsts = np.array([r.first for r in rows], dtype=np.int64)
+        owners = np.array([r.file_id for r in rows], dtype=np.int64)
+        offsets = np.r_[0, np.cumsum([len(r.starts) for r in rows])[:-1]]
         row = np.searchsorted(firsts, windows, side="right") - 1
-        lines = np.concatenate(starts).astype(np.int64)[offsets[row] + windows - firsts[row]]
+        lines = np.concatenate([r.starts for r in rows]).astype(np.int64)[offsets[row] + windows - firsts[row]]
         return owners[row], lines
 
     @_guarded
