@@ -164,9 +164,9 @@ def _shingle_pairs(m: _Matches) -> tuple[np.ndarray, np.ndarray]:
     qi, sj = _expand(m.lo, np.where(frequent, 0, m.counts), m.order)
     if frequent.any() and len(qi):
         fq, fs = _expand(m.lo, np.where(frequent, np.minimum(m.counts, 4096), 0), m.order)
-        diagonals = np.unique(sj - qi)
-        d = fs - fq
-        keep = diagonals[np.minimum(np.searchsorted(diagonals, d), len(diagonals) - 1)] == d
+        supported = np.zeros(len(m.order) + len(m.lo) + 1, dtype=bool)  # by diagonal + query length
+        supported[sj - qi + len(m.lo)] = True
+        keep = supported[fs - fq + len(m.lo)]
         qi, sj = np.concatenate([qi, fq[keep]]), np.concatenate([sj, fs[keep]])
     return qi, sj
 
