@@ -238,24 +238,21 @@ def test_key_counts_after_a_lookup_count_postings_added_since(tmp_path):
         reader.close()
 
 
-def test_window_rows_find_the_rows_covering_windows_and_forget_the_oldest():
+def test_window_rows_place_the_windows_of_rows_kept_and_start_over_when_full():
     rows = [WindowRow(first, 100 + first, np.arange(1, n + 1, dtype="<u2") * 2)
-            for first, n in ((0, 5), (5, 3), (20, 10))]
-    cache = WindowRows(max_bytes=10 ** 6)
-    found, missing = cache.find(np.array([1, 4, 6, 19, 29, 30]))
-    assert found == {} and missing.tolist() == [1, 4, 6, 19, 29, 30]
+            for first, n in ((20, 10), (0, 5), (5, 3))]
+    cache = WindowRows(max_windows=19)  # the three rows hold 18 windows
+    asked = np.array([1, 4, 6, 19, 29, 30])
+    assert not cache.places(asked)[2].any()
     cache.add(rows)
-    found, missing = cache.find(np.array([1, 4, 6, 19, 29, 30]))
-    assert sorted(found) == [0, 5, 20] and missing.tolist() == [19, 30]
-    small = WindowRows(max_bytes=31)  # rows of 10, 6 and 20 bytes of line numbers: room for two
-    small.add(rows[:2])
-    small.find(np.array([0]))  # row 0 used last: row 5 is the oldest
-    small.add(rows[2:])
-    found, missing = small.find(np.array([0, 6, 25]))
-    assert sorted(found) == [0, 20] and missing.tolist() == [6]
-    small.add(rows[1:2])  # read again after being forgotten
-    found, missing = small.find(np.array([0, 6, 25]))
-    assert sorted(found) == [5, 20] and missing.tolist() == [0]
+    files, lines, known = cache.places(asked)
+    assert known.tolist() == [True, True, True, False, True, False]
+    assert files[known].tolist() == [100, 100, 105, 120] and lines[known].tolist() == [4, 10, 4, 20]
+    cache.add([WindowRow(40, 140, np.array([7, 9], dtype="<u2"))])  # no room left: the kept rows go
+    files, lines, known = cache.places(np.array([1, 41]))
+    assert known.tolist() == [False, True] and files[1] == 140 and lines[1] == 9
+    cache.add(rows[:1])  # and come back when read again
+    assert cache.places(np.array([1, 25, 41]))[2].tolist() == [False, True, True]
 
 
 def test_lookups_through_a_small_window_cache_place_windows_like_a_fresh_reader(big):
@@ -263,7 +260,7 @@ def test_lookups_through_a_small_window_cache_place_windows_like_a_fresh_reader(
     path, keys = big
     reader = open_store(str(path))
     assert isinstance(reader, SQLiteStore)
-    reader._window_rows = WindowRows(max_bytes=12_000)  # two files of 2,500 windows: hits, misses, evictions
+    reader._window_rows = WindowRows(max_windows=6_000)  # two files of 2,500 windows: hits, misses, start-overs
     for n in (3, 7, 3, 11, 300, 7, 3):
         wanted = keys[n][:300]
         fresh = open_store(str(path))
@@ -271,4 +268,18 @@ def test_lookups_through_a_small_window_cache_place_windows_like_a_fresh_reader(
         fresh.close()
         assert got.keys.tolist() == want.keys.tolist() and got.file_ids.tolist() == want.file_ids.tolist()
         assert got.lines.tolist() == want.lines.tolist()
+    reader.close()
+
+
+def test_a_file_longer_than_65535_lines_is_placed_but_not_kept(tmp_path):
+    path = str(tmp_path / "long.db")
+    keys = np.arange(1, 5, dtype=np.int64)
+    with open_store(path, mode="create") as store:
+        store.add([entry(1, keys, np.array([3, 70_000, 70_000, 90_000], dtype=np.int64))])
+    reader = open_store(path)
+    assert isinstance(reader, SQLiteStore)
+    for _ in range(2):  # read from SQLite both times
+        hits = reader.lookup(keys)
+        assert sorted(zip(hits.keys.tolist(), hits.lines.tolist())) == [(1, 3), (2, 70_000), (3, 70_000), (4, 90_000)]
+    assert reader._window_rows.places(np.array([0]))[2].tolist() == [False]
     reader.close()

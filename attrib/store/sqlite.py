@@ -495,24 +495,21 @@ class SQLiteStore(Store):
         if len(windows) == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         distinct = np.unique(windows)
-        found, missing = self._window_rows.find(distinct)
+        files, lines, known = self._window_rows.places(distinct)
+        missing = distinct[~known]
         read: list[WindowRow] = []
         for i in range(0, len(missing), _PARAMS_PER_QUERY):
-            for first, file_id, lines, n in self._db.execute(
-                    "SELECT first, file_id, lines, n FROM windows WHERE first IN (SELECT (SELECT MAX(first) FROM "
-                    "windows WHERE first <= value) FROM json_each(?))",
-                    (json.dumps(missing[i:i + _PARAMS_PER_QUERY].tolist()),)):
-                read.append(WindowRow(first, file_id, _unpack_lines(lines, n)))
-        if self.mode == "read":  # what it reads is committed: never rolled back, never changed
-            self._window_rows.add(read)
-        found.update((r.first, r) for r in read)
-        rows = [found[first] for first in sorted(found)]
-        firsts = np.array([r.first for r in rows], dtype=np.int64)
-        owners = np.array([r.file_id for r in rows], dtype=np.int64)
-        offsets = np.r_[0, np.cumsum([len(r.starts) for r in rows])[:-1]]
-        row = np.searchsorted(firsts, windows, side="right") - 1
-        lines = np.concatenate([r.starts for r in rows]).astype(np.int64)[offsets[row] + windows - firsts[row]]
-        return owners[row], lines
+            read += [WindowRow(first, file_id, _unpack_lines(blob, n)) for first, file_id, blob, n in self._db.execute(
+                "SELECT first, file_id, lines, n FROM windows WHERE first IN (SELECT (SELECT MAX(first) FROM windows "
+                "WHERE first <= value) FROM json_each(?))", (json.dumps(missing[i:i + _PARAMS_PER_QUERY].tolist()),))]
+        if read:
+            rows = WindowRows(sum(len(r.starts) for r in read), np.uint32)  # just these rows
+            rows.add(read)
+            files[~known], lines[~known], _ = rows.places(missing)
+            if self.mode == "read":  # what it read is committed: never rolled back, never changed
+                self._window_rows.add(read)
+        at = np.searchsorted(distinct, windows)
+        return files[at], lines[at]
 
     @_guarded
     def files(self, ids: Sequence[int]) -> dict[int, StoredFile]:

@@ -5,15 +5,18 @@ A stored file's windows have consecutive ids ``first .. first + n - 1``; its row
 once and never changed or deleted, so a row read once stays true for the life of the
 index, and scans keep hitting the same files (headers, common drivers: on the 1 GB kernel
 benchmark 87% of the files one query's windows fall in were hit by an earlier query).
-This keeps the rows read (least recently used first out, at most ``max_bytes`` of line
-numbers), so a lookup asks SQLite only for the windows of files it has not seen.
+This keeps the rows read, so a lookup asks SQLite only for the windows of files it has
+not seen, and places the others with a few array operations.
 
-Shared by every thread of a process under a lock; a row is never changed once made.
+The rows live in flat arrays (sorted first ids, their ends and files, and one pool of
+start lines, by default 2 bytes each: the rare file longer than 65,535 lines is not kept); at
+``max_windows`` windows kept (16M: 32 MB, every window of 1.3 GB of C code) it starts
+over, so its memory is bounded whatever the index size. Shared by every thread of a process: readers use one snapshot
+of the arrays, writers replace it under a lock; a row is never changed once made.
 """
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,50 +32,64 @@ class WindowRow:
     starts: np.ndarray
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    firsts: np.ndarray  # sorted first window id of each row
+    ends: np.ndarray  # one past its last window id
+    file_ids: np.ndarray
+    offsets: np.ndarray  # where its start lines begin in the pool
+    pool: np.ndarray  # start lines of every kept row's windows (filled up to `used`)
+    used: int
+
+
 class WindowRows:
     """A bounded cache of :class:`WindowRow`, found by any window id they cover."""
 
-    def __init__(self, max_bytes: int = 16 << 20) -> None:
-        self.max_bytes = max_bytes
-        self._rows: OrderedDict[int, WindowRow] = OrderedDict()
-        self._bytes = 0
+    def __init__(self, max_windows: int = 16 << 20, line_type: type = np.uint16) -> None:
+        self.max_windows = max_windows
+        self.line_type = line_type
         self._lock = threading.Lock()
-        # Sorted first ids and ends of the rows (evicted ones may linger: checked against _rows).
-        self._firsts = np.zeros(0, np.int64)
-        self._ends = np.zeros(0, np.int64)
+        self._now = self._empty(0)
 
-    def find(self, windows: np.ndarray) -> tuple[dict[int, WindowRow], np.ndarray]:
-        """The kept rows covering the sorted, distinct ``windows`` (by first id), and the
-        windows none covers."""
-        with self._lock:
-            at = np.searchsorted(self._firsts, windows, side="right") - 1
-            inside = at >= 0
-            inside[inside] = windows[inside] < self._ends[at[inside]]
-            found: dict[int, WindowRow] = {}
-            for first in np.unique(self._firsts[at[inside]]).tolist():
-                row = self._rows.get(first)
-                if row is not None:
-                    self._rows.move_to_end(first)
-                    found[first] = row
-            if len(found) < len(np.unique(at[inside])):  # some were evicted: their windows are missing
-                known = np.fromiter(found, np.int64, len(found))
-                inside[inside] = np.isin(self._firsts[at[inside]], known)
-            return found, windows[~inside]
+    def _empty(self, capacity: int) -> _Snapshot:
+        none = np.zeros(0, np.int64)
+        return _Snapshot(none, none, none, none, np.zeros(capacity, self.line_type), 0)
+
+    def places(self, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For each window id: (its file, its start line, whether a kept row covers it;
+        file and line are 0 where not)."""
+        s = self._now
+        at = np.searchsorted(s.firsts, windows, side="right") - 1
+        hit = at >= 0
+        hit[hit] = windows[hit] < s.ends[at[hit]]
+        files = np.zeros(len(windows), np.int64)
+        lines = np.zeros(len(windows), np.int64)
+        row = at[hit]
+        files[hit] = s.file_ids[row]
+        lines[hit] = s.pool[s.offsets[row] + windows[hit] - s.firsts[row]]
+        return files, lines, hit
 
     def add(self, rows: list[WindowRow]) -> None:
-        """Keep ``rows`` (read from the store), dropping the least recently used beyond ``max_bytes``."""
+        """Keep ``rows`` (read from the store); start over when the pool is full. (A row
+        kept twice, read by two threads at once, is harmless: both copies say the same.)"""
+        top = np.iinfo(self.line_type).max
+        rows = [r for r in rows if len(r.starts) and int(r.starts.max()) <= top]
+        size = sum(len(r.starts) for r in rows)
+        if not rows or size > self.max_windows:
+            return
+        firsts = np.array([r.first for r in rows], np.int64)
+        order = np.argsort(firsts)
+        firsts = firsts[order]
+        lengths = np.array([len(r.starts) for r in rows], np.int64)[order]
+        file_ids = np.array([r.file_id for r in rows], np.int64)[order]
+        starts = np.concatenate([rows[i].starts for i in order.tolist()])
         with self._lock:
-            new = [r for r in rows if r.first not in self._rows]
-            for r in new:
-                self._rows[r.first] = r
-                self._bytes += r.starts.nbytes
-            while self._bytes > self.max_bytes and len(self._rows) > 1:
-                self._bytes -= self._rows.popitem(last=False)[1].starts.nbytes
-            if len(self._firsts) + len(new) > 2 * len(self._rows) + 1024:  # mostly evicted rows: start over
-                firsts = np.fromiter(self._rows, np.int64, len(self._rows))
-                ends = firsts + np.fromiter((len(r.starts) for r in self._rows.values()), np.int64, len(self._rows))
-            else:
-                firsts = np.r_[self._firsts, np.array([r.first for r in new], np.int64)]
-                ends = np.r_[self._ends, np.array([r.first + len(r.starts) for r in new], np.int64)]
-            order = np.argsort(firsts, kind="stable")
-            self._firsts, self._ends = firsts[order], ends[order]
+            s = self._now
+            if s.used + size > len(s.pool):
+                s = self._empty(self.max_windows)
+            s.pool[s.used:s.used + size] = starts  # past every reader's `used`: no one reads it yet
+            offsets = s.used + np.r_[0, np.cumsum(lengths)[:-1]]
+            where = np.searchsorted(s.firsts, firsts)
+            self._now = _Snapshot(np.insert(s.firsts, where, firsts), np.insert(s.ends, where, firsts + lengths),
+                                  np.insert(s.file_ids, where, file_ids), np.insert(s.offsets, where, offsets),
+                                  s.pool, s.used + size)
