@@ -283,3 +283,17 @@ def test_a_file_longer_than_65535_lines_is_placed_but_not_kept(tmp_path):
         assert sorted(zip(hits.keys.tolist(), hits.lines.tolist())) == [(1, 3), (2, 70_000), (3, 70_000), (4, 90_000)]
     assert reader._window_rows.places(np.array([0]))[2].tolist() == [False]
     reader.close()
+
+
+@pytest.mark.parametrize("window_hi", [1_000, 2**33])  # encoded with one sort of (hash, window), or a lexsort
+def test_a_runs_rows_decode_sorted_and_select_sorted_finds_every_wanted_posting(window_hi):
+    rng = np.random.default_rng(3)
+    h = pst.key_hash(rng.integers(0, 500, 20_000))
+    windows = rng.integers(0, window_hi, 20_000)
+    layout = pst.Layout.fit(len(h), 0, window_hi)
+    buckets, rows = pst.encode(h, windows, layout)
+    back_h, back_w = pst.decode(buckets.tolist(), rows, layout)
+    order = np.lexsort((back_w, back_h))
+    assert np.array_equal(order, np.arange(len(order)))  # sorted by (hash, window) as stored
+    wanted = np.unique(pst.key_hash(np.arange(0, 1_000, 7)))
+    assert np.array_equal(pst.select_sorted(back_h, wanted), np.flatnonzero(np.isin(back_h, wanted)))

@@ -456,8 +456,9 @@ class SQLiteStore(Store):
                 rows += self._db.execute(f"SELECT id, data FROM rows WHERE id IN ({','.join('?' * len(part))})",
                                          part).fetchall()
             base = run.id << _RUN_SHIFT
+            rows.sort()  # by bucket: the run's postings come out sorted by (hash, window)
             h, w = pst.decode([i - base for i, _ in rows], [d for _, d in rows], run.layout)
-            hit = _members(h, wanted)
+            hit = pst.select_sorted(h, wanted)
             found_h.append(h[hit])
             found_w.append(w[hit])
         result = np.concatenate(found_h), np.concatenate(found_w)
@@ -655,14 +656,6 @@ def _pack_lines(starts: np.ndarray) -> bytes:
 
 def _unpack_lines(blob: bytes, n: int) -> np.ndarray:
     return np.frombuffer(blob, dtype="<u2" if len(blob) == 2 * n else "<u4")
-
-
-def _members(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
-    """``np.isin(values, sorted_set)`` for a sorted, distinct ``sorted_set``, by binary search."""
-    if len(sorted_set) == 0:
-        return np.zeros(len(values), dtype=bool)
-    at = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
-    return sorted_set[at] == values
 
 
 def _row_ids(run: Run, buckets: np.ndarray) -> list[int]:
