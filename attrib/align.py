@@ -89,7 +89,8 @@ def align(query: Lexed, source: Lexed, k: int, *, min_tokens: int = 1, min_token
     chains = _join_neighbours(_chain(runs, max_gap=3 * k), query, source, k)
     # A chain aligns at most the tokens its runs cover: skip those that cannot reach min_tokens.
     chains = [c for c in chains if sum(b + k - a for a, b, _, _ in c) >= min_tokens]
-    brackets = query.line[np.isin(query.norm, _BRACKETS)]  # the lines of the query's bracket tokens
+    # how many bracket tokens each query line holds
+    brackets = np.bincount(query.line[np.isin(query.norm, _BRACKETS)], minlength=int(query.line.max()) + 1)
     measured = (_measure(query, source, nq, aq, c, k, brackets, min_tokens=min_tokens,
                          renamed_from=min_tokens_renamed) for c in chains)
     regions = sorted((r for r in measured if r is not None and r.aligned >= min_tokens), key=lambda r: -r.aligned)
@@ -233,8 +234,8 @@ def _chain(runs: list[Run], max_gap: int) -> list[list[Run]]:
 def _measure(q: Lexed, s: Lexed, nq: np.ndarray, aq: np.ndarray, chain: list[Run], k: int, brackets: np.ndarray,
              min_tokens: int = 1, renamed_from: int = 1) -> Region | None:
     """The region a chain of runs covers, if it aligns ``min_tokens`` tokens; a renaming is
-    only measured from ``renamed_from`` tokens. ``brackets``: the lines of the query's
-    bracket tokens."""
+    only measured from ``renamed_from`` tokens. ``brackets``: how many bracket tokens each
+    query line holds."""
     qpos, spos = _pairs(q, s, chain, k)
     if len(qpos) < min_tokens:
         return None
@@ -307,9 +308,7 @@ def _edge_lines(q: Lexed, s: Lexed, qpos: np.ndarray, spos: np.ndarray, brackets
     lines, first, aligned_per_line = np.unique(qlines, return_index=True, return_counts=True)
     identical_per_line = np.add.reduceat(same.astype(np.int64), first)
     tokens_per_line = np.searchsorted(q.line, lines, side="right") - np.searchsorted(q.line, lines, side="left")
-    marks = brackets[np.isin(brackets, lines)]
-    marks = np.bincount(np.searchsorted(lines, marks), minlength=len(lines))
-    content = marks < tokens_per_line  # a line that is more than brackets
+    content = brackets[lines] < tokens_per_line  # a line that is more than brackets
     edges = _from_content(np.flatnonzero(aligned_per_line == tokens_per_line), content)
     if len(edges) == 0:
         return None
