@@ -244,7 +244,7 @@ def _measure(q: Lexed, s: Lexed, nq: np.ndarray, aq: np.ndarray, chain: list[Run
         return None
     a, b = edges
     qlines = q.line[qpos]
-    lines = np.unique(qlines)
+    lines = _sorted_unique(qlines)[0]
     inside = (qlines >= a) & (qlines <= b)
     qpos, spos = qpos[inside], spos[inside]
     if len(qpos) < min_tokens:
@@ -278,15 +278,19 @@ def _line_span(lexed: Lexed, a: int, b: int) -> slice:
 def _pairs(q: Lexed, s: Lexed, chain: list[Run], k: int) -> tuple[np.ndarray, np.ndarray]:
     """The aligned token pairs of a chain of runs, in query order: each token on either
     side aligned once, and only pairs that are identical or alike once names are abstracted."""
-    chain = sorted(chain, key=lambda r: -r[3])  # where runs overlap, the best one decides
-    qpos = np.concatenate([np.arange(a, b + k) for a, b, _, _ in chain])
-    spos = np.concatenate([np.arange(a, b + k) + d for a, b, d, _ in chain])
-    qpos, first = np.unique(qpos, return_index=True)
-    spos = spos[first]
-    spos, first = np.unique(spos, return_index=True)  # each source token aligns once
-    qpos = qpos[first]
-    order = np.argsort(qpos, kind="stable")
-    qpos, spos = qpos[order], spos[order]
+    if len(chain) == 1:  # one diagonal: every token once already
+        qpos = np.arange(chain[0][0], chain[0][1] + k)
+        spos = qpos + chain[0][2]
+    else:
+        chain = sorted(chain, key=lambda r: -r[3])  # where runs overlap, the best one decides
+        qpos = np.concatenate([np.arange(a, b + k) for a, b, _, _ in chain])
+        spos = np.concatenate([np.arange(a, b + k) + d for a, b, d, _ in chain])
+        qpos, first = np.unique(qpos, return_index=True)
+        spos = spos[first]
+        spos, first = np.unique(spos, return_index=True)  # each source token aligns once
+        qpos = qpos[first]
+        order = np.argsort(qpos, kind="stable")
+        qpos, spos = qpos[order], spos[order]
     ok = (spos >= 0) & (spos < len(s)) & (qpos < len(q))
     qpos, spos = qpos[ok], spos[ok]
     ok = (q.abst[qpos] == s.abst[spos]) | (q.norm[qpos] == s.norm[spos])
@@ -305,7 +309,7 @@ def _edge_lines(q: Lexed, s: Lexed, qpos: np.ndarray, spos: np.ndarray, brackets
     consistent renaming (a renamed copy with a few lines that no renaming touched)."""
     qlines = q.line[qpos]
     same = q.norm[qpos] == s.norm[spos]
-    lines, first, aligned_per_line = np.unique(qlines, return_index=True, return_counts=True)
+    lines, first, aligned_per_line = _sorted_unique(qlines)
     identical_per_line = np.add.reduceat(same.astype(np.int64), first)
     tokens_per_line = np.searchsorted(q.line, lines, side="right") - np.searchsorted(q.line, lines, side="left")
     content = brackets[lines] < tokens_per_line  # a line that is more than brackets
@@ -325,6 +329,13 @@ def _edge_lines(q: Lexed, s: Lexed, qpos: np.ndarray, spos: np.ndarray, brackets
             if renamed < RENAME_CONSISTENCY:
                 a, b = a2, b2
     return a, b
+
+
+def _sorted_unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(values, return_index=True, return_counts=True)`` of values already in
+    order (the lines of aligned tokens, in query order), without sorting them again."""
+    first = np.flatnonzero(np.r_[True, values[1:] != values[:-1]]) if len(values) else np.zeros(0, np.int64)
+    return values[first], first, np.diff(np.r_[first, len(values)])
 
 
 def _from_content(edges: np.ndarray, content: np.ndarray) -> np.ndarray:
