@@ -52,7 +52,7 @@ from ..errors import ReadOnlyStore, StoreError
 from ..params import FingerprintParams, check_compatible, from_record
 from ..records import Provenance
 from . import postings as pst
-from .window_rows import WindowRow, WindowRows
+from .window_rows import WindowRow, WindowRows, pack, places
 from .base import IndexEntry, KeyCounts, OpenMode, Postings, Store, StoredFile, StoreStats, check_entries, keep_shared
 SCHEMA_VERSION = 3
 FANOUT = 16  # runs of one size tier merged at once
@@ -504,9 +504,7 @@ class SQLiteStore(Store):
                 "SELECT first, file_id, lines, n FROM windows WHERE first IN (SELECT (SELECT MAX(first) FROM windows "
                 "WHERE first <= value) FROM json_each(?))", (json.dumps(missing[i:i + _PARAMS_PER_QUERY].tolist()),))]
         if read:
-            rows = WindowRows(sum(len(r.starts) for r in read), np.uint32)  # just these rows
-            rows.add(read)
-            files[~known], lines[~known], _ = rows.places(missing)
+            files[~known], lines[~known], _ = places(pack(read), missing)
             if self.mode == "read":  # what it read is committed: never rolled back, never changed
                 self._window_rows.add(read)
         at = np.searchsorted(distinct, windows)

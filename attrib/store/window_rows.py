@@ -33,13 +33,39 @@ class WindowRow:
 
 
 @dataclass(frozen=True)
-class _Snapshot:
-    firsts: np.ndarray  # sorted first window id of each row
+class Rows:
+    """Window rows as flat arrays, sorted by first window id."""
+
+    firsts: np.ndarray  # first window id of each row
     ends: np.ndarray  # one past its last window id
     file_ids: np.ndarray
     offsets: np.ndarray  # where its start lines begin in the pool
-    pool: np.ndarray  # start lines of every kept row's windows (filled up to `used`)
+    pool: np.ndarray  # start lines of every row's windows (filled up to `used`)
     used: int
+
+
+def pack(rows: list[WindowRow]) -> Rows:
+    """``rows`` as :class:`Rows` (the pool: their start lines, one after the other)."""
+    rows = sorted((r for r in rows if len(r.starts)), key=lambda r: r.first)
+    lengths = np.fromiter((len(r.starts) for r in rows), np.int64, len(rows))
+    firsts = np.fromiter((r.first for r in rows), np.int64, len(rows))
+    pool = np.concatenate([r.starts for r in rows]) if rows else np.zeros(0, np.uint16)
+    return Rows(firsts, firsts + lengths, np.fromiter((r.file_id for r in rows), np.int64, len(rows)),
+                np.cumsum(lengths) - lengths, pool, len(pool))
+
+
+def places(rows: Rows, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each window id: (its file, its start line, whether one of ``rows`` covers it;
+    file and line are 0 where none does)."""
+    at = np.searchsorted(rows.firsts, windows, side="right") - 1
+    hit = at >= 0
+    hit[hit] = windows[hit] < rows.ends[at[hit]]
+    files = np.zeros(len(windows), np.int64)
+    lines = np.zeros(len(windows), np.int64)
+    row = at[hit]
+    files[hit] = rows.file_ids[row]
+    lines[hit] = rows.pool[rows.offsets[row] + windows[hit] - rows.firsts[row]]
+    return files, lines, hit
 
 
 class WindowRows:
@@ -51,45 +77,27 @@ class WindowRows:
         self._lock = threading.Lock()
         self._now = self._empty(0)
 
-    def _empty(self, capacity: int) -> _Snapshot:
+    def _empty(self, capacity: int) -> Rows:
         none = np.zeros(0, np.int64)
-        return _Snapshot(none, none, none, none, np.zeros(capacity, self.line_type), 0)
+        return Rows(none, none, none, none, np.zeros(capacity, self.line_type), 0)
 
     def places(self, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For each window id: (its file, its start line, whether a kept row covers it;
-        file and line are 0 where not)."""
-        s = self._now
-        at = np.searchsorted(s.firsts, windows, side="right") - 1
-        hit = at >= 0
-        hit[hit] = windows[hit] < s.ends[at[hit]]
-        files = np.zeros(len(windows), np.int64)
-        lines = np.zeros(len(windows), np.int64)
-        row = at[hit]
-        files[hit] = s.file_ids[row]
-        lines[hit] = s.pool[s.offsets[row] + windows[hit] - s.firsts[row]]
-        return files, lines, hit
+        """:func:`places` among the rows kept."""
+        return places(self._now, windows)
 
     def add(self, rows: list[WindowRow]) -> None:
         """Keep ``rows`` (read from the store); start over when the pool is full. (A row
         kept twice, read by two threads at once, is harmless: both copies say the same.)"""
-        top = np.iinfo(self.line_type).max
-        rows = [r for r in rows if len(r.starts) and int(r.starts.max()) <= top]
-        size = sum(len(r.starts) for r in rows)
-        if not rows or size > self.max_windows:
+        width, top = np.dtype(self.line_type).itemsize, np.iinfo(self.line_type).max
+        new = pack([r for r in rows if r.starts.dtype.itemsize <= width or int(r.starts.max(initial=0)) <= top])
+        if new.used == 0 or new.used > self.max_windows:
             return
-        firsts = np.array([r.first for r in rows], np.int64)
-        order = np.argsort(firsts)
-        firsts = firsts[order]
-        lengths = np.array([len(r.starts) for r in rows], np.int64)[order]
-        file_ids = np.array([r.file_id for r in rows], np.int64)[order]
-        starts = np.concatenate([rows[i].starts for i in order.tolist()])
         with self._lock:
             s = self._now
-            if s.used + size > len(s.pool):
+            if s.used + new.used > len(s.pool):
                 s = self._empty(self.max_windows)
-            s.pool[s.used:s.used + size] = starts  # past every reader's `used`: no one reads it yet
-            offsets = s.used + np.r_[0, np.cumsum(lengths)[:-1]]
-            where = np.searchsorted(s.firsts, firsts)
-            self._now = _Snapshot(np.insert(s.firsts, where, firsts), np.insert(s.ends, where, firsts + lengths),
-                                  np.insert(s.file_ids, where, file_ids), np.insert(s.offsets, where, offsets),
-                                  s.pool, s.used + size)
+            s.pool[s.used:s.used + new.used] = new.pool  # past every reader's `used`: no one reads it yet
+            where = np.searchsorted(s.firsts, new.firsts)
+            self._now = Rows(np.insert(s.firsts, where, new.firsts), np.insert(s.ends, where, new.ends),
+                             np.insert(s.file_ids, where, new.file_ids),
+                             np.insert(s.offsets, where, s.used + new.offsets), s.pool, s.used + new.used)
