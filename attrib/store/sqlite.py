@@ -434,18 +434,18 @@ class SQLiteStore(Store):
         return pst.decode([i - base for i, _ in rows], [d for _, d in rows], run.layout)
 
     # -- reading ---------------------------------------------------------------
-    def _postings_of(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _postings_of(self, wanted: np.ndarray, keep: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Every stored (key hash, window) posting of the sorted key hashes ``wanted``: one
         small row per key and run. Call inside a snapshot.
 
-        Runs are immutable and their ids never reused, so the postings a set of runs holds
-        for ``wanted`` never change: the last answer is kept, and the key counts of a
-        query (:meth:`key_counts`, the same keys as its :meth:`lookup`) do not read and
-        decode the rows again."""
+        Committed runs are immutable and their ids never reused, so the postings a set of
+        them holds for ``wanted`` never change: with ``keep`` (a snapshot of committed
+        state) the last answer is kept, and the key counts of a query (:meth:`key_counts`,
+        the same keys as its :meth:`lookup`) do not read and decode the rows again."""
         runs = self._runs()
         memo_key = (tuple(run.id for run in runs), wanted.tobytes())
         memo = self._last_postings
-        if memo is not None and memo[0] == memo_key:
+        if keep and memo is not None and memo[0] == memo_key:
             return memo[1], memo[2]
         found_h, found_w = [np.zeros(0, np.uint64)], [np.zeros(0, np.int64)]
         for run in runs:
@@ -462,18 +462,21 @@ class SQLiteStore(Store):
             found_h.append(h[hit])
             found_w.append(w[hit])
         result = np.concatenate(found_h), np.concatenate(found_w)
-        self._last_postings = (memo_key, *result)
+        if keep:
+            for array in result:
+                array.flags.writeable = False  # shared with the next call
+            self._last_postings = (memo_key, *result)
         return result
 
     @_guarded
     def lookup(self, keys: np.ndarray, min_shared: int = 1) -> Postings:
         query = np.unique(np.asarray(keys, dtype=np.int64))
         wanted = np.unique(pst.key_hash(query))
-        with self._snapshot():
-            hashes, windows = pst.first_per_key(*self._postings_of(wanted), MAX_HITS_PER_KEY)
+        with self._snapshot() as committed:
+            hashes, windows = pst.first_per_key(*self._postings_of(wanted, keep=committed), MAX_HITS_PER_KEY)
             keys, which = pst.expand_to_keys(query, hashes)
             shared = keep_shared(Postings(keys, windows[which], np.zeros(len(keys), np.int64)), min_shared)
-            files, lines = self._window_places(shared.file_ids)
+            files, lines = self._window_places(shared.file_ids, keep=committed)
         return Postings(shared.keys, files, lines)
 
     @_guarded
@@ -482,17 +485,18 @@ class SQLiteStore(Store):
         cap: how common common code is, is the point)."""
         hashes = pst.key_hash(np.asarray(keys, dtype=np.int64))
         wanted = np.unique(hashes)
-        with self._snapshot():
-            found, _ = self._postings_of(wanted)
+        with self._snapshot() as committed:
+            found, _ = self._postings_of(wanted, keep=committed)
             total = self._db.execute("SELECT COALESCE(SUM(postings), 0) FROM runs").fetchone()[0]
         counts = np.zeros(len(wanted), dtype=np.int64)
         present, n = np.unique(found, return_counts=True)
         counts[np.searchsorted(wanted, present)] = n
         return KeyCounts(counts[np.searchsorted(wanted, hashes)], int(total))
 
-    def _window_places(self, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(file id, start line) of each window id: from the rows a reader read before
-        (:class:`~attrib.store.window_rows.WindowRows`), the others from SQLite."""
+    def _window_places(self, windows: np.ndarray, keep: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """(file id, start line) of each window id: from the rows read before
+        (:class:`~attrib.store.window_rows.WindowRows`), the others from SQLite, kept with
+        ``keep`` (a snapshot of committed state: rows never rolled back, never changed)."""
         if len(windows) == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         distinct = np.unique(windows)
@@ -505,7 +509,7 @@ class SQLiteStore(Store):
                 "WHERE first <= value) FROM json_each(?))", (json.dumps(missing[i:i + _PARAMS_PER_QUERY].tolist()),))]
         if read:
             files[~known], lines[~known], _ = places(pack(read), missing)
-            if self.mode == "read":  # what it read is committed: never rolled back, never changed
+            if keep:
                 self._window_rows.add(read)
         at = np.searchsorted(distinct, windows)
         return files[at], lines[at]
@@ -627,14 +631,15 @@ class SQLiteStore(Store):
         return _Transaction(self._db)
 
     @contextmanager
-    def _snapshot(self) -> Iterator[None]:
-        """Several reads that see one committed state of the index (a read transaction)."""
-        if self._db.in_transaction:  # inside a write: it sees its own state
-            yield
+    def _snapshot(self) -> Iterator[bool]:
+        """Several reads that see one committed state of the index (a read transaction);
+        gives whether they do (False inside a write, which sees its own state)."""
+        if self._db.in_transaction:
+            yield False
             return
         self._db.execute("BEGIN")
         try:
-            yield
+            yield True
         finally:
             if self._db.in_transaction:
                 self._db.execute("COMMIT")
