@@ -75,20 +75,24 @@ def align(query: Lexed, source: Lexed, k: int, *, min_tokens: int = 1, min_token
     aq, as_ = shingles(query.abst, k), shingles(source.abst, k)
     if len(nq) == 0 or len(ns) == 0:
         return []
+    exact, alike = _Matches.of(nq, ns), _Matches.of(aq, as_)
     # Cheap rejection: a region of n aligned tokens shares at least n - k + 1 shingles.
-    if np.count_nonzero(np.isin(nq, ns)) < min_tokens - k + 1 \
-            and np.count_nonzero(np.isin(aq, as_)) < max(min_tokens, min_tokens_renamed) - k + 1:
+    if np.count_nonzero(exact.counts) < min_tokens - k + 1 \
+            and np.count_nonzero(alike.counts) < max(min_tokens, min_tokens_renamed) - k + 1:
         return []
     # Identical shingles weigh 2, look-alike (abstract) ones 1: among look-alike diagonals
     # (repetitive code) the true copy wins, and a renamed copy still aligns.
-    qi, sj, weight = _weighted_pairs([_shingle_pairs(nq, ns), _shingle_pairs(aq, as_)], [2, 1], len(ns))
+    qi, sj, weight = _weighted_pairs([_shingle_pairs(exact), _shingle_pairs(alike)], [2, 1], len(ns))
     if len(qi) == 0:
         return []
     runs = _select(*_runs(qi, sj, weight, gap=k), k)
     chains = _join_neighbours(_chain(runs, max_gap=3 * k), query, source, k)
     # A chain aligns at most the tokens its runs cover: skip those that cannot reach min_tokens.
     chains = [c for c in chains if sum(b + k - a for a, b, _, _ in c) >= min_tokens]
-    measured = (_measure(query, source, nq, aq, c, k, renamed_from=min_tokens_renamed) for c in chains)
+    # how many bracket tokens each query line holds
+    brackets = np.bincount(query.line[np.isin(query.norm, _BRACKETS)], minlength=int(query.line.max()) + 1)
+    measured = (_measure(query, source, nq, aq, c, k, brackets, min_tokens=min_tokens,
+                         renamed_from=min_tokens_renamed) for c in chains)
     regions = sorted((r for r in measured if r is not None and r.aligned >= min_tokens), key=lambda r: -r.aligned)
     kept: list[Region] = []
     for r in regions:
@@ -132,21 +136,38 @@ def _join_neighbours(chains: list[list["Run"]], query: Lexed, source: Lexed, k: 
     return out
 
 
-def _shingle_pairs(hq: np.ndarray, hs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class _Matches:
+    """Where each query shingle occurs among the source's: the source positions
+    ``order[lo[i]:lo[i] + counts[i]]`` hold query shingle ``i``."""
+
+    order: np.ndarray
+    lo: np.ndarray
+    counts: np.ndarray
+
+    @classmethod
+    def of(cls, hq: np.ndarray, hs: np.ndarray) -> "_Matches":
+        # (shingle, position) as one integer: one plain sort is a stable argsort, several times faster
+        keyed = np.sort((hs.astype(np.uint64) << np.uint64(32)) | np.arange(len(hs), dtype=np.uint64))
+        order = (keyed & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        sorted_hs = (keyed >> np.uint64(32)).astype(hs.dtype)
+        lo = np.searchsorted(sorted_hs, hq, side="left")
+        return cls(order, lo, np.searchsorted(sorted_hs, hq, side="right") - lo)
+
+
+def _shingle_pairs(m: _Matches) -> tuple[np.ndarray, np.ndarray]:
     """(query position, source position) pairs with equal shingles.
 
     A shingle that occurs more than ``MAX_REPEATS`` times in the source (repetitive
     code) only pairs up on diagonals that rarer shingles already support.
     """
-    order = np.argsort(hs, kind="stable")
-    sorted_hs = hs[order]
-    lo = np.searchsorted(sorted_hs, hq, side="left")
-    counts = np.searchsorted(sorted_hs, hq, side="right") - lo
-    frequent = counts > MAX_REPEATS
-    qi, sj = _expand(lo, np.where(frequent, 0, counts), order)
+    frequent = m.counts > MAX_REPEATS
+    qi, sj = _expand(m.lo, np.where(frequent, 0, m.counts), m.order)
     if frequent.any() and len(qi):
-        fq, fs = _expand(lo, np.where(frequent, np.minimum(counts, 4096), 0), order)
-        keep = np.isin(fs - fq, np.unique(sj - qi))
+        fq, fs = _expand(m.lo, np.where(frequent, np.minimum(m.counts, 4096), 0), m.order)
+        supported = np.zeros(len(m.order) + len(m.lo) + 1, dtype=bool)  # by diagonal + query length
+        supported[sj - qi + len(m.lo)] = True
+        keep = supported[fs - fq + len(m.lo)]
         qi, sj = np.concatenate([qi, fq[keep]]), np.concatenate([sj, fs[keep]])
     return qi, sj
 
@@ -210,25 +231,29 @@ def _chain(runs: list[Run], max_gap: int) -> list[list[Run]]:
     return chains
 
 
-def _measure(q: Lexed, s: Lexed, nq: np.ndarray, aq: np.ndarray, chain: list[Run], k: int,
-             renamed_from: int = 1) -> Region | None:
-    """The region a chain of runs covers; a renaming is only measured from ``renamed_from`` tokens."""
+def _measure(q: Lexed, s: Lexed, nq: np.ndarray, aq: np.ndarray, chain: list[Run], k: int, brackets: np.ndarray,
+             min_tokens: int = 1, renamed_from: int = 1) -> Region | None:
+    """The region a chain of runs covers, if it aligns ``min_tokens`` tokens; a renaming is
+    only measured from ``renamed_from`` tokens. ``brackets``: how many bracket tokens each
+    query line holds."""
     qpos, spos = _pairs(q, s, chain, k)
-    if len(qpos) == 0:
+    if len(qpos) < min_tokens:
         return None
-    edges = _edge_lines(q, s, qpos, spos, renamed_from)
+    edges = _edge_lines(q, s, qpos, spos, brackets, renamed_from)
     if edges is None:
         return None
     a, b = edges
     qlines = q.line[qpos]
-    lines = np.unique(qlines)
+    lines = _sorted_unique(qlines)[0]
     inside = (qlines >= a) & (qlines <= b)
     qpos, spos = qpos[inside], spos[inside]
+    if len(qpos) < min_tokens:
+        return None
     sa, sb = int(s.line[spos].min()), int(s.line[spos].max())
     exact = int(np.count_nonzero(q.norm[qpos] == s.norm[spos]))
     starts = qpos[qpos < len(nq)]
-    q_seg = q.norm[(q.line >= a) & (q.line <= b)]
-    s_seg = s.norm[(s.line >= sa) & (s.line <= sb)]
+    q_seg = q.norm[_line_span(q, a, b)]
+    s_seg = s.norm[_line_span(s, sa, sb)]
     # Identical: the query's lines are, token for token, the stretch of source between
     # the first and last aligned tokens (a copy may end inside a source line: a line a
     # model has not finished, a call cut short).
@@ -245,25 +270,35 @@ def _measure(q: Lexed, s: Lexed, nq: np.ndarray, aq: np.ndarray, chain: list[Run
         q_aligned=qpos.astype(np.int64), s_aligned=spos.astype(np.int64))
 
 
+def _line_span(lexed: Lexed, a: int, b: int) -> slice:
+    """The tokens of lines ``a..b`` (token lines never decrease)."""
+    return slice(int(np.searchsorted(lexed.line, a, side="left")), int(np.searchsorted(lexed.line, b, side="right")))
+
+
 def _pairs(q: Lexed, s: Lexed, chain: list[Run], k: int) -> tuple[np.ndarray, np.ndarray]:
     """The aligned token pairs of a chain of runs, in query order: each token on either
     side aligned once, and only pairs that are identical or alike once names are abstracted."""
-    chain = sorted(chain, key=lambda r: -r[3])  # where runs overlap, the best one decides
-    qpos = np.concatenate([np.arange(a, b + k) for a, b, _, _ in chain])
-    spos = np.concatenate([np.arange(a, b + k) + d for a, b, d, _ in chain])
-    qpos, first = np.unique(qpos, return_index=True)
-    spos = spos[first]
-    spos, first = np.unique(spos, return_index=True)  # each source token aligns once
-    qpos = qpos[first]
-    order = np.argsort(qpos, kind="stable")
-    qpos, spos = qpos[order], spos[order]
+    if len(chain) == 1:  # one diagonal: every token once already
+        qpos = np.arange(chain[0][0], chain[0][1] + k)
+        spos = qpos + chain[0][2]
+    else:
+        chain = sorted(chain, key=lambda r: -r[3])  # where runs overlap, the best one decides
+        qpos = np.concatenate([np.arange(a, b + k) for a, b, _, _ in chain])
+        spos = np.concatenate([np.arange(a, b + k) + d for a, b, d, _ in chain])
+        qpos, first = np.unique(qpos, return_index=True)
+        spos = spos[first]
+        spos, first = np.unique(spos, return_index=True)  # each source token aligns once
+        qpos = qpos[first]
+        order = np.argsort(qpos, kind="stable")
+        qpos, spos = qpos[order], spos[order]
     ok = (spos >= 0) & (spos < len(s)) & (qpos < len(q))
     qpos, spos = qpos[ok], spos[ok]
     ok = (q.abst[qpos] == s.abst[spos]) | (q.norm[qpos] == s.norm[spos])
     return qpos[ok], spos[ok]
 
 
-def _edge_lines(q: Lexed, s: Lexed, qpos: np.ndarray, spos: np.ndarray, renamed_from: int) -> tuple[int, int] | None:
+def _edge_lines(q: Lexed, s: Lexed, qpos: np.ndarray, spos: np.ndarray, brackets: np.ndarray,
+                renamed_from: int) -> tuple[int, int] | None:
     """The first and last query lines of the region the aligned pairs make, if any.
 
     Interior lines may be partly edited, but the first and last lines must be fully
@@ -274,12 +309,10 @@ def _edge_lines(q: Lexed, s: Lexed, qpos: np.ndarray, spos: np.ndarray, renamed_
     consistent renaming (a renamed copy with a few lines that no renaming touched)."""
     qlines = q.line[qpos]
     same = q.norm[qpos] == s.norm[spos]
-    lines, first, aligned_per_line = np.unique(qlines, return_index=True, return_counts=True)
+    lines, first, aligned_per_line = _sorted_unique(qlines)
     identical_per_line = np.add.reduceat(same.astype(np.int64), first)
     tokens_per_line = np.searchsorted(q.line, lines, side="right") - np.searchsorted(q.line, lines, side="left")
-    marks = q.line[np.isin(q.norm, _BRACKETS)]
-    marks = np.bincount(np.searchsorted(lines, marks[np.isin(marks, lines)]), minlength=len(lines))
-    content = marks < tokens_per_line  # a line that is more than brackets
+    content = brackets[lines] < tokens_per_line  # a line that is more than brackets
     edges = _from_content(np.flatnonzero(aligned_per_line == tokens_per_line), content)
     if len(edges) == 0:
         return None
@@ -296,6 +329,13 @@ def _edge_lines(q: Lexed, s: Lexed, qpos: np.ndarray, spos: np.ndarray, renamed_
             if renamed < RENAME_CONSISTENCY:
                 a, b = a2, b2
     return a, b
+
+
+def _sorted_unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(values, return_index=True, return_counts=True)`` of values already in
+    order (the lines of aligned tokens, in query order), without sorting them again."""
+    first = np.flatnonzero(np.r_[True, values[1:] != values[:-1]]) if len(values) else np.zeros(0, np.int64)
+    return values[first], first, np.diff(np.r_[first, len(values)])
 
 
 def _from_content(edges: np.ndarray, content: np.ndarray) -> np.ndarray:

@@ -478,15 +478,15 @@ def _candidates(qwin: dict[str, Windows], store: Store, params: FingerprintParam
     if len(order) > options.max_candidates:  # keep the ties of the last place: `attribute` breaks them
         last = score[order[options.max_candidates - 1]]
         order = order[score[order] >= last][: 4 * options.max_candidates]
-    # Per file, its query windows and how many of its stored windows each one matches.
+    # Per kept file, its query windows and how many of its stored windows each one matches.
     pair_size = np.diff(np.r_[once, len(s_window)])
     grouped = np.argsort(inverse[once], kind="stable")
-    cuts = np.flatnonzero(np.diff(inverse[once][grouped])) + 1
-    by_file = np.split(s_window[once][grouped], cuts)
-    own = np.split(pair_size[grouped], cuts)
+    bounds = np.searchsorted(inverse[once][grouped], np.stack((order, order + 1)))
+    hit_windows, own = s_window[once][grouped], pair_size[grouped]
     q_first, q_last, s_first, s_last = spans
     return {int(files[i]): _Hit(int(q_first[i]), int(q_last[i]), int(s_first[i]), int(s_last[i]), float(score[i]),
-                                by_file[i], own[i]) for i in order}
+                                hit_windows[a:b], own[a:b])
+            for i, a, b in zip(order.tolist(), bounds[0].tolist(), bounds[1].tolist())}
 
 
 def _group(found: list[tuple[Region, StoredFile, float]]) -> list[Match]:

@@ -16,6 +16,7 @@ from attrib.records import SourceFile
 from attrib.store import IndexEntry, open_store
 from attrib.store import postings as pst
 from attrib.store.sqlite import FANOUT, SQLiteStore
+from attrib.store.window_rows import WindowRow, WindowRows
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -203,3 +204,96 @@ def test_two_writers_at_once_store_everything_once(tmp_path):
         from attrib.match import attribute
         assert [m.sources[0].path for m in attribute(text, a, lang="Python")] == \
             [m.sources[0].path for m in attribute(text, b, lang="Python")]
+
+
+@pytest.mark.parametrize("top", [5_000, 2**40])  # window ids packed with the hash into one integer, or too wide
+def test_first_per_key_keeps_each_keys_lowest_windows(top):
+    rng = np.random.default_rng(top % 97)
+    hashes = pst.key_hash(rng.integers(0, 40, 3_000))  # 40 keys, many postings each
+    windows = rng.integers(0, top, 3_000)
+    got_h, got_w = pst.first_per_key(hashes, windows, 7)
+    pairs = sorted(zip(hashes.tolist(), windows.tolist()))
+    want = [p for i, p in enumerate(pairs) if sum(q[0] == p[0] for q in pairs[:i]) < 7]
+    assert list(zip(got_h.tolist(), got_w.tolist())) == want
+    assert got_w.dtype == np.int64 and got_h.dtype == np.uint64
+
+
+def test_key_counts_after_a_lookup_count_postings_added_since(tmp_path):
+    """The key counts of a query reuse the postings its lookup read, but never stale ones:
+    a file added in between (by this connection or another) is counted."""
+    path = str(tmp_path / "c.db")
+    keys = np.arange(1, 9, dtype=np.int64)
+    lines = np.arange(1, 9, dtype=np.int64)
+    with open_store(path, mode="create") as writer:
+        writer.add([entry(1, keys, lines)])
+        reader = open_store(path)
+        assert len(reader.lookup(keys)) == 8 and reader.key_counts(keys).counts.tolist() == [1] * 8
+        assert len(writer.lookup(keys)) == 8
+        writer.add([entry(2, keys, lines)])
+        assert writer.key_counts(keys).counts.tolist() == [2] * 8
+        assert reader.key_counts(keys).counts.tolist() == [2] * 8
+        writer.finish()  # merged into one new run
+        assert reader.key_counts(keys).counts.tolist() == [2] * 8
+        assert len(reader.lookup(keys)) == 16
+        reader.close()
+
+
+def test_window_rows_place_the_windows_of_rows_kept_and_start_over_when_full():
+    rows = [WindowRow(first, 100 + first, np.arange(1, n + 1, dtype="<u2") * 2)
+            for first, n in ((20, 10), (0, 5), (5, 3))]
+    cache = WindowRows(max_windows=19)  # the three rows hold 18 windows
+    asked = np.array([1, 4, 6, 19, 29, 30])
+    assert not cache.places(asked)[2].any()
+    cache.add(rows)
+    files, lines, known = cache.places(asked)
+    assert known.tolist() == [True, True, True, False, True, False]
+    assert files[known].tolist() == [100, 100, 105, 120] and lines[known].tolist() == [4, 10, 4, 20]
+    cache.add([WindowRow(40, 140, np.array([7, 9], dtype="<u2"))])  # no room left: the kept rows go
+    files, lines, known = cache.places(np.array([1, 41]))
+    assert known.tolist() == [False, True] and files[1] == 140 and lines[1] == 9
+    cache.add(rows[:1])  # and come back when read again
+    assert cache.places(np.array([1, 25, 41]))[2].tolist() == [False, True, True]
+
+
+def test_lookups_through_a_small_window_cache_place_windows_like_a_fresh_reader(big):
+    """Rows kept from earlier lookups, some forgotten, give the same (file, line) as SQLite."""
+    path, keys = big
+    reader = open_store(str(path))
+    assert isinstance(reader, SQLiteStore)
+    reader._window_rows = WindowRows(max_windows=6_000)  # two files of 2,500 windows: hits, misses, start-overs
+    for n in (3, 7, 3, 11, 300, 7, 3):
+        wanted = keys[n][:300]
+        fresh = open_store(str(path))
+        want, got = fresh.lookup(wanted), reader.lookup(wanted)
+        fresh.close()
+        assert got.keys.tolist() == want.keys.tolist() and got.file_ids.tolist() == want.file_ids.tolist()
+        assert got.lines.tolist() == want.lines.tolist()
+    reader.close()
+
+
+def test_a_file_longer_than_65535_lines_is_placed_but_not_kept(tmp_path):
+    path = str(tmp_path / "long.db")
+    keys = np.arange(1, 5, dtype=np.int64)
+    with open_store(path, mode="create") as store:
+        store.add([entry(1, keys, np.array([3, 70_000, 70_000, 90_000], dtype=np.int64))])
+    reader = open_store(path)
+    assert isinstance(reader, SQLiteStore)
+    for _ in range(2):  # read from SQLite both times
+        hits = reader.lookup(keys)
+        assert sorted(zip(hits.keys.tolist(), hits.lines.tolist())) == [(1, 3), (2, 70_000), (3, 70_000), (4, 90_000)]
+    assert reader._window_rows.places(np.array([0]))[2].tolist() == [False]
+    reader.close()
+
+
+@pytest.mark.parametrize("window_hi", [1_000, 2**33])  # encoded with one sort of (hash, window), or a lexsort
+def test_a_runs_rows_decode_sorted_and_select_sorted_finds_every_wanted_posting(window_hi):
+    rng = np.random.default_rng(3)
+    h = pst.key_hash(rng.integers(0, 500, 20_000))
+    windows = rng.integers(0, window_hi, 20_000)
+    layout = pst.Layout.fit(len(h), 0, window_hi)
+    buckets, rows = pst.encode(h, windows, layout)
+    back_h, back_w = pst.decode(buckets.tolist(), rows, layout)
+    order = np.lexsort((back_w, back_h))
+    assert np.array_equal(order, np.arange(len(order)))  # sorted by (hash, window) as stored
+    wanted = np.unique(pst.key_hash(np.arange(0, 1_000, 7)))
+    assert np.array_equal(pst.select_sorted(back_h, wanted), np.flatnonzero(np.isin(back_h, wanted)))

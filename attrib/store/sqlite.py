@@ -55,6 +55,7 @@ from ..errors import ReadOnlyStore, StoreError
 from ..params import FingerprintParams, check_compatible, from_record
 from ..records import Provenance
 from . import postings as pst
+from .window_rows import WindowRow, WindowRows, pack, places
 from .base import IndexEntry, KeyCounts, OpenMode, Postings, Store, StoredFile, StoreStats, check_entries, keep_shared
 SCHEMA_VERSION = 3
 FANOUT = 16  # runs of one size tier merged at once
@@ -139,6 +140,8 @@ class SQLiteStore(Store):
         self.location = str(self.path)
         self.name = self.path.stem
         self.mode = mode
+        self._last_postings: tuple[tuple, np.ndarray, np.ndarray] | None = None
+        self._window_rows = WindowRows()
         new = self._check_file()
         try:
             self._db = self._connect(new)
@@ -434,11 +437,21 @@ class SQLiteStore(Store):
         return pst.decode([i - base for i, _ in rows], [d for _, d in rows], run.layout)
 
     # -- reading ---------------------------------------------------------------
-    def _postings_of(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _postings_of(self, wanted: np.ndarray, keep: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Every stored (key hash, window) posting of the sorted key hashes ``wanted``: one
-        small row per key and run. Call inside a snapshot."""
-        found_h, found_w = [], []
-        for run in self._runs():
+        small row per key and run. Call inside a snapshot.
+
+        Committed runs are immutable and their ids never reused, so the postings a set of
+        them holds for ``wanted`` never change: with ``keep`` (a snapshot of committed
+        state) the last answer is kept, and the key counts of a query (:meth:`key_counts`,
+        the same keys as its :meth:`lookup`) do not read and decode the rows again."""
+        runs = self._runs()
+        memo_key = (tuple(run.id for run in runs), wanted.tobytes())
+        memo = self._last_postings
+        if keep and memo is not None and memo[0] == memo_key:
+            return memo[1], memo[2]
+        found_h, found_w = [np.zeros(0, np.uint64)], [np.zeros(0, np.int64)]
+        for run in runs:
             ids = _row_ids(run, np.unique(run.layout.buckets(wanted)))
             rows: list[tuple[int, bytes]] = []
             for i in range(0, len(ids), _PARAMS_PER_QUERY):
@@ -446,23 +459,27 @@ class SQLiteStore(Store):
                 rows += self._db.execute(f"SELECT id, data FROM rows WHERE id IN ({','.join('?' * len(part))})",
                                          part).fetchall()
             base = run.id << _RUN_SHIFT
+            rows.sort()  # by bucket: the run's postings come out sorted by (hash, window)
             h, w = pst.decode([i - base for i, _ in rows], [d for _, d in rows], run.layout)
-            hit = np.isin(h, wanted)
+            hit = pst.select_sorted(h, wanted)
             found_h.append(h[hit])
             found_w.append(w[hit])
-        if not found_h:
-            return np.zeros(0, np.uint64), np.zeros(0, np.int64)
-        return np.concatenate(found_h), np.concatenate(found_w)
+        result = np.concatenate(found_h), np.concatenate(found_w)
+        if keep:
+            for array in result:
+                array.flags.writeable = False  # shared with the next call
+            self._last_postings = (memo_key, *result)
+        return result
 
     @_guarded
     def lookup(self, keys: np.ndarray, min_shared: int = 1) -> Postings:
         query = np.unique(np.asarray(keys, dtype=np.int64))
         wanted = np.unique(pst.key_hash(query))
-        with self._snapshot():
-            hashes, windows = pst.first_per_key(*self._postings_of(wanted), MAX_HITS_PER_KEY)
+        with self._snapshot() as committed:
+            hashes, windows = pst.first_per_key(*self._postings_of(wanted, keep=committed), MAX_HITS_PER_KEY)
             keys, which = pst.expand_to_keys(query, hashes)
             shared = keep_shared(Postings(keys, windows[which], np.zeros(len(keys), np.int64)), min_shared)
-            files, lines = self._window_places(shared.file_ids)
+            files, lines = self._window_places(shared.file_ids, keep=committed)
         return Postings(shared.keys, files, lines)
 
     @_guarded
@@ -471,33 +488,34 @@ class SQLiteStore(Store):
         cap: how common common code is, is the point)."""
         hashes = pst.key_hash(np.asarray(keys, dtype=np.int64))
         wanted = np.unique(hashes)
-        with self._snapshot():
-            found, _ = self._postings_of(wanted)
+        with self._snapshot() as committed:
+            found, _ = self._postings_of(wanted, keep=committed)
             total = self._db.execute("SELECT COALESCE(SUM(postings), 0) FROM runs").fetchone()[0]
         counts = np.zeros(len(wanted), dtype=np.int64)
         present, n = np.unique(found, return_counts=True)
         counts[np.searchsorted(wanted, present)] = n
         return KeyCounts(counts[np.searchsorted(wanted, hashes)], int(total))
 
-    def _window_places(self, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(file id, start line) of each window id."""
+    def _window_places(self, windows: np.ndarray, keep: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """(file id, start line) of each window id: from the rows read before
+        (:class:`~attrib.store.window_rows.WindowRows`), the others from SQLite, kept with
+        ``keep`` (a snapshot of committed state: rows never rolled back, never changed)."""
         if len(windows) == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         distinct = np.unique(windows)
-        found: dict[int, tuple] = {}
-        for i in range(0, len(distinct), _PARAMS_PER_QUERY):
-            found.update((r[0], r) for r in self._db.execute(
+        files, lines, known = self._window_rows.places(distinct)
+        missing = distinct[~known]
+        read: list[WindowRow] = []
+        for i in range(0, len(missing), _PARAMS_PER_QUERY):
+            read += [WindowRow(first, file_id, _unpack_lines(blob, n)) for first, file_id, blob, n in self._db.execute(
                 "SELECT first, file_id, lines, n FROM windows WHERE first IN (SELECT (SELECT MAX(first) FROM windows "
-                "WHERE first <= value) FROM json_each(?)) ORDER BY first",
-                (json.dumps(distinct[i:i + _PARAMS_PER_QUERY].tolist()),)))
-        rows = [found[first] for first in sorted(found)]
-        firsts = np.array([r[0] for r in rows], dtype=np.int64)
-        owners = np.array([r[1] for r in rows], dtype=np.int64)
-        starts = [_unpack_lines(r[2], r[3]) for r in rows]
-        offsets = np.r_[0, np.cumsum([len(x) for x in starts])[:-1]]
-        row = np.searchsorted(firsts, windows, side="right") - 1
-        lines = np.concatenate(starts).astype(np.int64)[offsets[row] + windows - firsts[row]]
-        return owners[row], lines
+                "WHERE first <= value) FROM json_each(?))", (json.dumps(missing[i:i + _PARAMS_PER_QUERY].tolist()),))]
+        if read:
+            files[~known], lines[~known], _ = places(pack(read), missing)
+            if keep:
+                self._window_rows.add(read)
+        at = np.searchsorted(distinct, windows)
+        return files[at], lines[at]
 
     @_guarded
     def files(self, ids: Sequence[int]) -> dict[int, StoredFile]:
@@ -616,14 +634,15 @@ class SQLiteStore(Store):
         return _Transaction(self._db)
 
     @contextmanager
-    def _snapshot(self) -> Iterator[None]:
-        """Several reads that see one committed state of the index (a read transaction)."""
-        if self._db.in_transaction:  # inside a write: it sees its own state
-            yield
+    def _snapshot(self) -> Iterator[bool]:
+        """Several reads that see one committed state of the index (a read transaction);
+        gives whether they do (False inside a write, which sees its own state)."""
+        if self._db.in_transaction:
+            yield False
             return
         self._db.execute("BEGIN")
         try:
-            yield
+            yield True
         finally:
             if self._db.in_transaction:
                 self._db.execute("COMMIT")
