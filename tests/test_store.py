@@ -110,6 +110,18 @@ def test_key_counts_are_document_frequencies(new_store):
     assert got.counts.dtype == np.int64
 
 
+def test_key_counts_of_thousands_of_keys_in_order(new_store):
+    """More keys than one count request holds (the Elasticsearch store asks 1,000 at a
+    time): every count in the order asked, unknown keys 0."""
+    keys = np.arange(1, 2601, dtype=np.int64) * 7919
+    new_store.add([IndexEntry(raw_file(f"f{i}"), keys[i::3], np.arange(len(keys[i::3]), dtype=np.int64))
+                   for i in range(3)])
+    new_store.add([IndexEntry(raw_file("g"), keys[::5], np.arange(len(keys[::5]), dtype=np.int64))])
+    asked = np.concatenate([keys[::-1], np.array([11, 13], dtype=np.int64)])
+    expected = [1 + (i % 5 == 0) for i in range(len(keys))][::-1] + [0, 0]
+    assert new_store.key_counts(asked).counts.tolist() == expected
+
+
 def test_many_batches_are_all_found(new_store):
     for i in range(20):
         new_store.add([IndexEntry(raw_file(str(i)), np.arange(10, dtype=np.int64) + i, np.ones(10, dtype=np.int64))])

@@ -64,7 +64,7 @@ from .es_client import Connection, call, explain
 SCHEMA_VERSION = 4  # 4: the postings' key terms in one whitespace-analyzed text value
 CHUNK = 256  # postings per postings document (about 32 windows: 64 lines of a file)
 QUERY_TERMS = 1024  # term clauses per search (well under the cluster's clause limit)
-COUNTS_PER_MSEARCH = 500  # key counts asked in one multi-search
+COUNTS_PER_SEARCH = 1000  # key counts asked in one search (filters of one aggregation)
 HITS_PER_SEARCH = 1000  # best-ranked postings documents kept per search
 META_ID = "index"
 BULK_DOCS = 1000
@@ -409,21 +409,23 @@ class ElasticStore(Store):
         return keep_shared(Postings(keys, files[which], lines[which]), min_shared)
 
     def key_counts(self, keys: np.ndarray) -> KeyCounts:
-        """Per key, the postings documents holding it (a ``term`` count each, from the
-        index's statistics); the total is the sum of ``n`` over postings documents,
-        kept until this store writes again."""
+        """Per key, the postings documents holding it (one ``filters`` aggregation of
+        ``term`` filters per :data:`COUNTS_PER_SEARCH` keys: the node counts each from
+        its terms index, about half the time of one counted search per key); the total
+        is the sum of ``n`` over postings documents, kept until this store writes again."""
         self._wait()
         self._refresh()
         unique, inverse = np.unique(pst.key_hash(np.asarray(keys, dtype=np.int64)), return_inverse=True)
         terms = key_terms(unique)
         found = np.zeros(len(unique), dtype=np.int64)
-        for i in range(0, len(terms), COUNTS_PER_MSEARCH):
-            searches: list[dict] = []
-            for t in terms[i:i + COUNTS_PER_MSEARCH]:
-                searches += [{"index": self._ix["postings"]},
-                             {"query": {"term": {"k": t}}, "size": 0, "track_total_hits": True}]
+        searches: list[dict] = []
+        for i in range(0, len(terms), COUNTS_PER_SEARCH):
+            filters = [{"term": {"k": t}} for t in terms[i:i + COUNTS_PER_SEARCH]]
+            searches += [{"index": self._ix["postings"]},
+                         {"size": 0, "track_total_hits": False, "aggs": {"n": {"filters": {"filters": filters}}}}]
+        if searches:
             responses = self._msearch("counting fingerprints", searches)
-            found[i:i + len(responses)] = [r["hits"]["total"]["value"] for r in responses]
+            found[:] = [b["doc_count"] for r in responses for b in r["aggregations"]["n"]["buckets"]]
         if self._postings_total is None:
             [resp] = self._msearch("counting postings", [
                 {"index": self._ix["postings"]},
