@@ -219,18 +219,34 @@ def _band_seeds(bands: int, stream: int) -> np.ndarray:
     return (np.arange(bands, dtype=_U64) + _U64(1 + 1000 * stream)) * _U64(0xD6E8FEB86659FD93)
 
 
-def index_postings(lexeds: Sequence[Lexed], params: FingerprintParams) -> list[tuple[np.ndarray, np.ndarray]]:
-    """What the index stores for each text: (band key, window start line) pairs, window
-    by window (both streams' bands of a window together, so the lines are sorted).
-    Many texts at once: the MinHash work is a few numpy passes per batch, not per file."""
+@dataclass(frozen=True)
+class BatchPostings:
+    """The postings of a batch of texts, compact: every window's band keys (both
+    streams' bands of a window together), its start line once (not once per key), and
+    how many windows each text has. Half the bytes a worker process sends back."""
+
+    keys: np.ndarray  # int64, (windows, keys per window)
+    start_line: np.ndarray  # int32, one per window
+    counts: np.ndarray  # windows per text
+
+    def per_text(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each text's (band key, window start line) pairs, window by window (so the
+        lines are sorted)."""
+        per_window = self.keys.shape[1]
+        bounds = np.concatenate(([0], np.cumsum(self.counts))).tolist()
+        lines = self.start_line.astype(np.int64)
+        return [(self.keys[a:b].ravel(), np.repeat(lines[a:b], per_window)) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def index_postings(lexeds: Sequence[Lexed], params: FingerprintParams) -> BatchPostings:
+    """What the index stores for each text (:meth:`BatchPostings.per_text`). Many texts
+    at once: the MinHash work is a few numpy passes per batch, not per file."""
     cut = _cut(lexeds, params, params.stride_lines)
     if lexeds:
-        start_line = np.concatenate([x.line for x in lexeds])[cut.first].astype(np.int64)
+        start_line = np.concatenate([x.line for x in lexeds])[cut.first].astype(np.int32)
     else:
-        start_line = np.zeros(0, np.int64)
+        start_line = np.zeros(0, np.int32)
     keys = np.concatenate([band_keys(_signatures(np.concatenate([getattr(x, stream) for x in lexeds]) if lexeds
                                                  else np.zeros(0, _U64), cut, params), params, i)
                            for i, stream in enumerate(STREAMS)], axis=1)
-    per_window = keys.shape[1]
-    bounds = np.concatenate(([0], np.cumsum(cut.counts))).tolist()
-    return [(keys[a:b].ravel(), np.repeat(start_line[a:b], per_window)) for a, b in zip(bounds[:-1], bounds[1:])]
+    return BatchPostings(keys, start_line, np.asarray(cut.counts))

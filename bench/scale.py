@@ -193,7 +193,7 @@ def where_time_goes(corpus: Path, mb: float, store_path: Path) -> dict:
         clock = time.process_time()
         lexed = [lex(f.content, f.lang) for f in batch]
         clock = step("lex", clock)
-        postings = index_postings(lexed, DEFAULT_PARAMS)
+        postings = index_postings(lexed, DEFAULT_PARAMS).per_text()
         clock = step("minhash", clock)
         store.add([IndexEntry(f, keys, lines) for f, (keys, lines) in zip(batch, postings)])
         return step("store", clock)

@@ -33,10 +33,8 @@ from ctypes import c_bool
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Sequence
 
-import numpy as np
-
 from attrib.errors import AttribError
-from attrib.fingerprint import index_postings
+from attrib.fingerprint import BatchPostings, index_postings
 from attrib.lexer import lex
 from attrib.params import DEFAULT_PARAMS, FingerprintParams
 from attrib.evidence import file_evidence
@@ -44,9 +42,6 @@ from attrib.records import Provenance, SourceFile
 from attrib.store import IndexEntry, Store
 
 from attrib.files import Limits, RawFile, Skipped, decode
-
-Postings = tuple[np.ndarray, np.ndarray]
-"""One file's band keys and the start line of the window each key came from."""
 
 
 @dataclass
@@ -130,7 +125,7 @@ def with_evidence(item: SourceFile | Skipped, licenses_given: bool = False) -> S
                    copyrights=evidence.copyrights)
 
 
-def fingerprint(files: Sequence[SourceFile], params: FingerprintParams) -> list[Postings]:
+def fingerprint(files: Sequence[SourceFile], params: FingerprintParams) -> BatchPostings:
     """The postings of each file: the CPU-bound step, the same in this process and in a
     worker (where it gives up between two files once the main process stops the pool)."""
     lexed = []
@@ -176,7 +171,7 @@ class _Writer:
     def __init__(self, store: Store, params: FingerprintParams, stats: IndexStats, workers: int) -> None:
         self.store, self.params, self.stats, self.workers = store, params, stats, workers
         self.pool: _Pool | None = None
-        self.pending: deque[tuple[_Plan, Future[list[Postings]]]] = deque()
+        self.pending: deque[tuple[_Plan, Future[BatchPostings]]] = deque()
         self.in_flight: set[str] = set()  # shas of fresh blobs in pending batches
 
     def submit(self, batch: Sequence[SourceFile], *, last: bool) -> None:
@@ -219,7 +214,8 @@ class _Writer:
         self._store(plan, postings)
         self.in_flight.difference_update(f.sha for f in plan.fresh)
 
-    def _store(self, plan: _Plan, postings: list[Postings]) -> None:
+    def _store(self, plan: _Plan, batch: BatchPostings) -> None:
+        postings = batch.per_text()
         entries = [IndexEntry(f, keys, lines) for f, (keys, lines) in zip(plan.fresh, postings)]
         # Counted first: Ctrl-C can land between the store's commit and the next line.
         self.stats.indexed += len(entries)
@@ -253,7 +249,7 @@ class _Pool:
     executor: ProcessPoolExecutor
     stopping: c_bool
 
-    def submit(self, files: Sequence[SourceFile], params: FingerprintParams) -> Future[list[Postings]]:
+    def submit(self, files: Sequence[SourceFile], params: FingerprintParams) -> Future[BatchPostings]:
         return self.executor.submit(fingerprint, files, params)
 
     def close(self, *, cancel: bool) -> None:

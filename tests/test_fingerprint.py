@@ -87,9 +87,9 @@ def test_a_batch_of_files_gets_the_postings_each_file_gets_alone():
     texts = [f.read_text() for f in click_files()[:6]]
     texts += ["", "x = f(a, b)\n", "a = b + c\nd = e\n" * 3, "def f():\n    return 1\n" * 40]
     lexed = [lex(t, "Python") for t in texts]
-    batch = fp.index_postings(lexed, DEFAULT_PARAMS)
+    batch = fp.index_postings(lexed, DEFAULT_PARAMS).per_text()
     for x, (keys, lines) in zip(lexed, batch):
-        [(alone_keys, alone_lines)] = fp.index_postings([x], DEFAULT_PARAMS)
+        [(alone_keys, alone_lines)] = fp.index_postings([x], DEFAULT_PARAMS).per_text()
         assert np.array_equal(keys, alone_keys) and np.array_equal(lines, alone_lines)
         assert (np.diff(lines) >= 0).all()  # window by window
         per_stream = {s: fp.windows(x, s, DEFAULT_PARAMS, DEFAULT_PARAMS.stride_lines) for s in fp.STREAMS}
