@@ -222,3 +222,31 @@ def test_bad_store_urls_are_clear(env):
     refused(attrib("--store", "http://127.0.0.1:9200/Bad Name", "stats", env=env), "bad index name")
     refused(attrib("--store", "http://127.0.0.1:9200/x?shards=0", "stats", env=env), "shards")
     refused(attrib("--store", "http://127.0.0.1:9200/x?colour=red", "stats", env=env), "unknown option")
+
+
+def test_a_load_that_ends_in_one_segment_drops_its_recovery_source(es_node, es_store_url, monkeypatch):
+    """A postings document has no ``_source``, so Elasticsearch keeps its original as
+    ``_recovery_source`` until a merge after the retention lease moved: a load that left
+    one segment gets a second (an empty document no lookup or count sees), so the final
+    merge drops it. (The size threshold is lowered for this small load; the lease takes up
+    to its 30-second sync.)"""
+    import attrib.store.elastic as elastic
+    from attrib.indexer import pipeline
+    from realcode import click_files, raw
+
+    monkeypatch.setattr(elastic, "SETTLE_BYTES", 0)
+    store = open_store(es_store_url, mode="create", credentials=Credentials(es_node.user, es_node.password))
+    try:
+        stats = pipeline.run([raw(p) for p in click_files()[:6]], store)  # ends with store.finish()
+        name = es_store_url.rsplit("/", 1)[1]
+        usage = es_node.request("POST", f"/{name}-postings/_disk_usage?run_expensive_tasks=true")[f"{name}-postings"]
+        kept = usage["fields"].get("_recovery_source", {}).get("total_in_bytes", 0)
+        assert kept < 1024 < usage["store_size_in_bytes"]  # the settling document's own, at most
+        segments = es_node.request("GET", f"/{name}-postings/_segments")["indices"][f"{name}-postings"]["shards"]
+        assert [c["num_search_segments"] for copies in segments.values() for c in copies] == [1]
+        after = store.stats()
+        assert (after.files, after.postings) == (6, stats.postings)  # the settling document holds none
+        from attrib.match import attribute
+        assert attribute(click_files()[0].read_text(), store, lang="Python")  # still found
+    finally:
+        store.close()

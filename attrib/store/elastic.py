@@ -66,6 +66,7 @@ CHUNK = 256  # postings per postings document (about 32 windows: 64 lines of a f
 QUERY_TERMS = 1024  # term clauses per search (well under the cluster's clause limit)
 COUNTS_PER_SEARCH = 1000  # key counts asked in one search (filters of one aggregation)
 HITS_PER_SEARCH = 1000  # best-ranked postings documents kept per search
+SETTLE_BYTES = 64 << 20  # a postings index this big waits, at the end of a load, to drop its recovery source
 META_ID = "index"
 BULK_DOCS = 1000
 BULK_BYTES = 8 << 20
@@ -552,35 +553,66 @@ class ElasticStore(Store):
 
         A postings document has no ``_source``, so Elasticsearch keeps its original
         (``_recovery_source``, twice the postings' own size) until the shard's retention
-        lease has moved past it -- a background sync, every 30 s -- and a merge drops it
-        then. After a load worth it, the merge waits for that sync; the refresh that
-        writes the last loaded documents into segments (seconds per 100 MB of code) runs
-        meanwhile, not before it.
+        lease has moved past it -- a background sync, every 30 s -- and a merge after a
+        commit holding it drops it. After a load worth it, the merge waits for that sync
+        (the refresh that writes the last loaded documents into segments, seconds per
+        100 MB of code, runs meanwhile), gives a shard the load left in one segment a
+        second one (:meth:`_split_single_segments`: merging one segment is a no-op) and
+        commits (flush).
         """
         self._wait()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="attrib-es-leases") as pool:
             leases = pool.submit(self._await_retention_leases)
             self._finish_loading(retry_seconds=None)
-            leases.result()
+            released = leases.result()
+        if released:
+            self._split_single_segments()
+            # A merge drops recovery sources only up to what the last commit holds.
+            self._call("committing the postings", lambda: self._es.indices.flush(index=self._ix["postings"]))
         names = ",".join(self._ix[p] for p in ("files", "sources", "postings"))
         self._call("merging the indices", lambda: self._es.options(request_timeout=24 * 3600).indices.forcemerge(
             index=names, max_num_segments=1, wait_for_completion=True))
         self._dirty = True
         self._refresh()
 
-    def _await_retention_leases(self, min_bytes: int = 64 << 20, timeout: float = 90.0) -> None:
+    def _await_retention_leases(self, timeout: float = 90.0) -> bool:
         """Wait (at most ``timeout`` s) until no retention lease keeps an operation of a
-        postings index larger than ``min_bytes``: a merge then drops every recovery source."""
+        postings index of :data:`SETTLE_BYTES` or more: a merge then drops every recovery
+        source. Whether it did (False for a smaller index, or when the time ran out)."""
         started = time.monotonic()
         while time.monotonic() - started < timeout:
             stats = self._call("reading the retention leases", lambda: self._es.indices.stats(
                 index=self._ix["postings"], level="shards", metric="store,docs"))
             shards = [copy for copies in stats["indices"][self._ix["postings"]]["shards"].values() for copy in copies]
-            if stats["_all"]["primaries"]["store"]["size_in_bytes"] < min_bytes or all(
-                    lease["retaining_seq_no"] > copy["seq_no"]["max_seq_no"]
-                    for copy in shards for lease in copy["retention_leases"]["leases"]):
-                return
+            if stats["_all"]["primaries"]["store"]["size_in_bytes"] < SETTLE_BYTES:
+                return False
+            if all(lease["retaining_seq_no"] > copy["seq_no"]["max_seq_no"]
+                   for copy in shards for lease in copy["retention_leases"]["leases"]):
+                return True
             time.sleep(1.0)
+        return False
+
+    def _split_single_segments(self) -> None:
+        """Give every postings shard that holds one segment a second: one empty document
+        (no keys, ``n`` 0: no lookup, count or total sees it; ``_id`` ``~settle-<shard>``,
+        so a later load rewrites it), routed to that shard and refreshed."""
+        index = self._ix["postings"]
+        segments = self._call("reading the segments", lambda: self._es.indices.segments(index=index))
+        single = {int(shard) for shard, copies in segments["indices"][index]["shards"].items()
+                  if any(c["num_search_segments"] == 1 for c in copies)}
+        routes: dict[int, str] = {}
+        for r in range(64 * (max(single, default=0) + 1)):
+            if len(routes) == len(single):
+                break
+            found = self._call("routing to a shard", lambda r=r: self._es.search_shards(index=index, routing=str(r)))
+            shard = int(found["shards"][0][0]["shard"])
+            if shard in single:
+                routes.setdefault(shard, str(r))
+        for shard, route in routes.items():
+            self._call("settling a shard", lambda shard=shard, route=route: self._es.index(
+                index=index, id=f"~settle-{shard}", routing=route, document={"n": 0}))
+        if routes:
+            self._call("refreshing the postings", lambda: self._es.indices.refresh(index=index))
 
     def delete(self) -> None:
         """Remove the whole attrib index (its four Elasticsearch indices)."""
